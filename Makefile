@@ -1,0 +1,91 @@
+# Meta-learning speech recognition toolkit.
+#   make              build every library (build/lib*.a) and program (bin/)
+#   make test         build and run all tests; ends with "N passed, N failed"
+#   make bench        run the benchmarks under tests/bench/
+#   make deps         install the Debian packages the toolkit needs (or print the command)
+#   make install PREFIX=/usr/local
+#   make clean
+# Add a library by making a directory under src/, a program by adding src/bin/NAME.c,
+# a unit test as tests/unit/test-NAME.c, a shell test as tests/shell/test-NAME.sh.
+
+CC      ?= cc
+PREFIX  ?= /usr/local
+PKGS    := fftw3f openblas zlib
+DEBS    := build-essential pkg-config libfftw3-dev libopenblas-dev zlib1g-dev \
+           espeak-ng sox gnuplot-nox
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+
+OPT      ?= -O2
+CFLAGS   ?= $(OPT) -g
+CFLAGS   += -std=c11 -Wall -Wextra -D_GNU_SOURCE -Isrc $(PKG_CFLAGS) -pthread
+LDLIBS   := $(PKG_LIBS) -lm -pthread
+ifeq ($(SANITIZE),1)
+CFLAGS   += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+LDFLAGS  += -fsanitize=address,undefined
+BUILD    := build-sanitize
+else
+BUILD    := build
+endif
+
+LIB_NAMES := $(filter-out bin,$(notdir $(wildcard src/*)))
+LIB_FILES := $(foreach l,$(LIB_NAMES),$(if $(wildcard src/$(l)/*.c),$(BUILD)/lib$(l).a))
+PROGRAMS  := $(patsubst src/bin/%.c,bin/%,$(wildcard src/bin/*.c))
+UNIT_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/test-*.c))
+LINK_LIBS := -Wl,--start-group $(LIB_FILES) -Wl,--end-group
+
+.PHONY: all test bench deps check-deps install clean fuzz
+.SECONDARY:
+all: check-deps $(PROGRAMS)
+
+check-deps:
+	@pkg-config --exists $(PKGS) || { \
+	  echo "Missing libraries: pkg-config cannot find one of: $(PKGS)." >&2; \
+	  echo "Run 'make deps' (as root) or: apt-get install $(DEBS)" >&2; exit 1; }
+
+deps:
+	@missing=$$(for p in $(DEBS); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -z "$$missing" ]; then echo "All needed Debian packages are installed."; \
+	elif [ "$$(id -u)" = 0 ]; then \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
+	else \
+	  echo "Run as root: apt-get update && apt-get install -y" $$missing; exit 1; \
+	fi
+
+# Each library: src/NAME/*.c -> $(BUILD)/libNAME.a
+define LIB_RULE
+$(BUILD)/lib$(1).a: $(patsubst src/%.c,$(BUILD)/%.o,$(wildcard src/$(1)/*.c))
+	@mkdir -p $$(@D)
+	$$(AR) rcs $$@ $$^
+endef
+$(foreach l,$(LIB_NAMES),$(eval $(call LIB_RULE,$(l))))
+
+$(BUILD)/%.o: src/%.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
+
+bin/%: $(BUILD)/bin/%.o $(LIB_FILES)
+	@mkdir -p bin
+	$(CC) $(LDFLAGS) $< $(LINK_LIBS) $(LDLIBS) -o $@
+
+$(BUILD)/tests/%.o: tests/unit/%.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -Itests/unit -MMD -MP -c $< -o $@
+
+$(BUILD)/tests/%: $(BUILD)/tests/%.o $(LIB_FILES)
+	$(CC) $(LDFLAGS) $< $(LINK_LIBS) $(LDLIBS) -o $@
+
+test: all $(UNIT_TESTS)
+	@BUILD=$(BUILD) tests/run-tests.sh
+
+bench: all
+	@for b in tests/bench/*; do [ -x "$$b" ] && { echo "== $$b"; "$$b" || exit 1; }; done; true
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin
+	install -m 755 $(PROGRAMS) $(DESTDIR)$(PREFIX)/bin
+
+clean:
+	rm -rf build build-sanitize bin
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -1,0 +1,150 @@
+#include "matrix/matrix.h"
+
+#include <cblas.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/log.h"
+#include "base/util.h"
+
+Mat mat_alloc(int rows, int cols) {
+  if (rows < 0 || cols < 0) ERROR("bad matrix shape %d x %d", rows, cols);
+  Mat m = {NULL, rows, cols, cols};
+  m.data = xcalloc((size_t)rows * (size_t)cols, sizeof(float));
+  return m;
+}
+
+void mat_release(Mat *m) {
+  free(m->data);
+  *m = (Mat){NULL, 0, 0, 0};
+}
+
+void mat_resize(Mat *m, int rows, int cols) {
+  mat_release(m);
+  *m = mat_alloc(rows, cols);
+}
+
+Mat mat_view(float *data, int rows, int cols, int stride) { return (Mat){data, rows, cols, stride}; }
+
+Mat mat_rows(Mat m, int first, int n) {
+  if (first < 0 || n < 0 || first + n > m.rows) ERROR("row range [%d,%d) outside %d rows", first, first + n, m.rows);
+  return (Mat){m.data + (size_t)first * (size_t)m.stride, n, m.cols, m.stride};
+}
+
+Mat mat_cols(Mat m, int first, int n) {
+  if (first < 0 || n < 0 || first + n > m.cols) ERROR("column range [%d,%d) outside %d columns", first, first + n, m.cols);
+  return (Mat){m.data + first, m.rows, n, m.stride};
+}
+
+void mat_zero(Mat m) {
+  if (m.stride == m.cols) {
+    memset(m.data, 0, sizeof(float) * (size_t)m.rows * (size_t)m.cols);
+    return;
+  }
+  for (int r = 0; r < m.rows; r++) memset(mat_row(m, r), 0, sizeof(float) * (size_t)m.cols);
+}
+
+void mat_set(Mat m, float value) {
+  for (int r = 0; r < m.rows; r++) {
+    float *row = mat_row(m, r);
+    for (int c = 0; c < m.cols; c++) row[c] = value;
+  }
+}
+
+bool mat_same_shape(Mat a, Mat b) { return a.rows == b.rows && a.cols == b.cols; }
+
+void mat_copy(Mat dst, Mat src) {
+  if (!mat_same_shape(dst, src)) ERROR("copy of %dx%d into %dx%d", src.rows, src.cols, dst.rows, dst.cols);
+  for (int r = 0; r < src.rows; r++) memcpy(mat_row(dst, r), mat_row(src, r), sizeof(float) * (size_t)src.cols);
+}
+
+void mat_scale(Mat m, float alpha) {
+  for (int r = 0; r < m.rows; r++) cblas_sscal(m.cols, alpha, mat_row(m, r), 1);
+}
+
+void mat_add(Mat dst, float alpha, Mat src) {
+  if (!mat_same_shape(dst, src)) ERROR("add of %dx%d into %dx%d", src.rows, src.cols, dst.rows, dst.cols);
+  for (int r = 0; r < src.rows; r++) cblas_saxpy(src.cols, alpha, mat_row(src, r), 1, mat_row(dst, r), 1);
+}
+
+double mat_sum(Mat m) {
+  double s = 0;
+  for (int r = 0; r < m.rows; r++)
+    for (int c = 0; c < m.cols; c++) s += mat_row(m, r)[c];
+  return s;
+}
+
+float mat_max_abs_diff(Mat a, Mat b) {
+  if (!mat_same_shape(a, b)) return INFINITY;
+  float d = 0;
+  for (int r = 0; r < a.rows; r++)
+    for (int c = 0; c < a.cols; c++) d = fmaxf(d, fabsf(mat_row(a, r)[c] - mat_row(b, r)[c]));
+  return d;
+}
+
+void mat_gemm(bool ta, bool tb, float alpha, Mat a, Mat b, float beta, Mat c) {
+  int m = ta ? a.cols : a.rows, k = ta ? a.rows : a.cols;
+  int kb = tb ? b.cols : b.rows, n = tb ? b.rows : b.cols;
+  if (k != kb || c.rows != m || c.cols != n)
+    ERROR("gemm shapes: op(A) %dx%d, op(B) %dx%d, C %dx%d", m, k, kb, n, c.rows, c.cols);
+  if (m == 0 || n == 0) return;
+  if (k == 0) {
+    if (beta == 0) mat_zero(c); else mat_scale(c, beta);
+    return;
+  }
+  cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans, m, n, k,
+              alpha, a.data, a.stride, b.data, b.stride, beta, c.data, c.stride);
+}
+
+void mat_gemv(bool ta, float alpha, Mat a, const float *x, float beta, float *y) {
+  if (a.rows == 0 || a.cols == 0) {
+    int ny = ta ? a.cols : a.rows;
+    for (int i = 0; i < ny; i++) y[i] = beta == 0 ? 0 : beta * y[i];
+    return;
+  }
+  cblas_sgemv(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, a.rows, a.cols, alpha, a.data, a.stride, x, 1,
+              beta, y, 1);
+}
+
+void mat_ger(float alpha, const float *x, const float *y, Mat a) {
+  if (a.rows && a.cols) cblas_sger(CblasRowMajor, a.rows, a.cols, alpha, x, 1, y, 1, a.data, a.stride);
+}
+
+void mat_add_col_sums(float *dst, float alpha, Mat m) {
+  for (int r = 0; r < m.rows; r++) {
+    const float *row = mat_row(m, r);
+    for (int c = 0; c < m.cols; c++) dst[c] += alpha * row[c];
+  }
+}
+
+void mat_add_row_vec(Mat m, const float *v) {
+  for (int r = 0; r < m.rows; r++) {
+    float *row = mat_row(m, r);
+    for (int c = 0; c < m.cols; c++) row[c] += v[c];
+  }
+}
+
+Vec vec_alloc(int dim) {
+  if (dim < 0) ERROR("bad vector dim %d", dim);
+  return (Vec){xcalloc((size_t)dim, sizeof(float)), dim};
+}
+
+void vec_release(Vec *v) {
+  free(v->data);
+  *v = (Vec){NULL, 0};
+}
+
+void vec_axpy(int n, float alpha, const float *x, float *y) { cblas_saxpy(n, alpha, x, 1, y, 1); }
+float vec_dot(int n, const float *x, const float *y) { return cblas_sdot(n, x, 1, y, 1); }
+void vec_scale(int n, float alpha, float *x) { cblas_sscal(n, alpha, x, 1); }
+
+double vec_norm2(int n, const float *x) {
+  double s = 0;
+  for (int i = 0; i < n; i++) s += (double)x[i] * x[i];
+  return sqrt(s);
+}
+
+void mat_set_num_threads(int n) {
+  if (n > 0) openblas_set_num_threads(n);
+}

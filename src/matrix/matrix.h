@@ -1,0 +1,63 @@
+/* Float32 matrices and vectors with a row stride, and the BLAS wrappers every
+ * product in the toolkit goes through. Row-major; a Mat is a small value that
+ * either owns its data (made by mat_alloc, released by mat_release) or is a view
+ * into another (mat_rows, mat_view), which is never released. */
+#ifndef MATRIX_MATRIX_H
+#define MATRIX_MATRIX_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+typedef struct {
+  float *data;
+  int rows, cols;
+  int stride; /* floats between the starts of consecutive rows, >= cols */
+} Mat;
+
+typedef struct {
+  float *data;
+  int dim;
+} Vec;
+
+Mat mat_alloc(int rows, int cols);      /* zeroed; caller releases */
+void mat_release(Mat *m);               /* frees an owned matrix, leaves it empty */
+void mat_resize(Mat *m, int rows, int cols); /* owned matrix: reallocates, zeroed */
+Mat mat_view(float *data, int rows, int cols, int stride);
+Mat mat_rows(Mat m, int first, int n);  /* view of rows [first, first+n) */
+Mat mat_cols(Mat m, int first, int n);  /* view of cols [first, first+n) */
+static inline float *mat_row(Mat m, int r) { return m.data + (size_t)r * (size_t)m.stride; }
+static inline float *mat_at(Mat m, int r, int c) { return m.data + (size_t)r * (size_t)m.stride + c; }
+
+void mat_zero(Mat m);
+void mat_set(Mat m, float value);
+void mat_copy(Mat dst, Mat src);        /* same shape */
+void mat_scale(Mat m, float alpha);
+void mat_add(Mat dst, float alpha, Mat src); /* dst += alpha * src */
+bool mat_same_shape(Mat a, Mat b);
+double mat_sum(Mat m);
+float mat_max_abs_diff(Mat a, Mat b);
+
+/* C = alpha * op(A) * op(B) + beta * C, op(X) = X or X^T (cblas_sgemm). */
+void mat_gemm(bool trans_a, bool trans_b, float alpha, Mat a, Mat b, float beta, Mat c);
+/* y = alpha * op(A) * x + beta * y (cblas_sgemv). */
+void mat_gemv(bool trans_a, float alpha, Mat a, const float *x, float beta, float *y);
+/* A += alpha * x * y^T (cblas_sger). */
+void mat_ger(float alpha, const float *x, const float *y, Mat a);
+/* dst[c] += alpha * sum over rows of m[r][c]: a bias gradient. */
+void mat_add_col_sums(float *dst, float alpha, Mat m);
+/* Every row of m += v. */
+void mat_add_row_vec(Mat m, const float *v);
+
+Vec vec_alloc(int dim);                 /* zeroed; caller releases */
+void vec_release(Vec *v);
+
+/* Flat float-array helpers (parameter-space operations in training and meta-learning). */
+void vec_axpy(int n, float alpha, const float *x, float *y);   /* y += alpha x */
+float vec_dot(int n, const float *x, const float *y);
+void vec_scale(int n, float alpha, float *x);
+double vec_norm2(int n, const float *x);                       /* Euclidean norm */
+
+/* Threads OpenBLAS may use (0 leaves its default). */
+void mat_set_num_threads(int n);
+
+#endif

@@ -1,0 +1,22 @@
+# Helpers for shell tests: source it, call check "name" command..., end with nothing.
+# Each check prints PASS:/FAIL: lines for tests/run-tests.sh. Runs in a scratch dir.
+set -u
+TOPDIR=${TOPDIR:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
+export PATH="$TOPDIR/bin:$TOPDIR/utils:$PATH"
+TESTDIR=$(mktemp -d)
+trap 'rm -rf "$TESTDIR"' EXIT
+cd "$TESTDIR" || exit 1
+
+# check NAME CMD...: passes when CMD succeeds.
+check() {
+  local name=$1; shift
+  if ( "$@" ) >"$TESTDIR/.out" 2>&1; then echo "PASS: $name"
+  else echo "FAIL: $name"; sed 's/^/    /' "$TESTDIR/.out" | tail -n 20 >&2; fi
+}
+# check_fails NAME PATTERN CMD...: passes when CMD fails and its output matches PATTERN.
+check_fails() {
+  local name=$1 pattern=$2; shift 2
+  if ( "$@" ) >"$TESTDIR/.out" 2>&1; then echo "FAIL: $name (succeeded)"; return; fi
+  if grep -q -- "$pattern" "$TESTDIR/.out"; then echo "PASS: $name"
+  else echo "FAIL: $name (no '$pattern' in output)"; sed 's/^/    /' "$TESTDIR/.out" | tail -n 20 >&2; fi
+}

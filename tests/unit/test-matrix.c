@@ -1,0 +1,62 @@
+/* Unit tests for src/matrix: views, strides and the BLAS wrappers against plain loops. */
+#include "base/rng.h"
+#include "matrix/matrix.h"
+#include "testing.h"
+
+static void fill(Mat m, Rng *r) {
+  for (int i = 0; i < m.rows; i++)
+    for (int j = 0; j < m.cols; j++) *mat_at(m, i, j) = (float)rng_gauss(r);
+}
+
+static void test_gemm_all_transposes(void) {
+  Rng r;
+  rng_seed(&r, 1);
+  for (int ta = 0; ta < 2; ta++)
+    for (int tb = 0; tb < 2; tb++) {
+      int m = 5, n = 4, k = 3;
+      Mat a = ta ? mat_alloc(k, m) : mat_alloc(m, k);
+      Mat b = tb ? mat_alloc(n, k) : mat_alloc(k, n);
+      Mat big = mat_alloc(m + 2, n + 3); /* C is a strided view inside it */
+      Mat c = mat_view(mat_at(big, 1, 2), m, n, big.stride);
+      fill(a, &r); fill(b, &r); fill(c, &r);
+      Mat c0 = mat_alloc(m, n);
+      mat_copy(c0, c);
+      mat_gemm(ta, tb, 2.0f, a, b, 0.5f, c);
+      for (int i = 0; i < m; i++)
+        for (int j = 0; j < n; j++) {
+          double s = 0;
+          for (int p = 0; p < k; p++)
+            s += (double)(ta ? *mat_at(a, p, i) : *mat_at(a, i, p)) * (tb ? *mat_at(b, j, p) : *mat_at(b, p, j));
+          CHECK_NEAR(*mat_at(c, i, j), 2 * s + 0.5 * *mat_at(c0, i, j), 1e-5);
+        }
+      CHECK(*mat_at(big, 0, 0) == 0 && *mat_at(big, m + 1, n + 2) == 0); /* outside untouched */
+      mat_release(&a); mat_release(&b); mat_release(&big); mat_release(&c0);
+    }
+}
+
+static void test_gemv_ger_and_sums(void) {
+  Mat a = mat_alloc(3, 2);
+  float vals[] = {1, 2, 3, 4, 5, 6};
+  for (int i = 0; i < 6; i++) a.data[i] = vals[i];
+  float x[2] = {1, -1}, y[3] = {0, 0, 0}, z[3] = {1, 1, 1}, w[2] = {0, 0};
+  mat_gemv(false, 1.0f, a, x, 0.0f, y);
+  CHECK(y[0] == -1 && y[1] == -1 && y[2] == -1);
+  mat_gemv(true, 1.0f, a, z, 0.0f, w);
+  CHECK(w[0] == 9 && w[1] == 12);
+  mat_ger(1.0f, z, x, a);
+  CHECK(*mat_at(a, 2, 1) == 5);
+  float cs[2] = {0, 0};
+  mat_add_col_sums(cs, 1.0f, a);
+  CHECK(cs[0] == 12 && cs[1] == 9);
+  Mat rows = mat_rows(a, 1, 2);
+  CHECK(rows.rows == 2 && *mat_at(rows, 0, 0) == 4);
+  CHECK_NEAR(vec_norm2(2, x), 1.41421356, 1e-6);
+  CHECK(vec_dot(2, x, x) == 2);
+  mat_release(&a);
+}
+
+int main(void) {
+  RUN(test_gemm_all_transposes);
+  RUN(test_gemv_ger_and_sums);
+  return test_summary();
+}
