@@ -194,6 +194,40 @@ def make(name, spec, seed):
     print(f"{name}: {flat(params).numel()} parameters, loss {loss.item():.6f}", file=sys.stderr)
 
 
+# Optimisers: torch.optim on a fixed sequence of gradients (src/nnet/optim.h settings).
+OPTIMISERS = {
+    "sgd": (lambda p: torch.optim.SGD(p, lr=0.1), None),
+    "momentum": (lambda p: torch.optim.SGD(p, lr=0.1, momentum=0.9), None),
+    "nesterov": (lambda p: torch.optim.SGD(p, lr=0.1, momentum=0.9, nesterov=True), None),
+    "adam": (lambda p: torch.optim.Adam(p, lr=0.01, betas=(0.8, 0.99), eps=1e-6), None),
+    # warm-up over 3 steps, then exponential decay 0.5 per 2 steps
+    "adam-schedule": (lambda p: torch.optim.Adam(p, lr=0.01),
+                      lambda t: min(1.0, (t + 1) / 3) * 0.5 ** (t / 2)),
+}
+
+
+def make_optim(steps=5, dim=6):
+    gen = torch.Generator().manual_seed(77)
+    p0 = torch.randn(dim, generator=gen, dtype=torch.float32).to(torch.float64)
+    grads = [torch.randn(dim, generator=gen, dtype=torch.float32).to(torch.float64) for _ in range(steps)]
+    with open(os.path.join(HERE, "nnet-optim.ref"), "w") as f:
+        f.write(f"# made by make_nnet_refs.py with torch {torch.__version__}: {steps} optimiser steps\n")
+        f.write(f"p0 {dim} {fmt(p0)}\n")
+        for t, g in enumerate(grads):
+            f.write(f"g{t} {dim} {fmt(g)}\n")
+        for name, (make_opt, schedule) in OPTIMISERS.items():
+            p = p0.clone().requires_grad_()
+            opt = make_opt([p])
+            sched = torch.optim.lr_scheduler.LambdaLR(opt, schedule) if schedule else None
+            for g in grads:
+                p.grad = g.clone()
+                opt.step()
+                if sched:
+                    sched.step()
+            f.write(f"{name} {dim} {fmt(p.detach())}\n")
+
+
 if __name__ == "__main__":
     for i, (name, spec) in enumerate(NETWORKS.items()):
         make(name, spec, 1000 + i)
+    make_optim()

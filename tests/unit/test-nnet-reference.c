@@ -8,49 +8,8 @@
 #include <string.h>
 
 #include "nnet/nnet.h"
+#include "nnet-ref.h"
 #include "testing.h"
-
-typedef struct {
-  char name[64];
-  int n;
-  double *v;
-} Arr;
-
-typedef struct {
-  Arr a[64];
-  int n;
-} Ref;
-
-static void ref_load(const char *path, Ref *r) {
-  FILE *f = fopen(path, "r");
-  r->n = 0;
-  if (!f) {
-    fprintf(stderr, "  cannot open %s\n", path);
-    return;
-  }
-  char line[64];
-  while (fscanf(f, "%63s", line) == 1) {
-    if (line[0] == '#') {
-      int c;
-      while ((c = fgetc(f)) != '\n' && c != EOF) {}
-      continue;
-    }
-    Arr *a = &r->a[r->n++];
-    snprintf(a->name, sizeof(a->name), "%s", line);
-    if (fscanf(f, "%d", &a->n) != 1) a->n = 0;
-    a->v = malloc(sizeof(double) * (size_t)(a->n + 1));
-    for (int i = 0; i < a->n; i++)
-      if (fscanf(f, "%lf", &a->v[i]) != 1) a->v[i] = NAN;
-  }
-  fclose(f);
-}
-
-static const Arr *get(const Ref *r, const char *name) {
-  for (int i = 0; i < r->n; i++)
-    if (strcmp(r->a[i].name, name) == 0) return &r->a[i];
-  fprintf(stderr, "  reference has no %s\n", name);
-  return NULL;
-}
 
 /* max |c - ref| / max |ref| */
 static double rel_err(const float *c, const Arr *ref) {
@@ -65,7 +24,7 @@ static double rel_err(const float *c, const Arr *ref) {
 static void check_network(const char *name) {
   char path[512];
   const char *top = getenv("TOPDIR") ? getenv("TOPDIR") : ".";
-  snprintf(path, sizeof(path), "%s/tests/reference/nnet-%s.ref", top, name);
+  snprintf(path, sizeof(path), "tests/reference/nnet-%s.ref", name);
   Ref r;
   ref_load(path, &r);
   const Arr *utts = get(&r, "utts"), *loss = get(&r, "loss"), *v = get(&r, "v"), *grad = get(&r, "grad"),
@@ -102,7 +61,7 @@ static void check_network(const char *name) {
   CHECK(eg < 1e-4);
   CHECK(eh < 1e-3);
   for (int i = 0; i < U; i++) mat_release(&feats[i]), free(labels[i].data);
-  for (int i = 0; i < r.n; i++) free(r.a[i].v);
+  ref_free(&r);
   free(g); free(h); free(vf);
   nnet_work_free(w); nnet_batch_free(b); nnet_free(n);
 }
