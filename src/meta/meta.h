@@ -17,7 +17,7 @@
  * Layering, so a job can compute its share of a meta-batch and another apply the step:
  *   meta_batch_grad   summed meta-gradient of a list of tasks at (theta, rates),
  *                     in a fixed order whatever the threads;
- *   meta_outer_step   the outer optimiser (SGD/Adam, clipping) on [theta; rates]. */
+ *   the outer step    nnet/optim.h's optimiser (SGD/Adam, clipping) on [theta; rates]. */
 #ifndef META_META_H
 #define META_META_H
 
@@ -28,6 +28,7 @@
 #include "base/rng.h"
 #include "io/table.h"
 #include "nnet/nnet.h"
+#include "nnet/optim.h"
 
 /* Names of the extra vectors meta-train stores in the model (fast-adapt's defaults). */
 #define META_EXTRA_RATES "meta-inner-lr"       /* L * kr rates, index j*L + l */
@@ -186,23 +187,6 @@ void meta_batch_grad(MetaPool *p, const MetaData *d, const MetaTasks *t, const i
 double meta_batch_eval(MetaPool *p, const MetaData *d, const MetaTasks *t, const Rng *seed_rng,
                        const float *theta);
 
-/* ---- The outer optimiser on the meta-parameters [theta; rates] ---- */
-typedef struct {
-  bool adam;
-  float lr, beta1, beta2, eps, clip;  /* clip: max norm of the mean gradient, 0 = none */
-  long t;                             /* steps taken */
-  int n;
-  float *m, *v;                       /* Adam moments (n floats each) */
-} MetaOuter;
-
-MetaOuter *meta_outer_new(int n, bool adam, float lr, float clip);
-void meta_outer_free(MetaOuter *o);
-/* params -= step(grad) (grad is the mean meta-gradient; clipped in place). Returns the
- * gradient norm before clipping. */
-double meta_outer_step(MetaOuter *o, float *params, float *grad);
-void meta_outer_write(const MetaOuter *o, Output *out);
-void meta_outer_read(MetaOuter *o, Input *in, const char *name);
-
 /* ---- meta-train: the whole run ---- */
 typedef struct {
   const char *algo;             /* maml|fomaml|reptile|multitask */
@@ -210,8 +194,8 @@ typedef struct {
   float inner_lr;
   const char *learn_inner_lr;   /* none|per-layer|per-layer-step */
   const char *adapt_layers;     /* all|last|i,j,... */
-  float outer_lr, clip;
-  const char *outer_optimizer;  /* sgd|adam */
+  NnetOptimOpts outer;          /* --outer-optimizer, --outer-lr, ... */
+  float clip;                   /* > 0: overrides --outer-max-grad-norm */
   int meta_batch, iterations, seed, num_threads;
   const char *thread_mode;      /* tasks|blas */
   int progress_every, valid_every, checkpoint_every, max_bad_steps;
