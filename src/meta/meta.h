@@ -118,7 +118,9 @@ typedef struct {
 MetaInner *meta_inner_new(const Nnet *n, MetaAlgo algo, int steps, int batch, float lr,
                           MetaLrMode mode);
 void meta_inner_free(MetaInner *in);
-int meta_inner_num_rates(const MetaInner *in); /* L * kr: meta-parameters besides theta */
+int meta_inner_num_rates(const MetaInner *in); /* L * kr */
+/* Meta-parameters besides theta: the rates when they are learned (maml, fomaml), else 0. */
+int meta_inner_num_learned(const MetaInner *in);
 /* --adapt-layers: "all", "last" (the last layer with parameters), or a comma-separated
  * list of layer indices (0-based, as nnet-info numbers them). ERROR on a bad list or a
  * listed layer without parameters. */
@@ -152,7 +154,7 @@ bool meta_inner_adapt(const Nnet *n, const MetaInner *in, MetaWork *w, const Met
                       const MetaTask *t, uint64_t seed, const float *theta, float *theta_out,
                       MetaTaskStats *st);
 /* The task's meta-gradient at (theta, in->rates) for in->algo: grad (P floats) and, when
- * rates are learned, rate_grad (meta_inner_num_rates floats); both overwritten.
+ * rates are learned, rate_grad (meta_inner_num_learned floats); both overwritten.
  * Returns false (st->ok false) on a non-finite value. */
 bool meta_task_grad(const Nnet *n, const MetaInner *in, MetaWork *w, const MetaData *d,
                     const MetaTask *t, uint64_t seed, const float *theta, float *grad,
@@ -175,7 +177,7 @@ typedef struct {
 } MetaBatchStats;
 
 /* Sum over the tasks task_idx[0..nt) of t of their meta-gradients at (theta, in->rates)
- * into grad_sum (P + meta_inner_num_rates floats: theta's part then the rates'),
+ * into grad_sum (P + meta_inner_num_learned floats: theta's part then the rates'),
  * overwritten. Task i uses the seed rng_split(seed_rng, i). Tasks with a non-finite value
  * are left out with a WARNING (naming the episode) and not counted in tasks_ok. The sum
  * is taken in task order, so it does not depend on the threads' timing. */

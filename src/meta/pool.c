@@ -54,7 +54,7 @@ void meta_pool_free(MetaPool *p) {
 }
 
 static size_t slot_size(const MetaPool *p) {
-  return (size_t)nnet_num_params(p->n) + (size_t)meta_inner_num_rates(p->in);
+  return (size_t)nnet_num_params(p->n) + (size_t)meta_inner_num_learned(p->in);
 }
 
 static void run_task(MetaPool *p, MetaWork *w, int i) {

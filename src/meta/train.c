@@ -212,7 +212,7 @@ static void setup(Trainer *t, const char *model_in, const char *feats, const cha
   t->episodes[0] = sets[0];
   t->episodes[1] = sets[1];
   t->P = nnet_num_params(t->model);
-  t->R = mode != META_LR_NONE ? meta_inner_num_rates(t->inner) : 0;
+  t->R = meta_inner_num_learned(t->inner);
   t->mp = xmalloc(sizeof(float) * (size_t)(t->P + t->R));
   t->grad = xmalloc(sizeof(float) * (size_t)(t->P + t->R));
   memcpy(t->mp, nnet_params(t->model), sizeof(float) * (size_t)t->P);
