@@ -131,7 +131,7 @@ static void progress(Trainer *t, int it, Window *w) {
   double per_it = (now - w->run_t0) / (w->run_iters > 0 ? w->run_iters : 1);
   char eta[32];
   fmt_time(per_it * (t->o->iterations - it), eta, sizeof(eta));
-  LOG("Iteration %d/%d: query loss %.5f before, %.5f after adaptation (%d tasks), %.0f frames/s, ETA %s",
+  LOG("Iteration %d/%d: query loss %.5g before, %.5g after adaptation (%d tasks), %.0f frames/s, ETA %s",
       it, t->o->iterations, w->tasks ? w->before / w->tasks : NAN,
       w->tasks ? w->after / w->tasks : NAN, w->tasks, el > 0 ? w->frames / el : 0.0, eta);
   w->before = w->after = 0;
