@@ -85,12 +85,11 @@ static void forward_dir(const NnetLayer *l, const float *w, int dir, NnetSeq in,
         memset(g, 0, SIZE(3 * H)), memset(hh, 0, SIZE(3 * H)), memset(hr, 0, SIZE(H));
         continue;
       }
-      for (int j = 0; j < H; j++) {
-        float r = nnet_sigmoid(g[j] + hh[j]), z = nnet_sigmoid(g[H + j] + hh[H + j]);
-        float nn = tanhf(g[2 * H + j] + r * hh[2 * H + j]);
-        g[j] = r, g[H + j] = z, g[2 * H + j] = nn;
-        hr[j] = (1 - z) * nn + z * hp[j];
-      }
+      for (int j = 0; j < 2 * H; j++) g[j] += hh[j];
+      nnet_rnn_sigmoid(g, g, 2 * H);
+      for (int j = 0; j < H; j++) g[2 * H + j] += g[j] * hh[2 * H + j];
+      nnet_rnn_tanh(g + 2 * H, g + 2 * H, H);
+      for (int j = 0; j < H; j++) hr[j] = (1 - g[H + j]) * g[2 * H + j] + g[H + j] * hp[j];
     }
   }
 }

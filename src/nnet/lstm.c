@@ -65,14 +65,12 @@ static bool lstm_configure(NnetLayer *l, NnetArgs *a, int default_out, char *err
 #define SIZE(w) (sizeof(float) * (size_t)(w))
 
 static void cell_forward(int H, float *g, const float *cp, float *c, float *tc, float *h) {
-  for (int j = 0; j < H; j++) {
-    float i = nnet_sigmoid(g[j]), f = nnet_sigmoid(g[H + j]);
-    float gg = tanhf(g[2 * H + j]), o = nnet_sigmoid(g[3 * H + j]);
-    g[j] = i, g[H + j] = f, g[2 * H + j] = gg, g[3 * H + j] = o;
-    c[j] = f * cp[j] + i * gg;
-    tc[j] = tanhf(c[j]);
-    h[j] = o * tc[j];
-  }
+  nnet_rnn_sigmoid(g, g, 2 * H);
+  nnet_rnn_tanh(g + 2 * H, g + 2 * H, H);
+  nnet_rnn_sigmoid(g + 3 * H, g + 3 * H, H);
+  for (int j = 0; j < H; j++) c[j] = g[H + j] * cp[j] + g[j] * g[2 * H + j];
+  nnet_rnn_tanh(tc, c, H);
+  for (int j = 0; j < H; j++) h[j] = g[3 * H + j] * tc[j];
 }
 
 static void forward_dir(const NnetLayer *l, const float *w, int dir, NnetSeq in, Mat x, Mat y,

@@ -64,6 +64,8 @@ static inline float *nnet_rnn_row(float *buf, int t, int B, int b, int width) {
   return buf + ((size_t)t * (size_t)B + (size_t)b) * (size_t)width;
 }
 
-static inline float nnet_sigmoid(float x) { return 1.0f / (1.0f + expf(-x)); }
+/* y = sigmoid(x), y = tanh(x) elementwise, vectorised (y may be x). */
+void nnet_rnn_sigmoid(float *y, const float *x, int n);
+void nnet_rnn_tanh(float *y, const float *x, int n);
 
 #endif
