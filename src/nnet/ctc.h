@@ -20,12 +20,12 @@
 
 /* Frames the labels need: L + number of adjacent repeated labels. */
 int nnet_ctc_min_frames(const int *lab, int L);
-/* Doubles of scratch nnet_ctc_utt / nnet_ctc_utt_hvp need for T frames and L labels. */
-size_t nnet_ctc_work_doubles(int T, int L);
+/* Doubles of scratch nnet_ctc_utt / nnet_ctc_utt_hvp need for T frames, L labels, K units. */
+size_t nnet_ctc_work_doubles(int T, int L, int K);
 
 /* Returns the loss -log p; when grad is non-NULL writes grad_t(k) = scale * dloss/dz_t(k)
  * (row t at grad + t*ld, K values; overwritten). Infeasible labels give +INFINITY and a
- * zero gradient. work: nnet_ctc_work_doubles(T, L) doubles. */
+ * zero gradient. work: nnet_ctc_work_doubles(T, L, K) doubles. */
 double nnet_ctc_utt(const float *z, int ld, int T, int K, const int *lab, int L, float scale,
                     float *grad, int ldg, double *work);
 /* As nnet_ctc_utt, and also the Hessian-vector product: hu_t(k) = scale * sum (d^2 loss /

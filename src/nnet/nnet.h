@@ -116,7 +116,7 @@ typedef struct {
   /* private: buffers grown as needed, reused across fills */
   float *fbuf; size_t fcap;
   int ucap, lcap, kcap;
-  char *kbuf; int *kidx;
+  char *kbuf; int *kidx, *src;
 } NnetBatch;
 
 NnetBatch *nnet_batch_new(void);
