@@ -14,6 +14,7 @@
 #include "matrix/matrix.h"
 #include "nnet/layer.h"
 #include "nnet/nnet.h"
+#include "nnet-ref.h"
 #include "testing.h"
 
 /* ---- double-precision reference ---- */
@@ -354,10 +355,75 @@ static void test_configure(void) {
   }
 }
 
+/* ---- whole networks against PyTorch (tests/reference/make_rnn_refs.py) ---- */
+
+/* max |c - ref| / max |ref| */
+static double ref_rel_err(const float *c, const Arr *ref) {
+  double m = 0, d = 0;
+  for (int i = 0; i < ref->n; i++) m = fmax(m, fabs(ref->v[i])), d = fmax(d, fabs(c[i] - ref->v[i]));
+  return d / m;
+}
+
+/* Loss, gradient (to 1e-4 relative) and H v (1e-3) of network `name`; a second
+ * evaluation is bit-identical. */
+static void check_network(const char *name) {
+  char path[512];
+  snprintf(path, sizeof(path), "tests/reference/rnn-%s.ref", name);
+  Ref r;
+  ref_load(path, &r);
+  const Arr *utts = get(&r, "utts"), *loss = get(&r, "loss"), *v = get(&r, "v"), *grad = get(&r, "grad"),
+            *hv = get(&r, "hv");
+  CHECK(utts && loss && v && grad && hv);
+  if (!utts || !loss || !v || !grad || !hv) return;
+  snprintf(path, sizeof(path), "%s/tests/reference/rnn-%s.mdl", getenv("TOPDIR") ? getenv("TOPDIR") : ".", name);
+  Nnet *n = nnet_read(path);
+  int U = (int)utts->v[0], P = nnet_num_params(n), D = nnet_input_dim(n);
+  CHECK(P == grad->n && P == hv->n && P == v->n && U <= 8);
+  Mat feats[8];
+  IntVec labels[8];
+  for (int i = 0; i < U; i++) {
+    char key[32];
+    snprintf(key, sizeof(key), "feats%d", i);
+    const Arr *f = get(&r, key);
+    snprintf(key, sizeof(key), "labels%d", i);
+    const Arr *l = get(&r, key);
+    feats[i] = mat_alloc((int)f->v[0], D);
+    for (int k = 0; k < feats[i].rows * D; k++) feats[i].data[k] = (float)f->v[k + 1];
+    labels[i] = (IntVec){malloc(sizeof(int) * (size_t)(l->n + 1)), l->n};
+    for (int k = 0; k < l->n; k++) labels[i].data[k] = (int)l->v[k];
+  }
+  NnetBatch *b = nnet_batch_new();
+  CHECK(nnet_batch_fill(b, n, U, feats, labels, NULL) == U);
+  NnetWork *w = nnet_work_new(n);
+  float *g = malloc(sizeof(float) * P), *h = malloc(sizeof(float) * P), *vf = malloc(sizeof(float) * P);
+  float *g2 = malloc(sizeof(float) * P), *h2 = malloc(sizeof(float) * P);
+  for (int i = 0; i < P; i++) vf[i] = (float)v->v[i];
+  double L = nnet_hvp(n, nnet_params(n), w, b, vf, h, g, NULL);
+  double eg = ref_rel_err(g, grad), eh = ref_rel_err(h, hv);
+  fprintf(stderr, "  %s: loss %.9g vs %.9g, gradient rel. error %.2e, H v rel. error %.2e\n", name, L,
+          loss->v[0], eg, eh);
+  CHECK_NEAR(L, loss->v[0], 1e-5 * fabs(loss->v[0]));
+  CHECK(eg < 1e-4);
+  CHECK(eh < 1e-3);
+  double L2 = nnet_hvp(n, nnet_params(n), w, b, vf, h2, g2, NULL);
+  CHECK(L2 == L && same(g, g2, P) && same(h, h2, P));
+  double L3 = nnet_loss_grad(n, nnet_params(n), w, b, g2, NULL);
+  CHECK(L3 == L && same(g, g2, P));
+  for (int i = 0; i < U; i++) mat_release(&feats[i]), free(labels[i].data);
+  ref_free(&r);
+  free(g), free(h), free(vf), free(g2), free(h2);
+  nnet_work_free(w), nnet_batch_free(b), nnet_free(n);
+}
+
+static void test_blstm_vs_pytorch(void) { check_network("blstm"); }
+static void test_rnn_stack_vs_pytorch(void) { check_network("stack"); }
+
 int main(void) {
   RUN(test_configure);
   RUN(test_grad_hvp_finite_differences);
   RUN(test_directional_derivatives);
   RUN(test_padding_reproducibility_accumulation);
+  RUN(test_blstm_vs_pytorch);
+  RUN(test_rnn_stack_vs_pytorch);
   return test_summary();
 }
