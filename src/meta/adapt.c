@@ -29,7 +29,7 @@ void meta_adapt_opts_register(MetaAdaptOpts *o, Options *po) {
            "With a held-out part: stop after this many steps without improvement (0: never stop "
            "early, still keep the best step)");
   opts_int(po, "seed", &o->seed, "Random seed (held-out choice, mini-batch order)");
-  opts_int(po, "num-threads", &o->num_threads, "BLAS threads");
+  opts_int(po, "num-threads", &o->num_threads, "Threads (BLAS and CTC)");
   opts_bool(po, "binary", &o->binary, "Write the model in binary");
 }
 
@@ -63,6 +63,7 @@ int meta_adapt(const MetaAdaptOpts *o, Nnet *n, const MetaData *d) {
   mat_set_num_threads(o->num_threads);
   MetaInner *in = adapt_inner(o, n);
   MetaWork *w = meta_work_new(n, in);
+  nnet_work_set_num_threads(w->nw, o->num_threads);
   int N = d->num, P = nnet_num_params(n), nh = 0;
   /* The held-out utterances are the last nh of a shuffled order. */
   int *all = xmalloc(sizeof(int) * (size_t)N);
@@ -81,7 +82,9 @@ int meta_adapt(const MetaAdaptOpts *o, Nnet *n, const MetaData *d) {
   float *theta = nnet_params(n), *best = xmalloc(sizeof(float) * (size_t)P);
   memcpy(best, theta, sizeof(float) * (size_t)P);
   NnetStats ns;
-  double best_loss = nh ? nnet_loss_grad(n, theta, w->nw, w->qb, NULL, &ns) : NAN, first = NAN, last = NAN;
+  double best_loss = nh ? nnet_loss_grad(n, theta, w->nw, w->qb, NULL, &ns) : NAN;
+  meta_fill(w, n, w->sb, d, all, N - nh);
+  double first = nnet_loss_grad(n, theta, w->nw, w->sb, NULL, &ns);
   int best_step = 0, steps = 0;
   for (int j = 0; j < o->steps; j++) {
     meta_fill_support(n, in, w, d, &task, j, j == 0);
@@ -91,8 +94,6 @@ int meta_adapt(const MetaAdaptOpts *o, Nnet *n, const MetaData *d) {
       memcpy(theta, best, sizeof(float) * (size_t)P);
       break;
     }
-    if (j == 0) first = L;
-    last = L;
     meta_inner_step(n, in, j, w->gs, theta);
     steps = j + 1;
     if (nh == 0) {
@@ -114,7 +115,9 @@ int meta_adapt(const MetaAdaptOpts *o, Nnet *n, const MetaData *d) {
     memcpy(theta, best, sizeof(float) * (size_t)P);
     LOG("Keeping step %d: held-out loss %.5f (%d held-out utterances)", best_step, best_loss, nh);
   }
-  LOG("Adapted on %d utterances: loss %.5f at the first step, %.5f at step %d", N - nh, first, last, steps);
+  meta_fill(w, n, w->sb, d, all, N - nh);
+  double last = nnet_loss_grad(n, theta, w->nw, w->sb, NULL, &ns);
+  LOG("Adapted on %d utterances: loss %.5f before, %.5f after %d steps", N - nh, first, last, steps);
   free(best);
   free(all);
   meta_work_free(w);

@@ -5,7 +5,7 @@
  *
  *   <MetaCheckpoint> <Version> 1 <Algo> maml <InnerSteps> k <MetaBatch> b <Seed> s
  *   <LearnInnerLr> none <NumMeta> n <Iteration> i <Rng> x x x x <BadSteps> a b
- *   <Best> have loss iter [n floats] <MetaOuter> ... </MetaOuter> <Nnet> ... </Nnet>
+ *   <Best> have loss iter [n floats] (outer optimiser state) <Nnet> ... </Nnet>
  *   </MetaCheckpoint> */
 #include <inttypes.h>
 #include <stdio.h>
@@ -32,7 +32,7 @@ static void put_tok(Output *out, const char *tok, const char *v) {
 }
 
 void meta_checkpoint_write(const char *path, const MetaTrainOpts *o, const MetaTrainState *st,
-                           const MetaOuter *outer, Nnet *model, MetaInner *inner, const float *mp,
+                           const NnetOptim *outer, Nnet *model, MetaInner *inner, const float *mp,
                            int P, int R) {
   Output *out = output_open(path);
   char buf[64];
@@ -58,7 +58,7 @@ void meta_checkpoint_write(const char *path, const MetaTrainOpts *o, const MetaT
   kio_write_token(out, true, buf);
   kio_write_int32(out, true, st->best_iter);
   if (st->have_best) kio_write_floats(out, true, st->best, P + R);
-  meta_outer_write(outer, out);
+  nnet_optim_write(outer, out, true);
   meta_train_to_model(model, inner, mp, P, R);
   nnet_write_to(model, out, true);
   kio_write_token(out, true, "</MetaCheckpoint>");
@@ -88,7 +88,7 @@ static void same_tok(Input *in, const char *path, const char *tok, const char *w
 }
 
 void meta_checkpoint_read(const char *path, const MetaTrainOpts *o, MetaTrainState *st,
-                          MetaOuter *outer, const Nnet *model, float *mp, int P, int R) {
+                          NnetOptim *outer, const Nnet *model, float *mp, int P, int R) {
   Input *in = input_open(path);
   char buf[64];
   int v;
@@ -115,7 +115,7 @@ void meta_checkpoint_read(const char *path, const MetaTrainOpts *o, MetaTrainSta
     ERROR("checkpoint %s: bad best-model record", path);
   if (st->have_best && !kio_read_floats(in, true, st->best, P + R))
     ERROR("checkpoint %s: truncated best model", path);
-  meta_outer_read(outer, in, path);
+  nnet_optim_read(outer, in, path);
   Nnet *ck = nnet_read_from(in, path);
   if (!nnet_same_arch(ck, model)) ERROR("checkpoint %s holds a model of another architecture", path);
   memcpy(mp, nnet_params(ck), sizeof(float) * (size_t)P);

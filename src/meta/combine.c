@@ -15,7 +15,7 @@ typedef struct {
   const MetaTrainOpts *o;
   Nnet *model;
   MetaInner *inner;
-  MetaOuter *outer;
+  NnetOptim *outer;
   int P, R;
   float *mp;            /* meta-parameters [theta; rates] */
   MetaTrainState st;
@@ -34,12 +34,14 @@ static void combiner_load(Combiner *c, const MetaTrainOpts *o, const char *model
   c->inner = meta_inner_new(c->model, algo, o->inner_steps, o->inner_batch, o->inner_lr, mode);
   meta_inner_set_adapt(c->inner, c->model, o->adapt_layers);
   c->P = nnet_num_params(c->model);
-  c->R = mode != META_LR_NONE ? meta_inner_num_rates(c->inner) : 0;
+  c->R = meta_inner_num_learned(c->inner);
   c->mp = xmalloc(sizeof(float) * (size_t)(c->P + c->R));
   memcpy(c->mp, nnet_params(c->model), sizeof(float) * (size_t)c->P);
   memcpy(c->mp + c->P, c->inner->rates, sizeof(float) * (size_t)c->R);
-  c->outer = meta_outer_new(c->P + c->R, strcmp(o->outer_optimizer, "adam") == 0, o->outer_lr,
-                            o->clip);
+  NnetOptimOpts oo = o->outer; /* as meta-train's setup */
+  if (o->clip > 0) oo.max_grad_norm = o->clip;
+  nnet_optim_check(&oo, "outer-");
+  c->outer = nnet_optim_new(&oo, c->P + c->R);
   c->st.best = xmalloc(sizeof(float) * (size_t)(c->P + c->R));
   rng_seed(&c->st.base, (uint64_t)o->seed);
   if (meta_checkpoint_exists(ckpt_in))
@@ -60,7 +62,7 @@ static void combiner_save(Combiner *c, const char *ckpt_out, const char *model_o
 static void combiner_free(Combiner *c) {
   nnet_free(c->model);
   meta_inner_free(c->inner);
-  meta_outer_free(c->outer);
+  nnet_optim_free(c->outer);
   free(c->mp);
   free(c->st.best);
 }
@@ -103,15 +105,15 @@ void meta_combine_grads(const MetaTrainOpts *o, const char *model_in, const char
   }
   if (tasks != o->meta_batch)
     ERROR("the %d files hold %d tasks, --meta-batch is %d", n, tasks, o->meta_batch);
-  if (ok == 0 || !meta_finite(M, sum)) {
+  double norm = 0;
+  if (ok > 0) vec_scale(M, 1.0f / (float)ok, sum);
+  if (ok == 0 || !meta_finite(M, sum) || !nnet_optim_step(c.outer, c.mp, sum, 0.0, &norm)) {
     c.st.bad_total++;
     WARN("Iteration %d: step skipped (no task with finite losses and meta-gradient)", c.st.iter + 1);
     if (++c.st.bad_run >= o->max_bad_steps)
       ERROR("diverged: %d consecutive steps with non-finite values at iteration %d", c.st.bad_run,
             c.st.iter + 1);
   } else {
-    vec_scale(M, 1.0f / (float)ok, sum);
-    double norm = meta_outer_step(c.outer, c.mp, sum);
     c.st.bad_run = 0;
     LOG("Iteration %d: query loss %.5f before, %.5f after adaptation (%d tasks from %d jobs), "
         "meta-gradient norm %.4g",

@@ -23,6 +23,7 @@ static bool split_list(const char *s, char ***out, int *n, char *err, size_t err
     if (len == 0) {
       for (int i = 0; i < *n; i++) free(v[i]);
       free(v);
+      *n = 0;
       snprintf(err, errlen, "empty utterance id in list '%s'", s);
       return false;
     }

@@ -66,7 +66,7 @@ bool meta_task_grad(const Nnet *n, const MetaInner *in, MetaWork *w, const MetaD
                     float *rate_grad, MetaTaskStats *st) {
   int P = w->P;
   NnetStats ns;
-  bool learn = in->lr_mode != META_LR_NONE && (in->algo == META_MAML || in->algo == META_FOMAML);
+  bool learn = meta_inner_num_learned(in) > 0;
   *st = (MetaTaskStats){NAN, NAN, NAN, 0, false};
   if (learn) memset(rate_grad, 0, sizeof(float) * (size_t)meta_inner_num_rates(in));
   if (t->nq > 0) {

@@ -55,6 +55,11 @@ void meta_inner_free(MetaInner *in) {
 
 int meta_inner_num_rates(const MetaInner *in) { return in->num_layers * in->rate_steps; }
 
+int meta_inner_num_learned(const MetaInner *in) {
+  bool learn = in->lr_mode != META_LR_NONE && (in->algo == META_MAML || in->algo == META_FOMAML);
+  return learn ? meta_inner_num_rates(in) : 0;
+}
+
 int meta_rate_index(const MetaInner *in, int l, int j) {
   int s = j < in->rate_steps ? j : in->rate_steps - 1;
   return s * in->num_layers + l;

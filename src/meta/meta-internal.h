@@ -43,10 +43,10 @@ void meta_train_to_model(Nnet *model, MetaInner *inner, const float *mp, int P, 
 bool meta_checkpoint_exists(const char *path);
 /* Written atomically (temporary file, renamed). */
 void meta_checkpoint_write(const char *path, const MetaTrainOpts *o, const MetaTrainState *st,
-                           const MetaOuter *outer, Nnet *model, MetaInner *inner, const float *mp,
+                           const NnetOptim *outer, Nnet *model, MetaInner *inner, const float *mp,
                            int P, int R);
 /* ERROR when the checkpoint does not match the run's settings or model. */
 void meta_checkpoint_read(const char *path, const MetaTrainOpts *o, MetaTrainState *st,
-                          MetaOuter *outer, const Nnet *model, float *mp, int P, int R);
+                          NnetOptim *outer, const Nnet *model, float *mp, int P, int R);
 
 #endif

@@ -17,7 +17,7 @@
  * Layering, so a job can compute its share of a meta-batch and another apply the step:
  *   meta_batch_grad   summed meta-gradient of a list of tasks at (theta, rates),
  *                     in a fixed order whatever the threads;
- *   meta_outer_step   the outer optimiser (SGD/Adam, clipping) on [theta; rates]. */
+ *   the outer step    nnet/optim.h's optimiser (SGD/Adam, clipping) on [theta; rates]. */
 #ifndef META_META_H
 #define META_META_H
 
@@ -28,6 +28,7 @@
 #include "base/rng.h"
 #include "io/table.h"
 #include "nnet/nnet.h"
+#include "nnet/optim.h"
 
 /* Names of the extra vectors meta-train stores in the model (fast-adapt's defaults). */
 #define META_EXTRA_RATES "meta-inner-lr"       /* L * kr rates, index j*L + l */
@@ -117,7 +118,9 @@ typedef struct {
 MetaInner *meta_inner_new(const Nnet *n, MetaAlgo algo, int steps, int batch, float lr,
                           MetaLrMode mode);
 void meta_inner_free(MetaInner *in);
-int meta_inner_num_rates(const MetaInner *in); /* L * kr: meta-parameters besides theta */
+int meta_inner_num_rates(const MetaInner *in); /* L * kr */
+/* Meta-parameters besides theta: the rates when they are learned (maml, fomaml), else 0. */
+int meta_inner_num_learned(const MetaInner *in);
 /* --adapt-layers: "all", "last" (the last layer with parameters), or a comma-separated
  * list of layer indices (0-based, as nnet-info numbers them). ERROR on a bad list or a
  * listed layer without parameters. */
@@ -151,7 +154,7 @@ bool meta_inner_adapt(const Nnet *n, const MetaInner *in, MetaWork *w, const Met
                       const MetaTask *t, uint64_t seed, const float *theta, float *theta_out,
                       MetaTaskStats *st);
 /* The task's meta-gradient at (theta, in->rates) for in->algo: grad (P floats) and, when
- * rates are learned, rate_grad (meta_inner_num_rates floats); both overwritten.
+ * rates are learned, rate_grad (meta_inner_num_learned floats); both overwritten.
  * Returns false (st->ok false) on a non-finite value. */
 bool meta_task_grad(const Nnet *n, const MetaInner *in, MetaWork *w, const MetaData *d,
                     const MetaTask *t, uint64_t seed, const float *theta, float *grad,
@@ -174,7 +177,7 @@ typedef struct {
 } MetaBatchStats;
 
 /* Sum over the tasks task_idx[0..nt) of t of their meta-gradients at (theta, in->rates)
- * into grad_sum (P + meta_inner_num_rates floats: theta's part then the rates'),
+ * into grad_sum (P + meta_inner_num_learned floats: theta's part then the rates'),
  * overwritten. Task i uses the seed rng_split(seed_rng, i). Tasks with a non-finite value
  * are left out with a WARNING (naming the episode) and not counted in tasks_ok. The sum
  * is taken in task order, so it does not depend on the threads' timing. */
@@ -193,23 +196,6 @@ void meta_batch_grad_at(MetaPool *p, const MetaData *d, const MetaTasks *t, cons
 double meta_batch_eval(MetaPool *p, const MetaData *d, const MetaTasks *t, const Rng *seed_rng,
                        const float *theta);
 
-/* ---- The outer optimiser on the meta-parameters [theta; rates] ---- */
-typedef struct {
-  bool adam;
-  float lr, beta1, beta2, eps, clip;  /* clip: max norm of the mean gradient, 0 = none */
-  long t;                             /* steps taken */
-  int n;
-  float *m, *v;                       /* Adam moments (n floats each) */
-} MetaOuter;
-
-MetaOuter *meta_outer_new(int n, bool adam, float lr, float clip);
-void meta_outer_free(MetaOuter *o);
-/* params -= step(grad) (grad is the mean meta-gradient; clipped in place). Returns the
- * gradient norm before clipping. */
-double meta_outer_step(MetaOuter *o, float *params, float *grad);
-void meta_outer_write(const MetaOuter *o, Output *out);
-void meta_outer_read(MetaOuter *o, Input *in, const char *name);
-
 /* ---- meta-train: the whole run ---- */
 typedef struct {
   const char *algo;             /* maml|fomaml|reptile|multitask */
@@ -217,8 +203,8 @@ typedef struct {
   float inner_lr;
   const char *learn_inner_lr;   /* none|per-layer|per-layer-step */
   const char *adapt_layers;     /* all|last|i,j,... */
-  float outer_lr, clip;
-  const char *outer_optimizer;  /* sgd|adam */
+  NnetOptimOpts outer;          /* --outer-optimizer, --outer-lr, ... */
+  float clip;                   /* > 0: overrides --outer-max-grad-norm */
   int meta_batch, iterations, seed, num_threads;
   const char *thread_mode;      /* tasks|blas */
   int progress_every, valid_every, checkpoint_every, max_bad_steps;

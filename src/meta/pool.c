@@ -41,6 +41,8 @@ MetaPool *meta_pool_new(const Nnet *n, const MetaInner *in, int threads, bool ta
   int nw = p->parallel ? p->threads : 1;
   p->work = xmalloc(sizeof(MetaWork *) * (size_t)nw);
   for (int i = 0; i < nw; i++) p->work[i] = meta_work_new(n, in);
+  /* One task at a time: its CTC runs on all threads too. */
+  if (!p->parallel) nnet_work_set_num_threads(p->work[0]->nw, p->threads);
   return p;
 }
 
@@ -54,7 +56,7 @@ void meta_pool_free(MetaPool *p) {
 }
 
 static size_t slot_size(const MetaPool *p) {
-  return (size_t)nnet_num_params(p->n) + (size_t)meta_inner_num_rates(p->in);
+  return (size_t)nnet_num_params(p->n) + (size_t)meta_inner_num_learned(p->in);
 }
 
 static void run_task(MetaPool *p, MetaWork *w, int i) {

@@ -15,14 +15,18 @@
 #include "meta/parallel.h"
 
 MetaTrainOpts meta_train_opts_default(void) {
-  return (MetaTrainOpts){.algo = "maml", .inner_steps = 1, .inner_batch = 0, .inner_lr = 0.1f,
-                         .learn_inner_lr = "none", .adapt_layers = "all", .outer_lr = 0.001f,
-                         .clip = 0, .outer_optimizer = "adam", .meta_batch = 4,
+  MetaTrainOpts o = {.algo = "maml", .inner_steps = 1, .inner_batch = 0, .inner_lr = 0.1f,
+                         .learn_inner_lr = "none", .adapt_layers = "all",
+                         .clip = 0, .meta_batch = 4,
                          .iterations = 100, .seed = 777, .num_threads = 1, .thread_mode = "tasks",
                          .progress_every = 10, .valid_every = 0, .checkpoint_every = 0,
                          .max_bad_steps = 5, .valid_episodes = "", .checkpoint = "",
                          .keep_best = false, .resume = false, .skip_missing = false,
                          .binary = true, .job = 1, .num_jobs = 1, .write_meta_grad = ""};
+  nnet_optim_opts_default(&o.outer);
+  o.outer.type = "adam";
+  o.outer.lr = 0.001f;
+  return o;
 }
 
 void meta_train_opts_register(MetaTrainOpts *o, Options *po) {
@@ -35,9 +39,9 @@ void meta_train_opts_register(MetaTrainOpts *o, Options *po) {
               "Meta-learn the inner rates (maml, fomaml), stored in the model for fast-adapt");
   opts_string(po, "adapt-layers", &o->adapt_layers,
               "Layers changed in the inner loop: all, last, or indices like 3,5 (stored in the model)");
-  opts_float(po, "outer-lr", &o->outer_lr, "Outer (meta) learning rate");
-  opts_choice(po, "outer-optimizer", &o->outer_optimizer, "sgd|adam", "Outer optimiser");
-  opts_float(po, "clip", &o->clip, "Clip the mean meta-gradient to this norm (0: no clipping)");
+  nnet_optim_register(po, &o->outer, "outer-");
+  opts_float(po, "clip", &o->clip,
+             "Clip the mean meta-gradient to this norm (0: as --outer-max-grad-norm)");
   opts_int(po, "meta-batch", &o->meta_batch, "Tasks (episodes) per outer step");
   opts_int(po, "iterations", &o->iterations, "Outer steps in total");
   opts_int(po, "seed", &o->seed, "Random seed (episode order, inner mini-batches)");
@@ -68,7 +72,7 @@ typedef struct {
   MetaEpisodes *episodes[2];
   MetaTasks *tasks, *valid;
   MetaPool *pool;
-  MetaOuter *outer;
+  NnetOptim *outer;
   int P, R;             /* parameters, learned rates */
   float *mp, *grad;     /* meta-parameters [theta; rates] and their mean meta-gradient */
   MetaTrainState st;
@@ -129,7 +133,7 @@ static void progress(Trainer *t, int it, Window *w) {
   double per_it = (now - w->run_t0) / (w->run_iters > 0 ? w->run_iters : 1);
   char eta[32];
   fmt_time(per_it * (t->o->iterations - it), eta, sizeof(eta));
-  LOG("Iteration %d/%d: query loss %.5f before, %.5f after adaptation (%d tasks), %.0f frames/s, ETA %s",
+  LOG("Iteration %d/%d: query loss %.5g before, %.5g after adaptation (%d tasks), %.0f frames/s, ETA %s",
       it, t->o->iterations, w->tasks ? w->before / w->tasks : NAN,
       w->tasks ? w->after / w->tasks : NAN, w->tasks, el > 0 ? w->frames / el : 0.0, eta);
   w->before = w->after = 0;
@@ -174,7 +178,7 @@ static bool outer_iteration(Trainer *t, int it, int *idx, Window *w) {
   w->frames += bs.frames;
   if (bs.tasks_ok == 0 || !meta_finite(t->P + t->R, t->grad)) return false;
   vec_scale(t->P + t->R, 1.0f / (float)bs.tasks_ok, t->grad);
-  meta_outer_step(t->outer, t->mp, t->grad);
+  if (!nnet_optim_step(t->outer, t->mp, t->grad, 0.0, NULL)) return false;
   w->before += bs.query_before;
   w->after += bs.query_after;
   w->tasks += bs.tasks_ok;
@@ -237,12 +241,15 @@ static void setup(Trainer *t, const char *model_in, const char *feats, const cha
   t->episodes[0] = sets[0];
   t->episodes[1] = sets[1];
   t->P = nnet_num_params(t->model);
-  t->R = mode != META_LR_NONE ? meta_inner_num_rates(t->inner) : 0;
+  t->R = meta_inner_num_learned(t->inner);
   t->mp = xmalloc(sizeof(float) * (size_t)(t->P + t->R));
   t->grad = xmalloc(sizeof(float) * (size_t)(t->P + t->R));
   memcpy(t->mp, nnet_params(t->model), sizeof(float) * (size_t)t->P);
   memcpy(t->mp + t->P, t->inner->rates, sizeof(float) * (size_t)t->R);
-  t->outer = meta_outer_new(t->P + t->R, strcmp(o->outer_optimizer, "adam") == 0, o->outer_lr, o->clip);
+  NnetOptimOpts oo = o->outer;
+  if (o->clip > 0) oo.max_grad_norm = o->clip;
+  nnet_optim_check(&oo, "outer-");
+  t->outer = nnet_optim_new(&oo, t->P + t->R);
   t->st.best = xmalloc(sizeof(float) * (size_t)(t->P + t->R));
   rng_seed(&t->st.base, (uint64_t)o->seed);
   t->perm = xmalloc(sizeof(int) * (size_t)t->tasks->num);
@@ -280,7 +287,7 @@ void meta_train(const MetaTrainOpts *o, const char *model_in, const char *feats_
   }
   free(ckpt);
   meta_pool_free(t.pool);
-  meta_outer_free(t.outer);
+  nnet_optim_free(t.outer);
   meta_tasks_free(t.tasks);
   meta_tasks_free(t.valid);
   meta_episodes_free(t.episodes[0]);
