@@ -52,4 +52,16 @@ void score_format_ser(const ScoreStats *s, char *buf, size_t len);
  * over zero it prints "-nan" (0/0) or "inf" as Kaldi does on x86-64 Linux. */
 void score_format_percent(long num, long den, char *buf, size_t len);
 
+/* A whole table of hypotheses (Kaldi text: key tokens...) kept in memory, so the
+ * hypothesis rspecifier may be a pipe or stdin and keys never asked for can be
+ * reported. A duplicate key is an ERROR naming the table. */
+typedef struct ScoreTexts ScoreTexts;
+ScoreTexts *score_texts_read(const char *rspecifier);
+void score_texts_free(ScoreTexts *t);
+int score_texts_size(const ScoreTexts *t);
+/* The tokens of key (marking it used), or NULL when absent. */
+const char *const *score_texts_find(ScoreTexts *t, const char *key, int *n);
+/* Number of keys never found; the first few are written to *first (or NULL). */
+int score_texts_unused(const ScoreTexts *t, const char **first);
+
 #endif

@@ -1,0 +1,227 @@
+/* CTC greedy decoding and prefix beam search with an optional n-gram LM.
+ * Prefixes live in a trie (one node per distinct prefix), so two paths reaching the
+ * same prefix meet at one node; a node caches ln P_lm of its last unit given its
+ * ancestors, computed once. Per frame: every kept prefix is extended by blank, by its
+ * last unit (a repeat collapses, unless separated by a blank) and by each other unit
+ * within unit_beam of the frame's best; the `beam` best prefixes survive. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/log.h"
+#include "base/util.h"
+#include "decode/decode.h"
+
+typedef struct {
+  int parent, unit, child, sibling; /* unit -1 at the root */
+  int len;
+  double lm;      /* ln P_lm of the prefix (without </s>) */
+  int stamp, at;  /* frame of the last visit and the entry index there */
+} Node;
+
+typedef struct {
+  int node;
+  double pb, pnb, score; /* ln probabilities of alignments ending in blank / in a unit */
+} Entry;
+
+struct DecBeam {
+  DecBeamOpts o;
+  int num_units;
+  const DecLm *lm;
+  int *unit2lm;
+  Node *nodes;
+  int nnodes, cap;
+  Entry *cur, *next;
+  int ncur, nnext, ecap;
+  int *cand, *out_units;
+};
+
+static const double kNegInf = -INFINITY;
+
+static double log_add(double a, double b) {
+  if (a < b) { double t = a; a = b; b = t; }
+  if (b == kNegInf) return a;
+  return a + log1p(exp(b - a));
+}
+
+void dec_beam_opts_default(DecBeamOpts *o) {
+  *o = (DecBeamOpts){.beam = 16, .unit_beam = 10.0f, .lm_weight = 0.5f,
+                     .insertion_bonus = 0.0f, .nbest = 1};
+}
+
+void dec_beam_opts_register(Options *po, DecBeamOpts *o) {
+  opts_int(po, "beam", &o->beam, "Prefixes kept per frame in beam search");
+  opts_float(po, "unit-beam", &o->unit_beam, "Per frame, skip units whose log-posterior is "
+             "more than this below the frame's best");
+  opts_float(po, "lm-weight", &o->lm_weight, "Weight of the LM's natural-log probability");
+  opts_float(po, "insertion-bonus", &o->insertion_bonus, "Score added per output unit");
+  opts_int(po, "nbest", &o->nbest, "Number of hypotheses output per utterance");
+}
+
+int dec_greedy(Mat lp, int *out, double *score) {
+  int n = 0, prev = 0;
+  double total = 0;
+  for (int t = 0; t < lp.rows; t++) {
+    const float *row = mat_row(lp, t);
+    int best = 0;
+    for (int u = 1; u < lp.cols; u++)
+      if (row[u] > row[best]) best = u;
+    total += row[best];
+    if (best != 0 && best != prev) out[n++] = best;
+    prev = best;
+  }
+  *score = total;
+  return n;
+}
+
+DecBeam *dec_beam_new(const DecBeamOpts *opts, int num_units, const DecLm *lm,
+                      const DecUnits *units) {
+  if (opts->beam < 1 || opts->nbest < 1 || opts->nbest > opts->beam)
+    ERROR("need 1 <= --nbest <= --beam, got --nbest=%d --beam=%d", opts->nbest, opts->beam);
+  if (num_units < 2) ERROR("need a blank and at least one unit, got %d outputs", num_units);
+  DecBeam *d = xcalloc(1, sizeof *d);
+  d->o = *opts;
+  d->num_units = num_units;
+  d->lm = lm;
+  if (lm) {
+    d->unit2lm = xmalloc(sizeof(int) * (size_t)num_units);
+    int missing = 0;
+    const char *first = NULL;
+    for (int u = 1; u < num_units; u++) {
+      d->unit2lm[u] = dec_lm_word(lm, dec_units_symbol(units, u));
+      if (d->unit2lm[u] < 0 && !missing++) first = dec_units_symbol(units, u);
+    }
+    if (missing)
+      WARN("%d units are not in the LM's vocabulary (e.g. %s); they score as %s", missing, first,
+           dec_lm_unk(lm) >= 0 ? "<unk>" : "log10 p = -99");
+  }
+  d->ecap = opts->beam * (num_units + 1);
+  d->cur = xmalloc(sizeof(Entry) * (size_t)d->ecap);
+  d->next = xmalloc(sizeof(Entry) * (size_t)d->ecap);
+  d->cand = xmalloc(sizeof(int) * (size_t)num_units);
+  return d;
+}
+
+void dec_beam_free(DecBeam *d) {
+  if (!d) return;
+  free(d->unit2lm);
+  free(d->nodes);
+  free(d->cur);
+  free(d->next);
+  free(d->cand);
+  free(d->out_units);
+  free(d);
+}
+
+/* ln P_lm(unit | the prefix ending at node parent), looking back order-1 units. */
+static double lm_step(DecBeam *d, int parent, int lm_word) {
+  int hist[DEC_LM_MAX_ORDER], n = 0, max = dec_lm_order(d->lm) - 1;
+  int p = parent;
+  for (; p > 0 && n < max; p = d->nodes[p].parent) hist[n++] = d->unit2lm[d->nodes[p].unit];
+  if (p == 0 && n < max) hist[n++] = dec_lm_bos(d->lm);
+  for (int i = 0; i < n / 2; i++) { int t = hist[i]; hist[i] = hist[n - 1 - i]; hist[n - 1 - i] = t; }
+  return dec_lm_logprob(d->lm, hist, n, lm_word);
+}
+
+static int new_node(DecBeam *d, int parent, int unit) {
+  if (d->nnodes == d->cap) {
+    d->cap = d->cap ? 2 * d->cap : 1024;
+    d->nodes = xrealloc(d->nodes, sizeof(Node) * (size_t)d->cap);
+  }
+  int i = d->nnodes++;
+  Node *n = &d->nodes[i];
+  *n = (Node){parent, unit, -1, -1, 0, 0, -1, -1};
+  if (parent >= 0) {
+    Node *p = &d->nodes[parent];
+    n->len = p->len + 1;
+    n->lm = p->lm + (d->lm ? lm_step(d, parent, d->unit2lm[unit]) : 0);
+    n->sibling = p->child;
+    p->child = i;
+  }
+  return i;
+}
+
+static int child(DecBeam *d, int parent, int unit) {
+  for (int c = d->nodes[parent].child; c >= 0; c = d->nodes[c].sibling)
+    if (d->nodes[c].unit == unit) return c;
+  return new_node(d, parent, unit);
+}
+
+/* The entry of node in the next frame's set, created empty on first visit. */
+static Entry *next_entry(DecBeam *d, int node, int t) {
+  Node *n = &d->nodes[node];
+  if (n->stamp != t) {
+    n->stamp = t;
+    n->at = d->nnext;
+    d->next[d->nnext++] = (Entry){node, kNegInf, kNegInf, 0};
+  }
+  return &d->next[n->at];
+}
+
+static double rank_score(const DecBeam *d, const Entry *e, bool final) {
+  const Node *n = &d->nodes[e->node];
+  double lm = n->lm;
+  if (final && d->lm) lm += lm_step((DecBeam *)d, e->node, dec_lm_eos(d->lm));
+  return log_add(e->pb, e->pnb) + d->o.lm_weight * lm + d->o.insertion_bonus * n->len;
+}
+
+static int entry_cmp(const void *a, const void *b) {
+  const Entry *x = a, *y = b;
+  if (x->score != y->score) return x->score > y->score ? -1 : 1;
+  return x->node - y->node; /* deterministic order among ties */
+}
+
+static void extend(DecBeam *d, const Entry *e, const float *row, int ncand, int t) {
+  double total = log_add(e->pb, e->pnb);
+  Entry *same = next_entry(d, e->node, t);
+  same->pb = log_add(same->pb, total + row[0]);
+  int last = d->nodes[e->node].unit;
+  if (last > 0) same->pnb = log_add(same->pnb, e->pnb + row[last]);
+  for (int i = 0; i < ncand; i++) {
+    int u = d->cand[i];
+    double from = u == last ? e->pb : total; /* a repeat needs a blank in between */
+    if (from == kNegInf) continue;
+    Entry *x = next_entry(d, child(d, e->node, u), t);
+    x->pnb = log_add(x->pnb, from + row[u]);
+  }
+}
+
+int dec_beam_search(DecBeam *d, Mat lp, DecHyp *out) {
+  if (lp.cols != d->num_units)
+    ERROR("log-posteriors have %d columns, the decoder was set up for %d units", lp.cols, d->num_units);
+  d->nnodes = 0;
+  new_node(d, -1, -1);
+  d->cur[0] = (Entry){0, 0.0, kNegInf, 0};
+  d->ncur = 1;
+  for (int t = 0; t < lp.rows; t++) {
+    const float *row = mat_row(lp, t);
+    float best = row[1];
+    for (int u = 2; u < lp.cols; u++) best = fmaxf(best, row[u]);
+    best = fmaxf(best, row[0]);
+    int ncand = 0;
+    for (int u = 1; u < lp.cols; u++)
+      if (row[u] >= best - d->o.unit_beam) d->cand[ncand++] = u;
+    d->nnext = 0;
+    for (int i = 0; i < d->ncur; i++) extend(d, &d->cur[i], row, ncand, t);
+    for (int i = 0; i < d->nnext; i++) d->next[i].score = rank_score(d, &d->next[i], false);
+    qsort(d->next, (size_t)d->nnext, sizeof(Entry), entry_cmp);
+    for (int i = 0; i < d->nnext; i++) d->nodes[d->next[i].node].stamp = -1;
+    Entry *tmp = d->cur; d->cur = d->next; d->next = tmp;
+    d->ncur = d->nnext < d->o.beam ? d->nnext : d->o.beam;
+  }
+  for (int i = 0; i < d->ncur; i++) d->cur[i].score = rank_score(d, &d->cur[i], true);
+  qsort(d->cur, (size_t)d->ncur, sizeof(Entry), entry_cmp);
+  int n = d->ncur < d->o.nbest ? d->ncur : d->o.nbest, total_len = 0;
+  for (int i = 0; i < n; i++) total_len += d->nodes[d->cur[i].node].len;
+  d->out_units = xrealloc(d->out_units, sizeof(int) * (size_t)(total_len + 1));
+  int *p = d->out_units;
+  for (int i = 0; i < n; i++) {
+    const Entry *e = &d->cur[i];
+    const Node *nd = &d->nodes[e->node];
+    double lm = d->lm ? nd->lm + lm_step(d, e->node, dec_lm_eos(d->lm)) : 0;
+    out[i] = (DecHyp){p, nd->len, e->score, log_add(e->pb, e->pnb), lm};
+    for (int k = nd->len - 1, x = e->node; k >= 0; k--, x = d->nodes[x].parent) p[k] = d->nodes[x].unit;
+    p += nd->len;
+  }
+  return n;
+}
