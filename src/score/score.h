@@ -59,8 +59,8 @@ typedef struct ScoreTexts ScoreTexts;
 ScoreTexts *score_texts_read(const char *rspecifier);
 void score_texts_free(ScoreTexts *t);
 int score_texts_size(const ScoreTexts *t);
-/* The tokens of key (marking it used), or NULL when absent. */
-const char *const *score_texts_find(ScoreTexts *t, const char *key, int *n);
+/* The tokens of key in *tok, *n (marking it used); false when absent. */
+bool score_texts_find(ScoreTexts *t, const char *key, const char *const **tok, int *n);
 /* Number of keys never found; the first few are written to *first (or NULL). */
 int score_texts_unused(const ScoreTexts *t, const char **first);
 

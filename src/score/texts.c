@@ -71,12 +71,13 @@ void score_texts_free(ScoreTexts *t) {
 
 int score_texts_size(const ScoreTexts *t) { return (int)t->n; }
 
-const char *const *score_texts_find(ScoreTexts *t, const char *key, int *n) {
+bool score_texts_find(ScoreTexts *t, const char *key, const char *const **tok, int *n) {
   Entry *e = lookup(t, key);
-  if (!e->key) return NULL;
+  if (!e->key) return false;
   e->used = true;
   *n = e->tok.len;
-  return (const char *const *)e->tok.tok;
+  *tok = (const char *const *)e->tok.tok;
+  return true;
 }
 
 int score_texts_unused(const ScoreTexts *t, const char **first) {
