@@ -92,4 +92,28 @@ void dec_beam_free(DecBeam *d);
 /* Decodes one utterance; returns the number of hypotheses (<= opts.nbest), best first. */
 int dec_beam_search(DecBeam *d, Mat logprobs, DecHyp *out);
 
+/* ---- A decoding run: what the decode program does with each utterance's
+ * log-posteriors (model forward excluded), so it can be driven without a model ---- */
+typedef struct {
+  const char *mode;          /* "greedy" | "beam" */
+  const char *units;         /* units.txt (rxfilename); needed for text output */
+  const char *word_boundary; /* join units into words at this symbol ("" = no) */
+  const char *lm;            /* ARPA file ("" = none; needs mode beam) */
+  const char *scores_wspecifier; /* per output key: vector [score, acoustic, lm] */
+  bool write_posteriors;     /* write the log-posterior matrices instead of text */
+  DecBeamOpts beam;
+} DecRunOpts;
+void dec_run_opts_default(DecRunOpts *o);
+void dec_run_opts_register(Options *po, DecRunOpts *o);
+
+typedef struct DecRun DecRun;
+/* Checks the options against the model's number of outputs (ERROR on a units file of
+ * another size, an LM with greedy search, ...) and opens the output table. */
+DecRun *dec_run_new(const DecRunOpts *o, int num_outputs, const char *wspecifier);
+/* Decodes one utterance and writes its outputs; false (with a WARNING naming the key)
+ * when the utterance cannot be decoded. nbest > 1 writes keys key-1, key-2, ... */
+bool dec_run_utterance(DecRun *r, const char *key, Mat logprobs);
+/* Closes the outputs; returns the seconds spent searching. */
+double dec_run_free(DecRun *r);
+
 #endif
