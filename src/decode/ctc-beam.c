@@ -1,9 +1,12 @@
 /* CTC greedy decoding and prefix beam search with an optional n-gram LM.
- * Prefixes live in a trie (one node per distinct prefix), so two paths reaching the
- * same prefix meet at one node; a node caches ln P_lm of its last unit given its
- * ancestors, computed once. Per frame: every kept prefix is extended by blank, by its
- * last unit (a repeat collapses, unless separated by a blank) and by each other unit
- * within unit_beam of the frame's best; the `beam` best prefixes survive. */
+ * Prefixes kept in the beam live in a trie (one node per distinct prefix), so two
+ * paths reaching the same prefix meet at one node; a node caches ln P_lm of its
+ * prefix. Per frame: every kept prefix is extended by blank, by its last unit (a
+ * repeat collapses, unless separated by a blank) and by each unit within unit_beam of
+ * the frame's best; the `beam` best prefixes survive. An extension to a prefix not in
+ * the trie can be reached from one kept prefix only, so it is scored as a candidate
+ * (parent, unit) and becomes a node only if it survives: the trie grows by at most
+ * `beam` nodes per frame. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,7 +23,9 @@ typedef struct {
 } Node;
 
 typedef struct {
-  int node;
+  int node;              /* -1 for a candidate new prefix: parent + unit */
+  int parent, unit, len;
+  double lm;             /* ln P_lm of the prefix */
   double pb, pnb, score; /* ln probabilities of alignments ending in blank / in a unit */
 } Entry;
 
@@ -34,6 +39,7 @@ struct DecBeam {
   Entry *cur, *next;
   int ncur, nnext, ecap;
   int *cand, *out_units;
+  int *kid; /* per unit: the child of the node being extended, -1 when absent */
 };
 
 static const double kNegInf = -INFINITY;
@@ -99,6 +105,8 @@ DecBeam *dec_beam_new(const DecBeamOpts *opts, int num_units, const DecLm *lm,
   d->cur = xmalloc(sizeof(Entry) * (size_t)d->ecap);
   d->next = xmalloc(sizeof(Entry) * (size_t)d->ecap);
   d->cand = xmalloc(sizeof(int) * (size_t)num_units);
+  d->kid = xmalloc(sizeof(int) * (size_t)num_units);
+  for (int u = 0; u < num_units; u++) d->kid[u] = -1;
   return d;
 }
 
@@ -109,43 +117,45 @@ void dec_beam_free(DecBeam *d) {
   free(d->cur);
   free(d->next);
   free(d->cand);
+  free(d->kid);
   free(d->out_units);
   free(d);
 }
 
-/* ln P_lm(unit | the prefix ending at node parent), looking back order-1 units. */
-static double lm_step(DecBeam *d, int parent, int lm_word) {
-  int hist[DEC_LM_MAX_ORDER], n = 0, max = dec_lm_order(d->lm) - 1;
-  int p = parent;
+/* The LM history of the prefix ending at node: its last order-1 units as LM words
+ * (with <s> when the prefix is shorter), oldest first; returns its length. */
+static int lm_history(const DecBeam *d, int node, int *hist) {
+  int n = 0, max = dec_lm_order(d->lm) - 1, p = node;
   for (; p > 0 && n < max; p = d->nodes[p].parent) hist[n++] = d->unit2lm[d->nodes[p].unit];
   if (p == 0 && n < max) hist[n++] = dec_lm_bos(d->lm);
   for (int i = 0; i < n / 2; i++) { int t = hist[i]; hist[i] = hist[n - 1 - i]; hist[n - 1 - i] = t; }
+  return n;
+}
+
+/* ln P_lm(word | the prefix ending at node). */
+static double lm_step(DecBeam *d, int node, int lm_word) {
+  int hist[DEC_LM_MAX_ORDER];
+  int n = lm_history(d, node, hist);
   return dec_lm_logprob(d->lm, hist, n, lm_word);
 }
 
-static int new_node(DecBeam *d, int parent, int unit) {
+static int new_node(DecBeam *d, int parent, int unit, double lm) {
   if (d->nnodes == d->cap) {
     d->cap = d->cap ? 2 * d->cap : 1024;
     d->nodes = xrealloc(d->nodes, sizeof(Node) * (size_t)d->cap);
   }
   int i = d->nnodes++;
   Node *n = &d->nodes[i];
-  *n = (Node){parent, unit, -1, -1, 0, 0, -1, -1};
+  *n = (Node){parent, unit, -1, -1, 0, lm, -1, -1};
   if (parent >= 0) {
     Node *p = &d->nodes[parent];
     n->len = p->len + 1;
-    n->lm = p->lm + (d->lm ? lm_step(d, parent, d->unit2lm[unit]) : 0);
     n->sibling = p->child;
     p->child = i;
   }
   return i;
 }
 
-static int child(DecBeam *d, int parent, int unit) {
-  for (int c = d->nodes[parent].child; c >= 0; c = d->nodes[c].sibling)
-    if (d->nodes[c].unit == unit) return c;
-  return new_node(d, parent, unit);
-}
 
 /* The entry of node in the next frame's set, created empty on first visit. */
 static Entry *next_entry(DecBeam *d, int node, int t) {
@@ -153,36 +163,65 @@ static Entry *next_entry(DecBeam *d, int node, int t) {
   if (n->stamp != t) {
     n->stamp = t;
     n->at = d->nnext;
-    d->next[d->nnext++] = (Entry){node, kNegInf, kNegInf, 0};
+    d->next[d->nnext++] = (Entry){node, n->parent, n->unit, n->len, n->lm, kNegInf, kNegInf, 0};
   }
   return &d->next[n->at];
 }
 
 static double rank_score(const DecBeam *d, const Entry *e, bool final) {
-  const Node *n = &d->nodes[e->node];
-  double lm = n->lm;
+  double lm = e->lm;
   if (final && d->lm) lm += lm_step((DecBeam *)d, e->node, dec_lm_eos(d->lm));
-  return log_add(e->pb, e->pnb) + d->o.lm_weight * lm + d->o.insertion_bonus * n->len;
+  return log_add(e->pb, e->pnb) + d->o.lm_weight * lm + d->o.insertion_bonus * e->len;
 }
 
 static int entry_cmp(const void *a, const void *b) {
   const Entry *x = a, *y = b;
   if (x->score != y->score) return x->score > y->score ? -1 : 1;
-  return x->node - y->node; /* deterministic order among ties */
+  if (x->node != y->node) return x->node - y->node; /* deterministic order among ties */
+  if (x->parent != y->parent) return x->parent - y->parent;
+  return x->unit - y->unit;
 }
 
+/* Extends one prefix by blank, its last unit and the candidates. The node's children
+ * are indexed by unit in d->kid first, so finding each is O(1). */
 static void extend(DecBeam *d, const Entry *e, const float *row, int ncand, int t) {
   double total = log_add(e->pb, e->pnb);
   Entry *same = next_entry(d, e->node, t);
   same->pb = log_add(same->pb, total + row[0]);
   int last = d->nodes[e->node].unit;
   if (last > 0) same->pnb = log_add(same->pnb, e->pnb + row[last]);
+  for (int c = d->nodes[e->node].child; c >= 0; c = d->nodes[c].sibling) d->kid[d->nodes[c].unit] = c;
+  int hist[DEC_LM_MAX_ORDER], nhist = d->lm ? lm_history(d, e->node, hist) : 0;
   for (int i = 0; i < ncand; i++) {
     int u = d->cand[i];
     double from = u == last ? e->pb : total; /* a repeat needs a blank in between */
     if (from == kNegInf) continue;
-    Entry *x = next_entry(d, child(d, e->node, u), t);
-    x->pnb = log_add(x->pnb, from + row[u]);
+    if (d->kid[u] >= 0) {
+      Entry *x = next_entry(d, d->kid[u], t);
+      x->pnb = log_add(x->pnb, from + row[u]);
+    } else { /* a new prefix, reachable from this entry only */
+      const Node *p = &d->nodes[e->node];
+      double lm = p->lm + (d->lm ? dec_lm_logprob(d->lm, hist, nhist, d->unit2lm[u]) : 0);
+      d->next[d->nnext++] = (Entry){-1, e->node, u, p->len + 1, lm, kNegInf, from + row[u], 0};
+    }
+  }
+  for (int c = d->nodes[e->node].child; c >= 0; c = d->nodes[c].sibling) d->kid[d->nodes[c].unit] = -1;
+}
+
+/* Moves the k best entries (by entry_cmp) to the front, unordered (quickselect). */
+static void select_best(Entry *a, int n, int k) {
+  int lo = 0, hi = n - 1;
+  while (lo < hi) {
+    Entry pivot = a[(lo + hi) / 2];
+    int i = lo, j = hi;
+    while (i <= j) {
+      while (entry_cmp(&a[i], &pivot) < 0) i++;
+      while (entry_cmp(&a[j], &pivot) > 0) j--;
+      if (i <= j) { Entry x = a[i]; a[i] = a[j]; a[j] = x; i++; j--; }
+    }
+    if (k - 1 <= j) hi = j;
+    else if (k - 1 >= i) lo = i;
+    else break;
   }
 }
 
@@ -190,8 +229,8 @@ int dec_beam_search(DecBeam *d, Mat lp, DecHyp *out) {
   if (lp.cols != d->num_units)
     ERROR("log-posteriors have %d columns, the decoder was set up for %d units", lp.cols, d->num_units);
   d->nnodes = 0;
-  new_node(d, -1, -1);
-  d->cur[0] = (Entry){0, 0.0, kNegInf, 0};
+  new_node(d, -1, -1, 0);
+  d->cur[0] = (Entry){0, -1, -1, 0, 0, 0.0, kNegInf, 0};
   d->ncur = 1;
   for (int t = 0; t < lp.rows; t++) {
     const float *row = mat_row(lp, t);
@@ -204,10 +243,15 @@ int dec_beam_search(DecBeam *d, Mat lp, DecHyp *out) {
     d->nnext = 0;
     for (int i = 0; i < d->ncur; i++) extend(d, &d->cur[i], row, ncand, t);
     for (int i = 0; i < d->nnext; i++) d->next[i].score = rank_score(d, &d->next[i], false);
-    qsort(d->next, (size_t)d->nnext, sizeof(Entry), entry_cmp);
-    for (int i = 0; i < d->nnext; i++) d->nodes[d->next[i].node].stamp = -1;
+    for (int i = 0; i < d->nnext; i++)
+      if (d->next[i].node >= 0) d->nodes[d->next[i].node].stamp = -1;
+    if (d->nnext > d->o.beam) select_best(d->next, d->nnext, d->o.beam);
     Entry *tmp = d->cur; d->cur = d->next; d->next = tmp;
     d->ncur = d->nnext < d->o.beam ? d->nnext : d->o.beam;
+    for (int i = 0; i < d->ncur; i++) { /* survivors become nodes */
+      Entry *e = &d->cur[i];
+      if (e->node < 0) e->node = new_node(d, e->parent, e->unit, e->lm);
+    }
   }
   for (int i = 0; i < d->ncur; i++) d->cur[i].score = rank_score(d, &d->cur[i], true);
   qsort(d->cur, (size_t)d->ncur, sizeof(Entry), entry_cmp);
@@ -218,7 +262,7 @@ int dec_beam_search(DecBeam *d, Mat lp, DecHyp *out) {
   for (int i = 0; i < n; i++) {
     const Entry *e = &d->cur[i];
     const Node *nd = &d->nodes[e->node];
-    double lm = d->lm ? nd->lm + lm_step(d, e->node, dec_lm_eos(d->lm)) : 0;
+    double lm = d->lm ? e->lm + lm_step(d, e->node, dec_lm_eos(d->lm)) : 0;
     out[i] = (DecHyp){p, nd->len, e->score, log_add(e->pb, e->pnb), lm};
     for (int k = nd->len - 1, x = e->node; k >= 0; k--, x = d->nodes[x].parent) p[k] = d->nodes[x].unit;
     p += nd->len;
