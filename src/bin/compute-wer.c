@@ -130,7 +130,7 @@ int main(int argc, char **argv) {
   if (unused) WARN("%d hypotheses have no reference in %s (e.g. key %s); not scored", unused,
                    ref_rspec, first);
   print_report(&total, chars ? "CER" : "WER", NULL);
-  qsort(groups.g, (size_t)groups.n, sizeof(Group), group_cmp);
+  if (groups.n) qsort(groups.g, (size_t)groups.n, sizeof(Group), group_cmp);
   for (int i = 0; i < groups.n; i++) {
     char prefix[512];
     snprintf(prefix, sizeof prefix, "group=%s", groups.g[i].name);

@@ -66,7 +66,7 @@ int main(int argc, char **argv) {
   DecUnits *units = *units_file ? dec_units_read(units_file) : NULL;
   Corpus c = {0};
   long num_syms = 0, num_unk = 0;
-  const char *first_unk = NULL;
+  char *first_unk = NULL;
   TableReader *r = tbl_reader_open(opts_arg(po, 0), &tbl_tokens_holder);
   for (; !tbl_reader_done(r); tbl_reader_next(r)) {
     const Tokens *t = tbl_reader_value(r);
@@ -80,7 +80,7 @@ int main(int argc, char **argv) {
     }
     for (int i = 0; units && i < n; i++)
       if (dec_units_find(units, w[i]) <= 0) { /* absent, or the blank */
-        if (!num_unk++) first_unk = tbl_reader_key(r);
+        if (!num_unk++) first_unk = xstrdup(tbl_reader_key(r));
         free(w[i]);
         w[i] = xstrdup("<unk>");
       }
@@ -90,6 +90,7 @@ int main(int argc, char **argv) {
   tbl_reader_close(r);
   if (num_unk) WARN("%ld symbols are not in %s (first in utterance %s); counted as <unk>",
                     num_unk, units_file, first_unk);
+  free(first_unk);
   if (c.n == 0) ERROR("no transcripts in %s", opts_arg(po, 0));
   DecLm *lm = dec_lm_estimate_kn((const char *const *const *)c.sent, c.len, c.n, order);
   dec_lm_write_arpa(lm, opts_arg(po, 1));

@@ -142,7 +142,7 @@ double dec_lm_logprob(const DecLm *lm, const int *hist, int nhist, int word) {
   int k = nhist < lm->order - 1 ? nhist : lm->order - 1;
   double bo = 0;
   for (; k >= 0; k--) {
-    memcpy(key, hist + nhist - k, sizeof(int) * (size_t)k);
+    if (k) memcpy(key, hist + nhist - k, sizeof(int) * (size_t)k);
     key[k] = word;
     int e = ngram_find(&lm->ng[k], key);
     if (e >= 0) return (bo + lm->ng[k].prob[e]) * M_LN10;

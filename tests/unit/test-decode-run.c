@@ -45,17 +45,27 @@ static Mat probs(int T, int U, const double *p) {
 }
 
 /* Options exactly as the decode program parses them. */
+static Options *last_po;
+static char *last_argv[6];
+
+static void free_parser(void) {
+  if (last_po) opts_free(last_po);
+  for (int i = 1; i < 6; i++) free(last_argv[i]), last_argv[i] = NULL;
+  last_po = NULL;
+}
+
 static DecRunOpts parse(const char *a1, const char *a2, const char *a3, const char *a4) {
   static DecRunOpts o;
+  free_parser(); /* the previous options' strings are no longer used */
   dec_run_opts_default(&o);
-  Options *po = opts_new("test");
+  Options *po = last_po = opts_new("test");
   dec_run_opts_register(po, &o);
   char *argv[6] = {"decode"};
   int argc = 1;
   const char *a[] = {a1, a2, a3, a4};
   for (int i = 0; i < 4; i++)
-    if (a[i]) argv[argc++] = xstrdup(a[i]);
-  opts_parse(po, argc, argv); /* strings stay owned by the parser: po is not freed */
+    if (a[i]) { last_argv[argc] = xstrdup(a[i]); argv[argc] = last_argv[argc]; argc++; }
+  opts_parse(po, argc, argv); /* strings stay owned by the parser until the next parse */
   return o;
 }
 
@@ -161,6 +171,7 @@ static void test_bad_utterance(void) {
   CHECK(strcmp(slurp("b.txt"), "empty \n") == 0);
   mat_release(&a);
   mat_release(&b);
+  mat_release(&e);
 }
 
 static bool fails_with(DecRunOpts o, int outputs, const char *want) {
@@ -198,6 +209,7 @@ int main(void) {
   RUN(test_lm_changes_result);
   RUN(test_bad_utterance);
   RUN(test_bad_setup);
+  free_parser();
   char cmd[700];
   snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
   if (system(cmd) != 0) return 1;
