@@ -2,6 +2,7 @@
  * over every CTC path, the LM's normalisation and a hand-computed Kneser-Ney value,
  * word joining. */
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -233,6 +234,46 @@ static void test_kn_by_hand(void) {
   dec_lm_free(lm);
 }
 
+/* Against tests/reference/kn-trigram.txt, made by tests/reference/kn_reference.py: the
+ * same model computed recursively from counts, every history of 0..2 words. */
+static void test_kn_reference(void) {
+  const char *top = getenv("TOPDIR");
+  char path[1024], line[1024];
+  snprintf(path, sizeof path, "%s/tests/reference/kn-trigram.txt", top ? top : ".");
+  FILE *f = fopen(path, "r");
+  CHECK(f != NULL);
+  if (!f) return;
+  static char words[64][16][16];
+  static const char *sent[64][16];
+  const char *const *sents[64];
+  int lens[64], n = 0, checked = 0;
+  DecLm *lm = NULL;
+  while (fgets(line, sizeof line, f)) {
+    char *tok[8];
+    int nt = 0;
+    for (char *t = strtok(line, " \n"); t && nt < 8; t = strtok(NULL, " \n")) tok[nt++] = t;
+    if (nt && strcmp(tok[0], "sent") == 0 && n < 64) {
+      lens[n] = 0;
+      for (int i = 1; i < nt && i <= 16; i++) {
+        strncpy(words[n][i - 1], tok[i], 15);
+        sent[n][lens[n]++] = words[n][i - 1];
+      }
+      sents[n] = sent[n];
+      n++;
+    } else if (nt >= 4 && strcmp(tok[0], "prob") == 0) {
+      if (!lm) lm = dec_lm_estimate_kn(sents, lens, n, 3);
+      int h[2], nh = nt - 4;
+      for (int i = 0; i < nh; i++) h[i] = dec_lm_word(lm, tok[1 + i]);
+      double want = atof(tok[nt - 1]);
+      CHECK_NEAR(dec_lm_logprob(lm, h, nh, dec_lm_word(lm, tok[nt - 2])), want, 2e-5);
+      checked++;
+    }
+  }
+  fclose(f);
+  CHECK(checked == 342);
+  dec_lm_free(lm);
+}
+
 static void test_words(void) {
   const char *syms[] = {"<blk>", "h", "i", "|", "\xe2\x96\x81th", "e", "\xe2\x96\x81"};
   DecUnits *u = dec_units_new(syms, 7);
@@ -259,6 +300,7 @@ int main(void) {
   RUN(test_unit_beam_and_bonus);
   RUN(test_kn_normalised);
   RUN(test_kn_by_hand);
+  RUN(test_kn_reference);
   RUN(test_words);
   return test_summary();
 }
