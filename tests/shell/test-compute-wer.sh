@@ -93,9 +93,11 @@ else
     to_trn rr.txt > rr.trn && to_trn hh.txt > hh.trn
     # Sum line: | Sum | #snt #wrd | corr sub del ins err s.err |
     local s k
-    s=$("$SCLITE" -r rr.trn trn -h hh.trn trn -i spu_id -s -o rsum stdout | awk '$2 == "Sum" { print $5, $8, $9, $10, $11, $12 }')
-    k=$(compute-wer ark:rr.txt ark:hh.txt | sed -n 's/^%WER [^ ]* \[ \([0-9]*\) \/ \([0-9]*\), \([0-9]*\) ins, \([0-9]*\) del, \([0-9]*\) sub.*/\2 \5 \4 \3 \1/p')
-    k="$k $(compute-wer ark:rr.txt ark:hh.txt | sed -n 's/^%SER [^ ]* \[ \([0-9]*\) .*/\1/p')"
+    local sopt=() kopt=()
+    if [ "${2:-}" = char ]; then sopt=(-c -e utf-8); kopt=(--level=char); fi
+    s=$("$SCLITE" -r rr.trn trn -h hh.trn trn -i spu_id -s "${sopt[@]}" -o rsum stdout | awk '$2 == "Sum" { print $5, $8, $9, $10, $11, $12 }')
+    k=$(compute-wer "${kopt[@]}" ark:rr.txt ark:hh.txt | sed -n 's/^%[WC]ER [^ ]* \[ \([0-9]*\) \/ \([0-9]*\), \([0-9]*\) ins, \([0-9]*\) del, \([0-9]*\) sub.*/\2 \5 \4 \3 \1/p')
+    k="$k $(compute-wer "${kopt[@]}" ark:rr.txt ark:hh.txt | sed -n 's/^%SER [^ ]* \[ \([0-9]*\) .*/\1/p')"
     echo "sclite: $s"; echo "kaldi:  $k"
     [ -n "$s" ] || return 1
     if [ "${1:-}" = totals ]; then # words, errors, sentence errors, ins - del
@@ -109,4 +111,11 @@ else
   # Kaldi counts edits, so the split between sub and ins+del can differ; the totals not.
   gen 11 0.3
   check "total errors agree with sclite at a 60% error rate" sclite_vs_kaldi totals
+  # Characters: words made of multi-byte UTF-8 characters; sclite -c aligns characters.
+  gen 5 0.1
+  for f in rr.txt hh.txt; do
+    awk '{ for (i = 2; i <= NF; i++) { gsub(/w/, "", $i); gsub(/0/, "é", $i); gsub(/1/, "日", $i);
+           gsub(/2/, "ö", $i); gsub(/3/, "語", $i) } print }' $f > tmp && mv tmp $f
+  done
+  check "character error counts agree with sclite -c" sclite_vs_kaldi totals char
 fi
