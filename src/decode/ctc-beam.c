@@ -8,6 +8,7 @@
  * (parent, unit) and becomes a node only if it survives: the trie grows by at most
  * `beam` nodes per frame. */
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -40,6 +41,11 @@ struct DecBeam {
   int ncur, nnext, ecap;
   int *cand, *out_units;
   int *kid; /* per unit: the child of the node being extended, -1 when absent */
+  /* LM scores memoised by history: a direct-mapped cache of `ncache` rows, each
+   * the history (length, words) and ln P_lm(u | history) per unit (NAN = not yet). */
+  int ncache;
+  int *cache_hist;     /* ncache x DEC_LM_MAX_ORDER: length then words */
+  float *cache_score;  /* ncache x num_units */
 };
 
 static const double kNegInf = -INFINITY;
@@ -107,6 +113,13 @@ DecBeam *dec_beam_new(const DecBeamOpts *opts, int num_units, const DecLm *lm,
   d->cand = xmalloc(sizeof(int) * (size_t)num_units);
   d->kid = xmalloc(sizeof(int) * (size_t)num_units);
   for (int u = 0; u < num_units; u++) d->kid[u] = -1;
+  if (lm) {
+    d->ncache = 1024;
+    while (d->ncache > 16 && (size_t)d->ncache * (size_t)num_units > (4u << 20)) d->ncache /= 2;
+    d->cache_hist = xmalloc(sizeof(int) * (size_t)d->ncache * DEC_LM_MAX_ORDER);
+    for (int i = 0; i < d->ncache; i++) d->cache_hist[i * DEC_LM_MAX_ORDER] = -1;
+    d->cache_score = xmalloc(sizeof(float) * (size_t)d->ncache * (size_t)num_units);
+  }
   return d;
 }
 
@@ -118,6 +131,8 @@ void dec_beam_free(DecBeam *d) {
   free(d->next);
   free(d->cand);
   free(d->kid);
+  free(d->cache_hist);
+  free(d->cache_score);
   free(d->out_units);
   free(d);
 }
@@ -137,6 +152,21 @@ static double lm_step(DecBeam *d, int node, int lm_word) {
   int hist[DEC_LM_MAX_ORDER];
   int n = lm_history(d, node, hist);
   return dec_lm_logprob(d->lm, hist, n, lm_word);
+}
+
+/* The cache row of LM scores after this history (claimed and cleared on a miss). */
+static float *lm_scores(DecBeam *d, const int *hist, int n) {
+  uint64_t h = (uint64_t)n;
+  for (int i = 0; i < n; i++) h = (h ^ (uint32_t)hist[i]) * 0x9E3779B97F4A7C15ull;
+  size_t row = (size_t)((h >> 32) % (uint64_t)d->ncache);
+  int *key = d->cache_hist + row * DEC_LM_MAX_ORDER;
+  float *scores = d->cache_score + row * (size_t)d->num_units;
+  if (key[0] != n || memcmp(key + 1, hist, sizeof(int) * (size_t)n) != 0) {
+    key[0] = n;
+    memcpy(key + 1, hist, sizeof(int) * (size_t)n);
+    for (int u = 0; u < d->num_units; u++) scores[u] = NAN;
+  }
+  return scores;
 }
 
 static int new_node(DecBeam *d, int parent, int unit, double lm) {
@@ -192,6 +222,7 @@ static void extend(DecBeam *d, const Entry *e, const float *row, int ncand, int 
   if (last > 0) same->pnb = log_add(same->pnb, e->pnb + row[last]);
   for (int c = d->nodes[e->node].child; c >= 0; c = d->nodes[c].sibling) d->kid[d->nodes[c].unit] = c;
   int hist[DEC_LM_MAX_ORDER], nhist = d->lm ? lm_history(d, e->node, hist) : 0;
+  float *lms = d->lm ? lm_scores(d, hist, nhist) : NULL;
   for (int i = 0; i < ncand; i++) {
     int u = d->cand[i];
     double from = u == last ? e->pb : total; /* a repeat needs a blank in between */
@@ -201,7 +232,8 @@ static void extend(DecBeam *d, const Entry *e, const float *row, int ncand, int 
       x->pnb = log_add(x->pnb, from + row[u]);
     } else { /* a new prefix, reachable from this entry only */
       const Node *p = &d->nodes[e->node];
-      double lm = p->lm + (d->lm ? dec_lm_logprob(d->lm, hist, nhist, d->unit2lm[u]) : 0);
+      if (lms && isnan(lms[u])) lms[u] = (float)dec_lm_logprob(d->lm, hist, nhist, d->unit2lm[u]);
+      double lm = p->lm + (lms ? lms[u] : 0);
       d->next[d->nnext++] = (Entry){-1, e->node, u, p->len + 1, lm, kNegInf, from + row[u], 0};
     }
   }
