@@ -78,7 +78,7 @@ MinJobAge=300
 KillWait=2
 MaxArraySize=10001
 $(_sc_node_line "$1") State=UNKNOWN
-PartitionName=debug Nodes=$1 Default=YES MaxTime=INFINITE State=UP
+PartitionName=debug Nodes=$1 Default=YES MaxTime=INFINITE State=UP OverSubscribe=FORCE:4
 CONF
 }
 

@@ -39,3 +39,17 @@ check_fails "--timeout deletes the array (qdel) and fails" "2 / 2 failed, log is
   queue.pl --timeout 1 JOB=1:2 log/slow.JOB.log sleep 30
 check "the deleted tasks were stopped" bash -c 'sleep 0.5; grep -q "after --timeout 1 s" log/slow.2.log && grep -q "Killed by a signal" log/slow.2.log'
 check_fails "qsub failing is an error" "qsub failed" bash -c 'echo "command qsub -bogus" >bad.conf; queue.pl --config bad.conf log/x.log true'
+
+# The parallel meta-training driver through queue.pl gives one process's model.
+. "$TOPDIR/tests/shell/scale-data.sh"
+. "$TOPDIR/tests/shell/scale-compare.sh"
+make_scale_data data
+M=$TOPDIR/tests/reference/nnet-dnn.mdl
+D="ark:data/feats.ark ark,t:data/labels.txt data/episodes.txt"
+o="--algo=fomaml --inner-steps=2 --meta-batch=4 --outer-lr=0.02"
+drive_queue() {
+  "$TOPDIR/steps/meta_train.sh" --nj 2 --iterations 2 --cmd "queue.pl --mem 1G" --train-opts "$o" $M $D exp &&
+    meta-train $o --iterations=2 $M $D one.mdl && same_model one.mdl exp/final.mdl &&
+    grep -q -- '-l mem_free=1G,ram_free=1G -t 1:2 ' exp/log/q/train.1.log
+}
+check "meta_train.sh --nj 2 --cmd queue.pl gives one process's model" drive_queue

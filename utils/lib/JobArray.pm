@@ -149,18 +149,20 @@ sub write_script {
       " cmd=" . sq(subst($j->{cmd}, $j->{jobvar}, $t)) . " ;;\n";
   }
   print $fh "  *) echo \"no task \$task in \$0\" >&2; exit 1 ;;\nesac\n";
+  my $m = sq($j->{marker});
+  # Builtins only where possible (dates, elapsed time): process start-up is the overhead.
   print $fh <<"SCRIPT";
-now() { LC_ALL=C date '+%a %b %e %H:%M:%S %Y'; }
-done_marker() { echo "\$1" >$j->{marker}.\$task.tmp && mv $j->{marker}.\$task.tmp $j->{marker}.\$task; }
+now() { LC_ALL=C printf '%(%a %b %e %H:%M:%S %Y)T' -1; }
+done_marker() { echo "\$1" >$m.\$task.tmp && mv $m.\$task.tmp $m.\$task; }
 trap 'echo "# Killed by a signal at \$(now)" >>"\$log"; done_marker 143; exit 143' TERM INT
-mkdir -p "\$(dirname "\$log")"
-{ echo "# \$cmd"; echo "# Started at \$(now)"; } >"\$log"
-start=\$(date +%s)
+case "\$log" in */*) [ -d "\${log%/*}" ] || mkdir -p "\${log%/*}" ;; esac
+printf '# %s\\n# Started at %s\\n' "\$cmd" "\$(now)" >"\$log"
+SECONDS=0
 bash -c "( \$cmd )" >>"\$log" 2>&1 &
 wait \$!
 ret=\$?
 printf '# Accounting: time=%d threads=%d\\n# Ended (code %d) at %s\\n' \\
-  \$((\$(date +%s) - start)) $threads \$ret "\$(now)" >>"\$log"
+  \$SECONDS $threads \$ret "\$(now)" >>"\$log"
 done_marker \$ret
 exit \$ret
 SCRIPT
