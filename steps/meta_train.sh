@@ -71,7 +71,7 @@ while [ "$it" -lt "$iterations" ]; do
         --job=JOB --num-jobs=$nj --write-meta-grad="$dir/grad.$it.JOB" \
         "$model_in" "$feats" "$labels" "$episodes" /dev/null ||
       die "iteration $next: a meta-gradient job failed (log named above); rerun to resume"
-    parts=$(for j in $(seq $nj); do printf '%s ' "$dir/grad.$it.$j"; done)
+    parts=(); for j in $(seq $nj); do parts+=("$dir/grad.$it.$j"); done
     combine_opts=""
   else
     next=$((it + average_every > iterations ? iterations : it + average_every))
@@ -81,15 +81,15 @@ while [ "$it" -lt "$iterations" ]; do
         --checkpoint-every=0 --job=JOB --num-jobs=$nj \
         "$model_in" "$feats" "$labels" "$episodes" "$dir/avg.$it.JOB.mdl" ||
       die "iterations $((it + 1))-$next: a training job failed (log named above); rerun to resume"
-    parts=$(for j in $(seq $nj); do printf '%s ' "$dir/avg.$it.$j.mdl"; done)
+    parts=(); for j in $(seq $nj); do parts+=("$dir/avg.$it.$j.mdl"); done
     combine_opts="--average=true"
   fi
   $cmd "$dir/log/combine.$it.log" \
     meta-combine $train_opts --iterations=$next $combine_opts \
-      "$model_in" "$dir/ckpt.$it" "$dir/ckpt.$next" "$dir/$next.mdl" $parts ||
+      "$model_in" "$dir/ckpt.$it" "$dir/ckpt.$next" "$dir/$next.mdl" "${parts[@]}" ||
     die "iteration $next: meta-combine failed, see $dir/log/combine.$it.log; rerun to resume"
-  if $cleanup; then rm -f $parts "$dir/ckpt.$it"; fi
-  grep -h '^LOG.*Iteration' "$dir/log/combine.$it.log" | sed 's/^LOG ([^)]*) /  /'
+  if $cleanup; then rm -f "${parts[@]}" "$dir/ckpt.$it"; fi
+  grep -hE '^LOG.*(Iteration|Averaged)' "$dir/log/combine.$it.log" | sed 's/^LOG ([^)]*) /  /'
   it=$next
 done
 

@@ -17,7 +17,7 @@ one() { meta-train $2 --iterations=2 $M $D ref/$1.mdl 2>ref/$1.log; }
 # par NAME NJ OPTS [driver options]: the parallel driver (run.pl) into exp/NAME
 par() {
   local name=$1 nj=$2 opts=$3; shift 3
-  steps/meta_train.sh --nj $nj --iterations 2 --train-opts "$opts" "$@" $M $D exp/$name >exp/$name.out 2>&1
+  steps/meta_train.sh --nj $nj --iterations 2 --train-opts "$opts" "$@" $M $D "exp/$name" >"exp/$name.out" 2>&1
 }
 # equal NAME NJ OPTS [driver options]: one process and the driver give the same model
 equal() { one $1 "$3" && par "$@" && same_model ref/$1.mdl exp/$1/final.mdl; }
@@ -34,11 +34,11 @@ check "the driver keeps a checkpoint and the per-iteration models" bash -c \
 
 # Model averaging: with one job and plain SGD it is one process; with 2 jobs it averages.
 check "averaging, 1 job, sgd: one process's model" equal avg1 1 "--algo=fomaml --outer-optimizer=sgd $base" --average-every 3
-avg2() {
-  par avg2 2 "--algo=fomaml $base" --average-every 1 &&
-    grep -q -- '--job=2 --num-jobs=2' exp/avg2/log/train.1.2.log &&
-    grep -q 'Averaged 2 models (iterations 2 to 2)' exp/avg2/log/combine.1.log &&
-    ! same_model exp/avg2/1.mdl exp/avg2/2.mdl
+avg2() { # (in a directory with a space in its name)
+  par "avg 2" 2 "--algo=fomaml $base" --average-every 1 &&
+    grep -q -- "--job=2 --num-jobs=2" "exp/avg 2/log/train.1.2.log" &&
+    grep -q 'Averaged 2 models (iterations 2 to 2)' "exp/avg 2/log/combine.1.log" &&
+    ! same_model "exp/avg 2/1.mdl" "exp/avg 2/2.mdl"
 }
 check "averaging, 2 jobs: averages the jobs' models after every iteration" avg2
 
