@@ -218,6 +218,7 @@ typedef struct {
   float lr;                 /* <= 0: the model's learned rates (else 0.01... see register) */
   const char *adapt_layers; /* "": the model's stored choice, else all */
   float heldout_fraction;
+  bool cache_frozen;        /* run the layers below the first adapted one only once */
   bool binary;
 } MetaAdaptOpts;
 
