@@ -73,7 +73,8 @@ static int adapt_loop(const MetaAdaptOpts *o, Nnet *n, const MetaInner *in, cons
     rng_shuffle_int(&rng, all, N);
     nh = (int)lround(o->heldout_fraction * N);
     if (nh < 1) nh = 1;
-    if (nh >= N) ERROR("--heldout-fraction=%g leaves no utterance to adapt on (%d in all)", o->heldout_fraction, N);
+    if (nh >= N)
+      ERROR("--heldout-fraction=%g leaves no utterance to adapt on (%d in all)", o->heldout_fraction, N);
     meta_fill(w, n, w->qb, d, all + (N - nh), nh);
   }
   MetaTask task = {.id = "adapt", .task = "adapt", .ns = N - nh, .s = all};

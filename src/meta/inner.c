@@ -121,7 +121,8 @@ void meta_inner_to_model(const MetaInner *in, Nnet *n) {
   for (int l = 0; l < in->num_layers; l++) a[l] = in->adapt[l] ? 1.0f : 0.0f;
   nnet_set_extra(n, META_EXTRA_ADAPT, a, in->num_layers);
   free(a);
-  if (in->lr_mode != META_LR_NONE) nnet_set_extra(n, META_EXTRA_RATES, in->rates, meta_inner_num_rates(in));
+  if (in->lr_mode != META_LR_NONE)
+    nnet_set_extra(n, META_EXTRA_RATES, in->rates, meta_inner_num_rates(in));
 }
 
 MetaWork *meta_work_new(const Nnet *n, const MetaInner *in) {

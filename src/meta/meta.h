@@ -215,7 +215,7 @@ void meta_train(const MetaTrainOpts *o, const char *model_in, const char *feats_
 /* ---- fast-adapt ---- */
 typedef struct {
   int steps, batch, patience, seed, num_threads;
-  float lr;                 /* <= 0: the model's learned rates (else 0.01... see register) */
+  float lr;                 /* <= 0: the model's learned rates if any, else 0.01 */
   const char *adapt_layers; /* "": the model's stored choice, else all */
   float heldout_fraction;
   bool cache_frozen;        /* run the layers below the first adapted one only once */
@@ -224,7 +224,8 @@ typedef struct {
 
 MetaAdaptOpts meta_adapt_opts_default(void);
 void meta_adapt_opts_register(MetaAdaptOpts *o, Options *po);
-/* Adapts n in place to the utterances of d (all of them); returns the steps taken. */
+/* Adapts n in place to the utterances of d (all of them, less a held-out part); returns
+ * the steps taken (with a held-out part: the step whose parameters were kept). */
 int meta_adapt(const MetaAdaptOpts *o, Nnet *n, const MetaData *d);
 
 #endif

@@ -7,7 +7,7 @@
 #   tests/bench/meta-train.sh [threads] [iterations]
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-threads=${1:-2} iters=${2:-4}
+threads=${1:-2} iters=${2:-2}
 D=40 K=48 T=200
 make -s all >/dev/null
 export PATH="$PWD/bin:$PATH"
@@ -24,36 +24,38 @@ copy-feats ark:feats.txt ark:feats.ark 2>/dev/null
 printf 'splice context=-3:3\naffine dim=512\nrelu\naffine dim=512\nrelu\naffine\nlog-softmax\n' > dnn.conf
 printf 'lstm dim=256\nlstm dim=256\naffine\nlog-softmax\n' > lstm.conf
 
-# seconds of one run of meta-train with the given options (iters iterations)
-run() {
-  local start end
-  start=$(date +%s.%N)
+# "wall cpu" seconds of a command (cpu: user + sys of all its threads)
+timed() {
+  local TIMEFORMAT='%R %U %S'
+  { time "$@" >/dev/null 2>&1; } 2>&1 | awk '{ printf "%.2f %.2f", $1, $2 + $3 }'
+}
+mt() {
   meta-train --algo=maml --inner-steps=2 --meta-batch=4 --iterations="$iters" --progress-every=0 \
-    "$@" model.mdl ark:feats.ark ark:labels.txt episodes.txt out.mdl 2>/dev/null
-  end=$(date +%s.%N)
-  echo "$start $end" | awk '{ printf "%.2f", $2 - $1 }'
+    "$@" model.mdl ark:feats.ark ark:labels.txt episodes.txt out.mdl
 }
 
+echo "load average at start: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) cores"
 for net in dnn lstm; do
   nnet-init --input-dim=$D --output-dim=$K $net.conf model.mdl 2>/dev/null
-  t1=$(run --num-threads=1)
-  tt=$(run --num-threads="$threads" --thread-mode=tasks)
-  tb=$(run --num-threads="$threads" --thread-mode=blas)
+  t1=$(timed mt --num-threads=1)
+  tt=$(timed mt --num-threads="$threads" --thread-mode=tasks)
+  tb=$(timed mt --num-threads="$threads" --thread-mode=blas)
   frames=$((iters * 4 * 4 * T))
-  echo "meta-train MAML, $net ($(nnet-info model.mdl 2>/dev/null | grep -o 'params=[0-9]*' | head -1 || true)), meta-batch 4 x (2+2 utts x $T frames), 2 inner steps, $iters iterations:"
-  awk -v a="$t1" -v b="$tt" -v c="$tb" -v f=$frames -v th="$threads" 'BEGIN {
-    printf "  1 thread:                    %6.2f s  %8.0f frames/s\n", a, f / a;
-    printf "  %d threads, tasks in parallel: %6.2f s  %8.0f frames/s  (x%.2f)\n", th, b, f / b, a / b;
-    printf "  %d threads, threaded BLAS:     %6.2f s  %8.0f frames/s  (x%.2f)\n", th, c, f / c, a / c;
-    printf "  tasks / blas speed ratio: %.2f\n", c / b }'
+  echo "meta-train MAML, $net ($(nnet-info model.mdl 2>/dev/null | grep -o 'params=[0-9]*' | awk -F= '{ s += $2 } END { print s }') params), meta-batch 4 x (2+2 utts x $T frames), 2 inner steps, $iters iterations:"
+  echo "$t1 $tt $tb" | awk -v f=$frames -v th="$threads" '{
+    printf "  1 thread:                      wall %6.2f s (%6.0f frames/s), cpu %6.2f s\n", $1, f / $1, $2;
+    printf "  %d threads, tasks in parallel:  wall %6.2f s (%6.0f frames/s), cpu %6.2f s, speed-up x%.2f\n", th, $3, f / $3, $4, $1 / $3;
+    printf "  %d threads, threaded BLAS+CTC:  wall %6.2f s (%6.0f frames/s), cpu %6.2f s, speed-up x%.2f\n", th, $5, f / $5, $6, $1 / $5;
+    printf "  tasks-parallel / threaded-BLAS speed: %.2f\n", $5 / $3 }'
 done
 
 # fast-adapt: 2 x 256 LSTM, 50 utterances of T frames, 100 steps.
 nnet-init --input-dim=$D --output-dim=$K lstm.conf lstm.mdl 2>/dev/null
-for batch in 0 10; do
-  start=$(date +%s.%N)
-  fast-adapt --steps=100 --batch=$batch --lr=0.01 --num-threads="$threads" lstm.mdl \
-    "ark:copy-feats ark:feats.ark ark:- 2>/dev/null | head -c 100000000 |" "ark:head -n 50 labels.txt |" a.mdl 2>/dev/null
-  end=$(date +%s.%N)
-  echo "$start $end $batch" | awk -v T=$T -v th="$threads" '{ printf "fast-adapt 2x256 LSTM, 50 utts x %d frames, 100 steps, --batch=%d, %d threads: %.1f s\n", T, $3, th, $2 - $1 }'
+head -n 50 labels.txt > labels50.txt
+fa() { fast-adapt --lr=0.01 --num-threads="$threads" "$@" lstm.mdl ark:feats.ark ark:labels50.txt a.mdl; }
+for opts in "--steps=100 --adapt-layers=last" "--steps=10 --adapt-layers=last --cache-frozen=false" \
+            "--steps=100 --batch=5" "--steps=10"; do
+  echo "$(timed fa $opts) $opts" | awk -v T=$T -v th="$threads" '{ o = $0; sub(/^[^ ]* [^ ]* /, "", o);
+    printf "fast-adapt 2x256 LSTM, 50 utts x %d frames, %d threads, %s: wall %.1f s, cpu %.1f s\n", T, th, o, $1, $2 }'
 done
+echo "load average at end: $(cut -d' ' -f1-3 /proc/loadavg)"
