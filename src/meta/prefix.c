@@ -11,25 +11,43 @@
 #include "base/util.h"
 #include "meta/meta-internal.h"
 
-Mat meta_prefix_forward(const Nnet *n, int f, Mat feats) {
-  Mat x = mat_alloc(feats.rows, feats.cols);
-  mat_copy(x, feats);
-  int T = feats.rows;
+#define PREFIX_BATCH 16 /* utterances run through the frozen layers at once */
+
+/* Runs layers [0, f) on utterances idx[0..B) of d as one padded, time-major batch
+ * (layer.h's layout: row t*B + b is frame t of utterance b) and stores each one's valid
+ * output frames in out[idx[b]]. */
+static void prefix_batch(const Nnet *n, int f, const MetaData *d, const int *idx, int B, Mat *out) {
+  int T = 0, len[B], olen[B];
+  for (int b = 0; b < B; b++) {
+    len[b] = d->feats[idx[b]].rows;
+    if (len[b] > T) T = len[b];
+  }
+  Mat x = mat_alloc(T * B, nnet_input_dim(n));
+  for (int b = 0; b < B; b++)
+    for (int t = 0; t < len[b]; t++)
+      memcpy(mat_row(x, t * B + b), mat_row(d->feats[idx[b]], t), sizeof(float) * (size_t)x.cols);
   for (int i = 0; i < f; i++) {
     const NnetLayer *l = nnet_layer(n, i);
     int To = l->kind->out_frames ? l->kind->out_frames(l, T) : T;
-    Mat y = mat_alloc(To, l->out_dim);
-    size_t wf = l->kind->work_floats ? l->kind->work_floats(l, T, 1) : 0;
+    for (int b = 0; b < B; b++) olen[b] = l->kind->out_frames ? l->kind->out_frames(l, len[b]) : len[b];
+    Mat y = mat_alloc(To * B, l->out_dim);
+    size_t wf = l->kind->work_floats ? l->kind->work_floats(l, T, B) : 0;
     float *work = aligned_alloc(64, ((wf * sizeof(float) + 63) / 64 + 1) * 64);
     if (!work) ERROR("out of memory");
-    NnetSeq in = {T, 1, &T}, out = {To, 1, &To};
-    l->kind->forward(l, nnet_params_const(n) + l->param_offset, in, out, x, y, work);
+    NnetSeq in = {T, B, len}, os = {To, B, olen};
+    l->kind->forward(l, nnet_params_const(n) + l->param_offset, in, os, x, y, work);
     free(work);
     mat_release(&x);
     x = y;
     T = To;
+    memcpy(len, olen, sizeof(len));
   }
-  return x;
+  for (int b = 0; b < B; b++) {
+    out[idx[b]] = mat_alloc(len[b], x.cols);
+    for (int t = 0; t < len[b]; t++)
+      memcpy(mat_row(out[idx[b]], t), mat_row(x, t * B + b), sizeof(float) * (size_t)x.cols);
+  }
+  mat_release(&x);
 }
 
 Nnet *meta_suffix_net(const Nnet *n, int f) {
@@ -59,9 +77,20 @@ MetaData *meta_data_prefix(const Nnet *n, int f, const MetaData *d) {
   o->keys = xmalloc(sizeof(char *) * (size_t)N);
   o->feats = xmalloc(sizeof(Mat) * (size_t)N);
   o->labels = xmalloc(sizeof(IntVec) * (size_t)N);
+  /* Batches of utterances of similar length (sorted by frames), so padding stays small. */
+  int *order = xmalloc(sizeof(int) * (size_t)N);
+  for (int i = 0; i < d->num; i++) order[i] = i;
+  for (int i = 1; i < d->num; i++) /* insertion sort by length: stable, deterministic */
+    for (int k = i; k > 0 && d->feats[order[k - 1]].rows > d->feats[order[k]].rows; k--) {
+      int tmp = order[k];
+      order[k] = order[k - 1];
+      order[k - 1] = tmp;
+    }
+  for (int i = 0; i < d->num; i += PREFIX_BATCH)
+    prefix_batch(n, f, d, order + i, d->num - i < PREFIX_BATCH ? d->num - i : PREFIX_BATCH, o->feats);
+  free(order);
   for (int i = 0; i < d->num; i++) {
     o->keys[i] = xstrdup(d->keys[i]);
-    o->feats[i] = meta_prefix_forward(n, f, d->feats[i]);
     o->labels[i].len = d->labels[i].len;
     o->labels[i].data = xmalloc(sizeof(int) * (size_t)(d->labels[i].len + 1));
     memcpy(o->labels[i].data, d->labels[i].data, sizeof(int) * (size_t)d->labels[i].len);

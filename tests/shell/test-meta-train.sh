@@ -86,6 +86,9 @@ check "fast-adapt lowers the loss" bash -c \
 for opt in --batch=5 --lr=0.1 --adapt-layers=last --heldout-fraction=0.25 --seed=3; do
   check "fast-adapt $opt has an effect" bash -c "fast-adapt --steps=5 --batch=3 $opt init.mdl $T g.mdl && fast-adapt --steps=5 --batch=3 init.mdl $T h.mdl && ! cmp -s h.mdl g.mdl"
 done
+check "fast-adapt --cache-frozen: frozen layers run once (and not with =false)" bash -c \
+  "fast-adapt --steps=2 --adapt-layers=last init.mdl $T c1.mdl 2>&1 | grep -q 'Layers 0..1 are frozen' &&
+   ! fast-adapt --steps=2 --adapt-layers=last --cache-frozen=false init.mdl $T c2.mdl 2>&1 | grep -q 'are frozen'"
 check "fast-adapt early stopping with --patience" bash -c \
   "fast-adapt --steps=200 --lr=3 --heldout-fraction=0.3 --patience=2 init.mdl $T e.mdl 2>&1 | grep -q 'Early stop after step'"
 check "fast-adapt uses the model's adapt-layers" bash -c \
