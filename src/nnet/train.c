@@ -172,6 +172,8 @@ NnetTrainResult nnet_train(Nnet *n, NnetData *train, NnetData *valid, const Nnet
   Progress pr = {0, now_seconds(), now_seconds(), 0, 0, (long)(o->num_epochs - pos.epoch) * nb - pos.batch, 0};
   if (o->max_batches && pr.batches_total > o->max_batches) pr.batches_total = o->max_batches;
   res.finished = true;
+  if (valid && valid->n && pos.epoch == 0 && pos.batch == 0)
+    LOG("initial validation loss %.4f on %d utterances", nnet_data_loss(n, valid, mb, norm), valid->n);
   for (int e = pos.epoch; e < o->num_epochs && res.finished; e++) {
     Rng r = rng_split(&root, (uint64_t)e);
     for (int i = 0; i < N; i++) order[i] = i;
