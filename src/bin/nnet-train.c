@@ -63,9 +63,10 @@ int main(int argc, char **argv) {
   if (valid) LOG("%d validation utterances (%ld frames)", valid->n, valid->frames);
   NnetTrainResult r = nnet_train(n, train, valid, &to);
   nnet_write(n, opts_arg(po, 3), binary);
-  LOG("Done %d out of %d utterances (%d unusable, %d without labels); %ld minibatches, %ld steps skipped; "
-      "last minibatch loss %.4f%s",
-      r.utts_used, total, r.utts_skipped, missing, r.batches, r.steps_skipped, r.last_train_loss,
+  int held = *valid_feats || !valid ? 0 : valid->n;
+  LOG("Done %d out of %d utterances (%d held out for validation, %d unusable, %d without labels); "
+      "%ld minibatches, %ld steps skipped; last minibatch loss %.4f%s",
+      r.utts_used, total, held, r.utts_skipped, missing, r.batches, r.steps_skipped, r.last_train_loss,
       r.finished ? "" : " (stopped early: --max-batches)");
   if (valid && isfinite(r.valid_loss)) LOG("final validation loss %.4f", r.valid_loss);
   nnet_data_free(train);
