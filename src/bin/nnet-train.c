@@ -32,8 +32,9 @@ static NnetData *hold_out(NnetData *d, float fraction, int seed) {
 
 int main(int argc, char **argv) {
   const char *usage =
-      "Train a network with the CTC loss on utterances with label sequences (int32 vectors, blank = 0\n"
-      "not used), with minibatches, an optimiser, validation, checkpoints and --resume.\n"
+      "Train a network with the CTC loss on utterances and their label sequences (int32 vectors of\n"
+      "units 1..K-1; 0 is the CTC blank), with minibatches, an optimiser, validation, checkpoints and\n"
+      "--resume.\n"
       "Usage: nnet-train [options] <model-in> <feats-rspecifier> <labels-rspecifier> <model-out>\n"
       "e.g.: nnet-train --num-epochs=10 --optimizer=adam --lr=1e-3 --valid-fraction=0.05 \\\n"
       "        --checkpoint=exp/dnn/ckpt --resume exp/dnn/0.mdl scp:data/train/feats.scp \\\n"
