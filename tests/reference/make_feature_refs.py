@@ -4,10 +4,14 @@ re-implementation of Kaldi's feature extraction (torchaudio.compliance.kaldi).
 
 Run from the top of the source tree:  /usr/bin/python3 tests/reference/make_feature_refs.py
 Needs python3-torchaudio, sox, espeak-ng and pocketsphinx-testdata (real recorded speech).
-Writes small WAVs under tests/reference/features/ and tests/reference/features.txt:
+Writes small WAVs under tests/reference/features/, tests/reference/features.txt:
     case NAME WAV TYPE ROWS COLS
     opts --opt=value ...          (options for compute-features, Kaldi names)
     ROWS lines of COLS numbers
+and tests/reference/transforms.txt (deltas from torchaudio.functional.compute_deltas, CMVN
+from numpy) in the same layout: "input R C", "deltas ORDER WINDOW R C FIRST LAST" (rows
+FIRST..LAST are exact: torchaudio pads each delta pass, Kaldi clamps the combined window),
+"cmvn NORM_VARS R C", each followed by its rows.
 torchaudio has no "sine" window (Kaldi does): it is added below with Kaldi's formula
 sin(pi n / (N-1)), everything else in the pipeline is torchaudio's own.
 """
@@ -58,8 +62,8 @@ def write_wav(path, x, rate):
 def make_wavs():
     os.makedirs(OUT, exist_ok=True)
     # Real recorded speech (LibriVox, 16 kHz) and a spoken command (resampled to 8 kHz).
-    sh(f"sox {PS}/librivox/sense_and_sensibility_01_austen_64kb-0870.wav {OUT}/speech16k.wav trim 0.5 1.0")
-    sh(f"sox {PS}/cards/002.wav -r 8000 {OUT}/cards8k.wav trim 0.3 0.7")
+    sh(f"sox -D {PS}/librivox/sense_and_sensibility_01_austen_64kb-0870.wav {OUT}/speech16k.wav trim 0.5 1.0")
+    sh(f"sox -D {PS}/cards/002.wav -r 8000 {OUT}/cards8k.wav trim 0.3 0.7")
     # The resampler leaves almost nothing near 4 kHz: add a small noise floor, so that no
     # FFT bin is at the level of float rounding (where any two implementations differ).
     x, rate = read_wav(f"{OUT}/cards8k.wav")
@@ -75,8 +79,8 @@ def make_wavs():
     c = c[:, :3200]
     write_wav(f"{OUT}/stereo8k.wav", np.vstack([c, 0.5 * c[:, ::-1]]), 8000)
     # The same samples in other encodings, as sox writes them (24-bit is WAVE_FORMAT_EXTENSIBLE).
-    sh(f"sox {OUT}/stereo8k.wav -b 24 -e signed-integer {OUT}/stereo8k-s24.wav")
-    sh(f"sox {OUT}/stereo8k.wav -b 32 -e floating-point {OUT}/stereo8k-f32.wav")
+    sh(f"sox -D {OUT}/stereo8k.wav -b 24 -e signed-integer {OUT}/stereo8k-s24.wav")
+    sh(f"sox -D {OUT}/stereo8k.wav -b 32 -e floating-point {OUT}/stereo8k-f32.wav")
 
 
 KALDI_DEFAULTS = dict(
@@ -151,6 +155,34 @@ def main():
             for row in feats:
                 f.write(" ".join(f"{v:.7g}" for v in row) + "\n")
             print(name, feats.shape)
+            if name == "mfcc_default":
+                write_transforms(feats[:40])
+
+
+def write_mat(f, header, m):
+    f.write(header + "\n")
+    for row in m:
+        f.write(" ".join(f"{v:.7g}" for v in row) + "\n")
+
+
+def write_transforms(x):
+    import torchaudio.functional as F
+    r, c = x.shape
+    with open("tests/reference/transforms.txt", "w") as f:
+        write_mat(f, f"input {r} {c}", x)
+        for order, win in ((1, 2), (2, 2), (2, 3)):
+            t = torch.from_numpy(x.T.copy())
+            outs, cur = [t], t
+            for _ in range(order):
+                cur = F.compute_deltas(cur, win_length=2 * win + 1, mode="replicate")
+                outs.append(cur)
+            d = torch.cat(outs, 0).T.numpy()
+            first, last = (0, r - 1) if order == 1 else (2 * win, r - 1 - 2 * win)
+            write_mat(f, f"deltas {order} {win} {r} {d.shape[1]} {first} {last}", d)
+        x64 = x.astype(np.float64)
+        mean, std = x64.mean(0), x64.std(0)
+        write_mat(f, f"cmvn 0 {r} {c}", x64 - mean)
+        write_mat(f, f"cmvn 1 {r} {c}", (x64 - mean) / std)
 
 
 if __name__ == "__main__":
