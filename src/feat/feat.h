@@ -134,6 +134,10 @@ void feat_white_noise(Rng *rng, float *x, int64_t n);
 void feat_pink_noise(Rng *rng, float *x, int64_t n);
 /* out[0..n) = src looped from a random start (src of len samples). */
 void feat_noise_segment(const float *src, int64_t len, int64_t n, Rng *rng, float *out);
+/* Babble: the sum of num_talkers segments (feat_noise_segment) of sources chosen at random
+ * (with replacement) among num_src, each scaled to unit power. */
+void feat_babble_noise(const float *const *src, const int64_t *len, int num_src, int num_talkers,
+                       Rng *rng, float *out, int64_t n);
 /* Mean power (mean square) of x. */
 double feat_power(const float *x, int64_t n);
 /* x += g * noise with g chosen so that 10 log10(P(x) / P(g noise)) = snr_db. False when

@@ -1,6 +1,9 @@
 /* Noise generation and mixing at a signal-to-noise ratio. */
 #include <math.h>
 
+#include <stdlib.h>
+
+#include "base/util.h"
 #include "feat/feat.h"
 
 void feat_white_noise(Rng *rng, float *x, int64_t n) {
@@ -8,9 +11,8 @@ void feat_white_noise(Rng *rng, float *x, int64_t n) {
 }
 
 void feat_pink_noise(Rng *rng, float *x, int64_t n) {
-  /* Paul Kellet's refined pink filter (musicdsp.org, "pink noise filter"). The output of
-   * this filter for unit white noise has a standard deviation of about 3.4 (0.11 scale
-   * of the original gives ~0.38 for +-1 uniform); normalise empirically below. */
+  /* Paul Kellet's refined pink filter (musicdsp.org, "pink noise filter"), then scaled
+   * to unit power over the segment. */
   double b0 = 0, b1 = 0, b2 = 0, b3 = 0, b4 = 0, b5 = 0, b6 = 0;
   for (int64_t i = 0; i < n; i++) {
     double w = rng_gauss(rng);
@@ -35,6 +37,21 @@ void feat_noise_segment(const float *src, int64_t len, int64_t n, Rng *rng, floa
     out[i] = src[j];
     if (++j == len) j = 0;
   }
+}
+
+void feat_babble_noise(const float *const *src, const int64_t *len, int num_src, int num_talkers,
+                       Rng *rng, float *out, int64_t n) {
+  float *seg = xmalloc((size_t)n * sizeof(float));
+  for (int64_t i = 0; i < n; i++) out[i] = 0;
+  for (int t = 0; t < num_talkers; t++) {
+    int k = rng_int(rng, num_src);
+    feat_noise_segment(src[k], len[k], n, rng, seg);
+    double p = feat_power(seg, n);
+    if (!(p > 0)) continue;
+    float g = (float)(1.0 / sqrt(p));
+    for (int64_t i = 0; i < n; i++) out[i] += g * seg[i];
+  }
+  free(seg);
 }
 
 double feat_power(const float *x, int64_t n) {
