@@ -44,6 +44,11 @@ int main(int argc, char **argv) {
   char err[256];
   for (; !tbl_reader_done(reader); tbl_reader_next(reader)) {
     const char *utt = tbl_reader_key(reader), *key = utt;
+    if (!norm_means) { /* nothing to do, as Kaldi: a copy */
+      tbl_writer_write(writer, utt, tbl_reader_value(reader));
+      num_done++;
+      continue;
+    }
     if (spk_reader) {
       const Tokens *spk = tbl_random_value(spk_reader, utt);
       if (!spk || spk->len < 1) { WARN("No speaker for utterance %s in %s", utt, utt2spk); num_err++; continue; }
@@ -59,7 +64,7 @@ int main(int argc, char **argv) {
     }
     mat_resize(&feats, in->rows, in->cols);
     mat_copy(feats, *in);
-    if (norm_means && !feat_cmvn_apply(st->data, in->cols, norm_vars, feats, err, sizeof err)) {
+    if (!feat_cmvn_apply(st->data, in->cols, norm_vars, feats, err, sizeof err)) {
       WARN("utterance %s (stats %s): %s", utt, key, err);
       num_err++;
       continue;
