@@ -69,6 +69,15 @@ check "--channel=1 of a stereo file, float and 24-bit encodings agree" bash -c '
   for f in stereo8k stereo8k-s24 stereo8k-f32; do echo "x $W/$f.wav" > $f.scp;
     compute-features --sample-frequency=8000 --channel=1 --dither=0 scp:$f.scp ark:$f.ark || exit 1; done &&
   cmp stereo8k.ark stereo8k-s24.ark && cmp stereo8k.ark stereo8k-f32.ark'
+check "--subtract-mean gives zero-mean columns" bash -c '
+  compute-features --subtract-mean scp:wav.scp ark:- | compute-cmvn-stats ark:- ark,t:- |
+    awk "NR%3==2 {for(i=1;i<NF;i++) if (\$i>1e-2||\$i<-1e-2) exit 1; n++} END {exit n!=3}"'
+check_fails "--min-duration skips shorter utterances with a warning" "duration 1 s is below --min-duration=2" \
+  bash -c "echo 'a $W/speech16k.wav' > m.scp; compute-features --min-duration=2 scp:m.scp ark:o.ark"
+check "stereo without --channel: a warning, channel 0" bash -c '
+  echo "x $W/stereo8k.wav" > st.scp && compute-features --sample-frequency=8000 --dither=0 scp:st.scp ark:c0.ark 2>err &&
+  grep -q "x: channel not specified but the data has 2 channels" err &&
+  compute-features --sample-frequency=8000 --dither=0 --channel=0 scp:st.scp ark:c00.ark && cmp c0.ark c00.ark'
 
 # wav-add-noise: the measured SNR of (noisy - clean) against clean.
 snr_of() { # clean noisy
@@ -99,8 +108,8 @@ printf 'OggS0000000000000000000000000000000000000000' > notwav.wav
 sox $W/cards8k.wav -e a-law alaw.wav
 sox $W/speech16k.wav short.wav trim 0 0.02
 one() { echo "$1 $2" > f.scp; }
-check_fails "empty WAV is an error naming the key" "key e: empty" bash -c "echo 'e empty.wav' > e.scp; compute-features scp:e.scp ark:o.ark"
-check "no output left behind" test ! -e o.ark
+check_fails "empty WAV is an error naming the key" "key e: empty" bash -c "echo 'e empty.wav' > e.scp; compute-features scp:e.scp ark:eo.ark"
+check "no output left behind" test ! -e eo.ark
 check "truncated WAV (header past the end): warning and the samples there" bash -c "
   echo 't trunc.wav' > t.scp; compute-features scp:t.scp ark:- 2>err | feat-to-len ark:- ark,t:- | grep -q 't 60' && grep -q 'Truncated file' err"
 check_fails "not RIFF/WAVE" "key n: not a WAV file" bash -c "echo 'n notwav.wav' > n.scp; compute-features scp:n.scp ark:o.ark"
