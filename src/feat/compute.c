@@ -244,23 +244,23 @@ static float extract_frame(FeatComputer *fc, const float *wave, int64_t n, int f
   const FeatFrameOpts *o = &fc->o.frame;
   int win = fc->win;
   int64_t start = feat_first_sample(f, o);
-  float *x = fc->scratch; /* the frame before pre-emphasis and windowing */
-  bool copy = o->dither != 0 || o->remove_dc_offset || !(start >= 0 && start + win <= n);
-  if (!copy) {
-    x = (float *)wave + start; /* read only below */
-  } else if (start >= 0 && start + win <= n) {
-    memcpy(x, wave + start, win * sizeof(float));
-  } else {
-    for (int s = 0; s < win; s++) {
-      int64_t i = start + s;
-      while (i < 0 || i >= n) i = i < 0 ? -i - 1 : 2 * n - 1 - i;
-      x[s] = wave[i];
+  bool inside = start >= 0 && start + win <= n;
+  const float *x = inside ? wave + start : NULL; /* the frame before pre-emphasis, window */
+  if (o->dither != 0 || o->remove_dc_offset || !inside) { /* modified: work on a copy */
+    float *buf = fc->scratch;
+    if (inside) memcpy(buf, wave + start, win * sizeof(float));
+    else
+      for (int s = 0; s < win; s++) {
+        int64_t i = start + s;
+        while (i < 0 || i >= n) i = i < 0 ? -i - 1 : 2 * n - 1 - i;
+        buf[s] = wave[i];
+      }
+    if (o->dither != 0) add_dither(rng, fc->gauss, o->dither, buf, win);
+    if (o->remove_dc_offset) {
+      float mean = sum8(buf, win) / win;
+      for (int s = 0; s < win; s++) buf[s] -= mean;
     }
-  }
-  if (o->dither != 0) add_dither(rng, fc->gauss, o->dither, x, win);
-  if (o->remove_dc_offset) {
-    float mean = sum8(x, win) / win;
-    for (int s = 0; s < win; s++) x[s] -= mean;
+    x = buf;
   }
   float raw = fc->need_raw_energy ? log_energy(x, win) : 0.0f;
   /* Pre-emphasis (x[-1] taken as x[0]) and window in one pass into the FFT input. */
