@@ -16,6 +16,27 @@ static void skip_space(Input *in) {
   while ((c = input_peek(in)) != -1 && isspace(c)) input_getc(in);
 }
 
+/* Reads exactly `bytes` bytes into a new buffer (caller frees), or NULL when the input
+ * ends first. The buffer grows as data arrives, so a corrupt header claiming gigabytes
+ * costs an error, not an allocation of that size. */
+static void *read_exact_alloc(Input *in, size_t bytes) {
+  size_t cap = bytes < (1u << 20) ? bytes : (1u << 20), got = 0;
+  char *buf = xmalloc(cap ? cap : 1);
+  while (got < bytes) {
+    if (got == cap) {
+      cap = cap * 2 < bytes ? cap * 2 : bytes;
+      buf = xrealloc(buf, cap);
+    }
+    size_t n = input_read(in, buf + got, cap - got);
+    if (n == 0) {
+      free(buf);
+      return NULL;
+    }
+    got += n;
+  }
+  return buf;
+}
+
 /* ---------- text matrices "[ 1 2 \n 3 4 ]" and vectors "[ 1 2 3 ]" ---------- */
 
 typedef struct {
@@ -98,14 +119,13 @@ static bool read_compressed(Input *in, int format, Mat *m, char *err, size_t err
   if (h.rows < 0 || h.cols < 0 || (h.rows == 0) != (h.cols == 0))
     FAIL("bad compressed matrix size %d x %d", h.rows, h.cols);
   mat_release(m);
-  *m = mat_alloc(h.rows, h.cols);
   size_t count = (size_t)h.rows * (size_t)h.cols;
   if (count == 0) return true;
   if (format == 1) {
-    uint16_t *col_headers = xmalloc(8 * (size_t)h.cols);
-    uint8_t *bytes = xmalloc(count);
-    bool ok = input_read(in, col_headers, 8 * (size_t)h.cols) == 8 * (size_t)h.cols &&
-              input_read(in, bytes, count) == count;
+    uint16_t *col_headers = read_exact_alloc(in, 8 * (size_t)h.cols);
+    uint8_t *bytes = col_headers ? read_exact_alloc(in, count) : NULL;
+    bool ok = bytes != NULL;
+    if (ok) *m = mat_alloc(h.rows, h.cols);
     for (int c = 0; ok && c < h.cols; c++) {
       const uint16_t *ph = col_headers + 4 * c;
       float p0 = uint16_to_float(&h, ph[0]), p25 = uint16_to_float(&h, ph[1]);
@@ -119,8 +139,9 @@ static bool read_compressed(Input *in, int format, Mat *m, char *err, size_t err
     return true;
   }
   size_t width = format == 2 ? 2 : 1;
-  uint8_t *raw = xmalloc(count * width);
-  bool ok = input_read(in, raw, count * width) == count * width;
+  uint8_t *raw = read_exact_alloc(in, count * width);
+  bool ok = raw != NULL;
+  if (ok) *m = mat_alloc(h.rows, h.cols);
   float scale = format == 2 ? 1.0f / 65535.0f : 1.0f / 255.0f;
   for (size_t i = 0; ok && i < count; i++) {
     unsigned v = format == 2 ? ((uint16_t *)raw)[i] : raw[i];
@@ -139,58 +160,46 @@ static bool read_dims(Input *in, int *rows, int *cols, char *err, size_t errlen)
   return true;
 }
 
-/* Reads "FM"/"DM"/"CM*" binary matrix bodies as float or double. */
+/* Reads "FM"/"DM"/"CM*" binary matrix bodies into a Mat (want_double false) or a DMat. */
 static bool read_binary_matrix(Input *in, bool want_double, void *value, char *err, size_t errlen) {
   char tok[16];
   if (!kio_read_token(in, tok, sizeof tok)) FAIL("truncated matrix: no type token");
-  bool is_float = !strcmp(tok, "FM"), is_double = !strcmp(tok, "DM");
+  bool is_double = !strcmp(tok, "DM");
   int compressed = !strcmp(tok, "CM") ? 1 : !strcmp(tok, "CM2") ? 2 : !strcmp(tok, "CM3") ? 3 : 0;
-  if (!is_float && !is_double && !compressed) FAIL("expected a matrix (FM, DM, CM, CM2, CM3), got token '%s'", tok);
-  Mat tmp = {0};
-  if (compressed) {
-    if (!read_compressed(in, compressed, want_double ? &tmp : (Mat *)value, err, errlen)) {
-      mat_release(&tmp);
-      return false;
-    }
-    if (!want_double) return true;
-    is_float = true; /* convert tmp below */
-  }
+  if (strcmp(tok, "FM") && !is_double && !compressed) FAIL("expected a matrix (FM, DM, CM, CM2, CM3), got token '%s'", tok);
   int rows, cols;
-  if (!compressed && !read_dims(in, &rows, &cols, err, errlen)) return false;
-  if (compressed) rows = tmp.rows, cols = tmp.cols;
+  void *raw; /* the elements as stored: float (FM, and CM* once decoded) or double (DM) */
+  Mat decoded = {0};
+  if (compressed) {
+    if (!read_compressed(in, compressed, &decoded, err, errlen)) return false;
+    rows = decoded.rows, cols = decoded.cols;
+    raw = decoded.data;
+  } else {
+    if (!read_dims(in, &rows, &cols, err, errlen)) return false;
+    raw = read_exact_alloc(in, (size_t)rows * (size_t)cols * (is_double ? 8 : 4));
+    if (!raw) FAIL("truncated matrix data (%d x %d)", rows, cols);
+  }
   size_t count = (size_t)rows * (size_t)cols;
   if (want_double) {
     DMat *d = value;
     free(d->data);
+    if (is_double) {
+      *d = (DMat){raw, rows, cols};
+      return true;
+    }
     *d = (DMat){xmalloc((count ? count : 1) * sizeof(double)), rows, cols};
-    if (compressed) {
-      for (size_t i = 0; i < count; i++) d->data[i] = tmp.data[i];
-      mat_release(&tmp);
-    } else if (is_double) {
-      if (input_read(in, d->data, 8 * count) != 8 * count) FAIL("truncated matrix data (%d x %d)", rows, cols);
-    } else {
-      float *f = xmalloc((count ? count : 1) * sizeof(float));
-      bool ok = input_read(in, f, 4 * count) == 4 * count;
-      for (size_t i = 0; ok && i < count; i++) d->data[i] = f[i];
-      free(f);
-      if (!ok) FAIL("truncated matrix data (%d x %d)", rows, cols);
-    }
-    return true;
-  }
-  Mat *m = value;
-  mat_release(m);
-  *m = mat_alloc(rows, cols);
-  if (is_float) {
-    if (input_read(in, m->data, 4 * count) != 4 * count) FAIL("truncated matrix data (%d x %d)", rows, cols);
+    for (size_t i = 0; i < count; i++) d->data[i] = ((float *)raw)[i];
   } else {
-    double buf[512];
-    for (size_t i = 0; i < count;) {
-      size_t n = count - i < 512 ? count - i : 512;
-      if (input_read(in, buf, 8 * n) != 8 * n) FAIL("truncated matrix data (%d x %d)", rows, cols);
-      for (size_t k = 0; k < n; k++) m->data[i + k] = (float)buf[k];
-      i += n;
+    Mat *m = value;
+    mat_release(m);
+    if (!is_double) {
+      *m = (Mat){raw, rows, cols, cols};
+      return true;
     }
+    *m = mat_alloc(rows, cols);
+    for (size_t i = 0; i < count; i++) m->data[i] = (float)((double *)raw)[i];
   }
+  free(raw);
   return true;
 }
 
@@ -308,15 +317,16 @@ static bool vector_read(Input *in, void *value, char *err, size_t errlen) {
     bool is_double = !strcmp(tok, "DV");
     if (strcmp(tok, "FV") && !is_double) FAIL("expected a vector (FV, DV), got token '%s'", tok);
     if (!kio_read_int32(in, true, &dim) || dim < 0) FAIL("truncated or bad vector header");
+    void *raw = read_exact_alloc(in, (size_t)dim * (is_double ? 8 : 4));
+    if (!raw) FAIL("truncated vector data (dim %d)", dim);
     vec_release(v);
-    *v = vec_alloc(dim);
-    for (int i = 0; i < dim; i++) {
-      double d;
-      float f;
-      bool ok = is_double ? input_read(in, &d, 8) == 8 : input_read(in, &f, 4) == 4;
-      if (!ok) FAIL("truncated vector data (dim %d)", dim);
-      v->data[i] = is_double ? (float)d : f;
+    if (!is_double) {
+      *v = (Vec){raw, dim};
+      return true;
     }
+    *v = vec_alloc(dim);
+    for (int i = 0; i < dim; i++) v->data[i] = (float)((double *)raw)[i];
+    free(raw);
     return true;
   }
   TextNumbers t = {0};
@@ -369,10 +379,21 @@ static bool intvec_read(Input *in, void *value, char *err, size_t errlen) {
   if (kio_read_binary_marker(in)) {
     int n;
     if (!kio_read_int32(in, true, &n) || n < 0 || n > (1 << 28)) FAIL("truncated or bad int32 vector header");
+    unsigned char *raw = read_exact_alloc(in, 5 * (size_t)n); /* each: size byte 4, then int32 */
+    if (!raw) FAIL("truncated int32 vector (%d elements)", n);
     intvec_reserve(iv, n);
-    for (int i = 0; i < n; i++)
-      if (!kio_read_int32(in, true, &iv->data[i])) FAIL("truncated int32 vector (element %d of %d)", i + 1, n);
+    for (int i = 0; i < n; i++) {
+      if (raw[5 * i] != 4) {
+        int size_byte = raw[5 * i];
+        free(raw);
+        FAIL("bad int32 vector element %d (size byte %d)", i + 1, size_byte);
+      }
+      int32_t x;
+      memcpy(&x, raw + 5 * i + 1, 4);
+      iv->data[i] = x;
+    }
     iv->len = n;
+    free(raw);
     return true;
   }
   /* Text: integers up to the end of the line. */

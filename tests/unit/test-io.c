@@ -338,10 +338,14 @@ static void test_failures(void) {
   write_bytes("badtok.ark", "u \0BXX \4\1\0\0\0", 11);
   write_bytes("notext.ark", "u  [ 1 2 \n 3 ]\n", 15);
   write_bytes("ok.ark", "u  [ 1 ]\n", 9);
+  /* Found by fuzzing: a header claiming 65535 x 65535 floats must fail as truncated,
+   * without trying to allocate 16 GiB first. */
+  write_bytes("huge.ark", "u \0BFM \4\377\377\0\0\4\377\377\0\0\0\0\0\0", 24);
   CHECK(spec_fails(read_fail_spec, "ark:%s", "trunc.ark"));
   CHECK(spec_fails(read_fail_spec, "ark:%s", "badtok.ark"));
   CHECK(spec_fails(read_fail_spec, "ark:%s", "notext.ark")); /* ragged rows */
   CHECK(spec_fails(read_fail_spec, "ark:%s", "missing.ark"));
+  CHECK(spec_fails(read_fail_spec, "ark:%s", "huge.ark"));
   CHECK(spec_fails(read_fail_spec, "ark:false |%s", "x"));
   CHECK(spec_fails(read_fail_spec, "notaspec%s", "x"));
   CHECK(spec_fails(random_missing_key, "ark:%s", "ok.ark"));
