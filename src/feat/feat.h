@@ -129,8 +129,8 @@ void feat_splice(Mat in, int left, int right, Mat *out);
 /* ---- Noise (for wav-add-noise); samples in int16 scale ---- */
 /* Gaussian white noise, unit variance. */
 void feat_white_noise(Rng *rng, float *x, int64_t n);
-/* Pink (1/f) noise, about unit variance: white noise through Paul Kellet's refined
- * filter (-3 dB/octave within 0.05 dB above 9.2 Hz at 44.1 kHz). */
+/* Pink (1/f) noise: white noise through Paul Kellet's refined filter (-3 dB/octave within
+ * 0.05 dB above 9.2 Hz at 44.1 kHz), scaled to unit power over the n samples. */
 void feat_pink_noise(Rng *rng, float *x, int64_t n);
 /* out[0..n) = src looped from a random start (src of len samples). */
 void feat_noise_segment(const float *src, int64_t len, int64_t n, Rng *rng, float *out);
