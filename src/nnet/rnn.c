@@ -43,13 +43,10 @@ RnnWeights nnet_rnn_weights(const NnetLayer *l, const float *w, int gates, int d
 }
 
 void nnet_rnn_fill_bias(Mat m, const float *a, const float *b) {
-  for (int r = 0; r < m.rows; r++) {
-    float *row = mat_row(m, r);
-    if (b)
-      for (int c = 0; c < m.cols; c++) row[c] = a[c] + b[c];
-    else
-      for (int c = 0; c < m.cols; c++) row[c] = a[c];
-  }
+  if (m.rows == 0) return;
+  float *first = mat_row(m, 0);
+  for (int c = 0; c < m.cols; c++) first[c] = b ? a[c] + b[c] : a[c];
+  for (int r = 1; r < m.rows; r++) memcpy(mat_row(m, r), first, sizeof(float) * (size_t)m.cols);
 }
 
 void nnet_rnn_shift(int T, int B, int dir, Mat cur, Mat prev, Mat *cur_rows, Mat *prev_rows) {
