@@ -27,8 +27,7 @@ void nnet_batch_set_normalize(NnetBatch *b, NnetNorm norm) { b->norm = norm; }
 
 const char *nnet_batch_key(const NnetBatch *b, int i) { return b->kbuf + b->kidx[i]; }
 
-/* Why utterance i cannot be used, or NULL. */
-static const char *check_utt(const Nnet *n, Mat f, IntVec lab, char *why, size_t len) {
+const char *nnet_utterance_problem(const Nnet *n, Mat f, IntVec lab, char *why, size_t len) {
   int K = nnet_output_dim(n);
   if (f.cols != nnet_input_dim(n)) {
     snprintf(why, len, "feature dim %d, the model wants %d", f.cols, nnet_input_dim(n));
@@ -85,7 +84,7 @@ int nnet_batch_fill(NnetBatch *b, const Nnet *n, int k, const Mat *feats, const 
   b->num_skipped = 0;
   for (int i = 0; i < k; i++) {
     char why[200], name[32];
-    const char *problem = check_utt(n, feats[i], labels[i], why, sizeof(why));
+    const char *problem = nnet_utterance_problem(n, feats[i], labels[i], why, sizeof(why));
     const char *key = keys && keys[i] ? keys[i] : (snprintf(name, sizeof(name), "utterance #%d", i), name);
     if (problem) {
       WARN("skipping %s: %s", key, problem);

@@ -7,6 +7,7 @@
  * the parameters). Everything lives in two blocks per NnetWork (main, and R for H v),
  * grown to the largest batch seen and carved up again for each batch. */
 #include <math.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,8 +28,10 @@ struct NnetWork {
   float *main_buf, *r_buf, *dw_scratch;
   size_t main_cap, r_cap;
   int dw_cap;
-  double *ctc_work;
-  size_t ctc_cap;
+  int threads;
+  double *ctc_work;   /* threads x ctc_stride doubles */
+  size_t ctc_cap, ctc_stride;
+  double *utt_loss;   /* per utterance, summed in order (same result for any thread count) */
 };
 
 #define ALIGN_FLOATS 16 /* 64 bytes */
@@ -48,13 +51,14 @@ NnetWork *nnet_work_new(const Nnet *n) {
   w->act = xcalloc((size_t)L + 1, sizeof(Mat));
   w->ract = xcalloc((size_t)L + 1, sizeof(Mat));
   w->lwork = xcalloc((size_t)L, sizeof(float *));
+  w->threads = 1;
   return w;
 }
 
 void nnet_work_free(NnetWork *w) {
   if (!w) return;
   free(w->T); free(w->lens); free(w->seq); free(w->act); free(w->ract); free(w->lwork);
-  free(w->main_buf); free(w->r_buf); free(w->dw_scratch); free(w->ctc_work);
+  free(w->main_buf); free(w->r_buf); free(w->dw_scratch); free(w->ctc_work); free(w->utt_loss);
   free(w);
 }
 
@@ -67,7 +71,9 @@ static void set_shapes(const Nnet *n, NnetWork *w, const NnetBatch *b) {
   int L = w->L, B = b->B;
   if (B > w->ucap) {
     free(w->lens);
+    free(w->utt_loss);
     w->lens = xmalloc(sizeof(int) * (size_t)(L + 1) * (size_t)B);
+    w->utt_loss = xmalloc(sizeof(double) * (size_t)B);
     w->ucap = B;
   }
   w->T[0] = b->T;
@@ -152,10 +158,11 @@ static void prepare(const Nnet *n, NnetWork *w, const NnetBatch *b, bool r) {
     size_t c = nnet_ctc_work_doubles(Tl, b->lab_len[k], n->output_dim);
     if (c > ctc) ctc = c;
   }
-  if (ctc > w->ctc_cap) {
+  w->ctc_stride = ctc;
+  if (ctc * (size_t)w->threads > w->ctc_cap) {
     free(w->ctc_work);
-    w->ctc_work = xmalloc(sizeof(double) * ctc);
-    w->ctc_cap = ctc;
+    w->ctc_cap = ctc * (size_t)w->threads;
+    w->ctc_work = xmalloc(sizeof(double) * w->ctc_cap);
   }
 }
 
@@ -174,23 +181,52 @@ static double normaliser(const NnetBatch *b) {
   return b->norm == NNET_NORM_FRAME ? (double)b->total_frames : b->norm == NNET_NORM_UTT ? (double)b->B : 1.0;
 }
 
-/* CTC on the last level into g (gradient) and, with hv, rg (H_ctc R{z}); returns loss sum. */
-static double ctc_all(const Nnet *n, NnetWork *w, const NnetBatch *b, bool grad, bool hv, float scale) {
-  int L = w->L, B = b->B, K = n->output_dim, ld = B * K;
-  Mat z = w->act[L], gz = gbuf(n, w, w->g, 0, L), rgz = hv ? gbuf(n, w, w->rg, 0, L) : (Mat){0};
-  if (grad) mat_zero(gz);
-  if (hv) mat_zero(rgz);
-  double sum = 0;
-  for (int k = 0; k < B; k++) {
-    const int *lab = b->lab + b->lab_off[k];
-    int T = w->seq[L].len[k];
-    if (hv)
-      sum += nnet_ctc_utt_hvp(z.data + (size_t)k * K, ld, T, K, lab, b->lab_len[k], w->ract[L].data + (size_t)k * K,
-                              ld, scale, gz.data + (size_t)k * K, rgz.data + (size_t)k * K, ld, w->ctc_work);
-    else
-      sum += nnet_ctc_utt(z.data + (size_t)k * K, ld, T, K, lab, b->lab_len[k], scale,
-                          grad ? gz.data + (size_t)k * K : NULL, ld, w->ctc_work);
+void nnet_work_set_num_threads(NnetWork *w, int n) { w->threads = n < 1 ? 1 : n; }
+
+/* CTC of utterances first, first+step, ... (one thread's share). */
+typedef struct {
+  const Nnet *n;
+  NnetWork *w;
+  const NnetBatch *b;
+  bool grad, hv;
+  float scale;
+  int first, step;
+} CtcJob;
+
+static void *ctc_job(void *arg) {
+  const CtcJob *j = arg;
+  NnetWork *w = j->w;
+  int L = w->L, B = j->b->B, K = j->n->output_dim, ld = B * K;
+  double *work = w->ctc_work + (size_t)j->first * w->ctc_stride;
+  float *z = w->act[L].data, *gz = w->g[0].data, *rz = j->hv ? w->ract[L].data : NULL;
+  float *rgz = j->hv ? w->rg[0].data : NULL;
+  for (int k = j->first; k < B; k += j->step) {
+    const int *lab = j->b->lab + j->b->lab_off[k];
+    int T = w->seq[L].len[k], nl = j->b->lab_len[k];
+    size_t o = (size_t)k * K;
+    w->utt_loss[k] = j->hv ? nnet_ctc_utt_hvp(z + o, ld, T, K, lab, nl, rz + o, ld, j->scale, gz + o, rgz + o, ld, work)
+                           : nnet_ctc_utt(z + o, ld, T, K, lab, nl, j->scale, j->grad ? gz + o : NULL, ld, work);
   }
+  return NULL;
+}
+
+/* CTC on the last level into g (gradient) and, with hv, rg (H_ctc R{z}); returns loss
+ * sum. Utterances are shared round-robin among the work's threads. */
+static double ctc_all(const Nnet *n, NnetWork *w, const NnetBatch *b, bool grad, bool hv, float scale) {
+  int L = w->L, B = b->B;
+  if (grad) mat_zero(gbuf(n, w, w->g, 0, L));
+  if (hv) mat_zero(gbuf(n, w, w->rg, 0, L));
+  int nt = w->threads < B ? w->threads : B;
+  CtcJob jobs[64];
+  pthread_t tid[64];
+  if (nt > 64) nt = 64;
+  for (int t = 0; t < nt; t++) jobs[t] = (CtcJob){n, w, b, grad, hv, scale, t, nt};
+  for (int t = 1; t < nt; t++)
+    if (pthread_create(&tid[t], NULL, ctc_job, &jobs[t]) != 0) ERROR("cannot start a thread");
+  ctc_job(&jobs[0]);
+  for (int t = 1; t < nt; t++) pthread_join(tid[t], NULL);
+  double sum = 0;
+  for (int k = 0; k < B; k++) sum += w->utt_loss[k];
   return sum;
 }
 

@@ -94,7 +94,8 @@ Nnet *nnet_new_from_string(const char *text, const char *name, int input_dim, in
       lineno++;
       char *line = trim(raw);
       if (!*line) continue;
-      if (header_line(line, name, lineno, dims) || pass == 0) continue;
+      int ignored[2];
+      if (header_line(line, name, lineno, pass == 0 ? dims : ignored) || pass == 0) continue;
       char *sp = line + strcspn(line, " \t");
       if (*sp) *sp++ = 0;
       const NnetLayerKind *kind = nnet_layer_kind_find(line);

@@ -131,6 +131,9 @@ void nnet_batch_set_normalize(NnetBatch *b, NnetNorm norm);
 int nnet_batch_fill(NnetBatch *b, const Nnet *n, int k, const Mat *feats, const IntVec *labels,
                     const char *const *keys);
 const char *nnet_batch_key(const NnetBatch *b, int i);
+/* Why nnet_batch_fill would skip this utterance (the reasons above), or NULL when it
+ * is usable; why (len bytes) holds the message. */
+const char *nnet_utterance_problem(const Nnet *n, Mat feats, IntVec labels, char *why, size_t len);
 
 /* ---- Computation ---- */
 typedef struct NnetWork NnetWork;
@@ -138,6 +141,9 @@ typedef struct NnetWork NnetWork;
  * gradients, tangents and each layer's work, grown to the largest batch seen. */
 NnetWork *nnet_work_new(const Nnet *n);
 void nnet_work_free(NnetWork *w);
+/* Threads this work uses for the per-utterance parts (CTC); default 1. Matrix products
+ * use OpenBLAS's threads (mat_set_num_threads). Results do not depend on it. */
+void nnet_work_set_num_threads(NnetWork *w, int n);
 /* Bytes currently held (for peak-memory reports). */
 size_t nnet_work_bytes(const NnetWork *w);
 
