@@ -2,10 +2,13 @@
  * backward, SGD update) and Hessian-vector products of an LSTM acoustic model on one
  * padded batch of random features and labels, and sgemm on large matrices for the peak.
  *   train-step-lstm-c CONFIG THREADS BATCH FRAMES DIM UNITS STEPS
- * Prints "name value" lines (frames_per_s, gflops, ...) for the script to compare. */
+ * Prints "name value" lines (frames_per_s, gflops, checksum of the trained parameters,
+ * peak_rss_mb, ...) for the script to compare. */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 
 #include "base/rng.h"
 #include "base/util.h"
@@ -95,5 +98,12 @@ int main(int argc, char **argv) {
   printf("hvp_s %.4f\nhvp_frames_per_s %.0f\n", t_hvp, frames / t_hvp);
   printf("sgemm_peak_gflops %.1f\n", sgemm_peak());
   printf("work_mb %.0f\n", nnet_work_bytes(w) / 1e6);
+  struct rusage ru;
+  getrusage(RUSAGE_SELF, &ru);
+  printf("peak_rss_mb %.0f\n", ru.ru_maxrss / 1024.0);
+  uint64_t h = 1469598103934665603ULL; /* FNV-1a over the bytes of the parameters */
+  const unsigned char *bytes = (const unsigned char *)params;
+  for (size_t i = 0; i < sizeof(float) * (size_t)P; i++) h = (h ^ bytes[i]) * 1099511628211ULL;
+  printf("checksum %016llx\n", (unsigned long long)h);
   return 0;
 }

@@ -2,6 +2,7 @@
 timed the same way (best of STEPS training steps after one warm-up step).
     /usr/bin/python3 train-step-lstm.py LAYERS CELLS THREADS BATCH FRAMES DIM UNITS STEPS
 Prints "name value" lines."""
+import resource
 import sys
 import time
 
@@ -37,3 +38,4 @@ for s in range(steps + 1):
 print(f"params {sum(p.numel() for p in params)}")
 print(f"loss_first {first:.6f}\nloss_last {last:.6f}")
 print(f"step_s {best:.4f}\nframes_per_s {B * T / best:.0f}")
+print(f"peak_rss_mb {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f}")
