@@ -39,6 +39,11 @@ check "interrupted + --resume is bit-identical to uninterrupted" bash -c '
   grep -q "stopping after 7 minibatches" p.log && ! cmp -s part.mdl full.mdl &&
   train --num-epochs=3 --checkpoint=ck2 --resume 0.mdl ark:tr.feats.ark ark,t:tr.labels.txt res.mdl 2> r.log &&
   grep -q "resuming from ck2 at epoch 2 batch 2" r.log && cmp res.mdl full.mdl'
+check "--sort-window: resumed run still bit-identical" bash -c '
+  train --num-epochs=2 --sort-window=2 0.mdl ark:tr.feats.ark ark,t:tr.labels.txt sw.mdl 2>/dev/null &&
+  train --num-epochs=2 --sort-window=2 --checkpoint=swc --max-batches=5 0.mdl ark:tr.feats.ark ark,t:tr.labels.txt x.mdl 2>/dev/null &&
+  train --num-epochs=2 --sort-window=2 --checkpoint=swc --resume 0.mdl ark:tr.feats.ark ark,t:tr.labels.txt sw2.mdl 2>/dev/null &&
+  cmp sw.mdl sw2.mdl'
 check "--checkpoint-every writes mid-epoch checkpoints" bash -c '
   train --num-epochs=1 --checkpoint=ce --checkpoint-every=2 --max-batches=3 \
     0.mdl ark:tr.feats.ark ark,t:tr.labels.txt ce.mdl 2>/dev/null && test -s ce &&
@@ -56,11 +61,11 @@ check "--num-threads=2 trains" bash -c '
 check "options change the result: sgd/momentum/nesterov/normalize/minibatch" bash -c '
   for o in "--optimizer=sgd" "--optimizer=sgd --momentum=0.9" "--optimizer=sgd --momentum=0.9 --nesterov" \
            "--normalize=utt" "--minibatch-size=4" "--max-grad-norm=0.01" "--warmup-steps=5" \
-           "--lr-schedule=exponential --lr-decay=0.1 --lr-decay-steps=2"; do
+           "--lr-schedule=exponential --lr-decay=0.1 --lr-decay-steps=2" "--sort-window=3"; do
     train --num-epochs=1 $o 0.mdl ark:tr.feats.ark ark,t:tr.labels.txt "o$(echo $o | tr -dc a-z0-9).mdl" 2>/dev/null || exit 1
   done
   train --num-epochs=1 0.mdl ark:tr.feats.ark ark,t:tr.labels.txt base.mdl 2>/dev/null
-  n=$(md5sum o*.mdl base.mdl | awk "{print \$1}" | sort -u | wc -l); test "$n" = 9'
+  n=$(md5sum o*.mdl base.mdl | awk "{print \$1}" | sort -u | wc -l); test "$n" = 10'
 check "--binary=false writes a text model" bash -c '
   train --num-epochs=1 --binary=false 0.mdl ark:tr.feats.ark ark,t:tr.labels.txt bt.mdl 2>/dev/null && head -c 6 bt.mdl | grep -q "<Nnet>"'
 
