@@ -128,7 +128,8 @@ void meta_inner_set_adapt(MetaInner *in, const Nnet *n, const char *spec);
 /* Reads the adapt mask and learned rates stored in a model (when present); returns true
  * when rates were found (they replace in->rates; kr from their size). */
 bool meta_inner_from_model(MetaInner *in, const Nnet *n);
-/* Stores the adapt mask (always) and the rates (when learned) in the model. */
+/* Stores the adapt mask (always) and the rates when learned; rates a model already
+ * holds are replaced by the constant ones used when not learned. */
 void meta_inner_to_model(const MetaInner *in, Nnet *n);
 /* Effective rate of layer l at inner step j (0 for layers that do not adapt). */
 float meta_inner_rate(const MetaInner *in, int l, int j);

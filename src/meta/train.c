@@ -105,6 +105,7 @@ void meta_train_to_model(Nnet *model, MetaInner *inner, const float *mp, int P, 
 
 static double validate(Trainer *t, int it) {
   Rng vr = rng_split(&t->st.base, 2); /* the same support subsets at every validation */
+  if (t->R) memcpy(t->inner->rates, t->mp + t->P, sizeof(float) * (size_t)t->R);
   double loss = meta_batch_eval(t->pool, t->data, t->valid, &vr, t->mp);
   LOG("Iteration %d: validation query loss after adaptation %.5f over %d episodes%s", it, loss,
       t->valid->num, isfinite(loss) ? "" : " (all failed)");
