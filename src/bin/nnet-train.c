@@ -32,8 +32,9 @@ static NnetData *hold_out(NnetData *d, float fraction, int seed) {
 
 int main(int argc, char **argv) {
   const char *usage =
-      "Train a network with the CTC loss on utterances with label sequences (int32 vectors, blank = 0\n"
-      "not used), with minibatches, an optimiser, validation, checkpoints and --resume.\n"
+      "Train a network with the CTC loss on utterances and their label sequences (int32 vectors of\n"
+      "units 1..K-1; 0 is the CTC blank), with minibatches, an optimiser, validation, checkpoints and\n"
+      "--resume.\n"
       "Usage: nnet-train [options] <model-in> <feats-rspecifier> <labels-rspecifier> <model-out>\n"
       "e.g.: nnet-train --num-epochs=10 --optimizer=adam --lr=1e-3 --valid-fraction=0.05 \\\n"
       "        --checkpoint=exp/dnn/ckpt --resume exp/dnn/0.mdl scp:data/train/feats.scp \\\n"
@@ -63,9 +64,10 @@ int main(int argc, char **argv) {
   if (valid) LOG("%d validation utterances (%ld frames)", valid->n, valid->frames);
   NnetTrainResult r = nnet_train(n, train, valid, &to);
   nnet_write(n, opts_arg(po, 3), binary);
-  LOG("Done %d out of %d utterances (%d unusable, %d without labels); %ld minibatches, %ld steps skipped; "
-      "last minibatch loss %.4f%s",
-      r.utts_used, total, r.utts_skipped, missing, r.batches, r.steps_skipped, r.last_train_loss,
+  int held = *valid_feats || !valid ? 0 : valid->n;
+  LOG("Done %d out of %d utterances (%d held out for validation, %d unusable, %d without labels); "
+      "%ld minibatches, %ld steps skipped; last minibatch loss %.4f%s",
+      r.utts_used, total, held, r.utts_skipped, missing, r.batches, r.steps_skipped, r.last_train_loss,
       r.finished ? "" : " (stopped early: --max-batches)");
   if (valid && isfinite(r.valid_loss)) LOG("final validation loss %.4f", r.valid_loss);
   nnet_data_free(train);

@@ -12,7 +12,8 @@
 
 MetaAdaptOpts meta_adapt_opts_default(void) {
   return (MetaAdaptOpts){.steps = 10, .batch = 0, .patience = 0, .seed = 777, .num_threads = 1,
-                         .lr = 0, .adapt_layers = "", .heldout_fraction = 0, .binary = true};
+                         .lr = 0, .adapt_layers = "", .heldout_fraction = 0, .cache_frozen = true,
+                         .binary = true};
 }
 
 void meta_adapt_opts_register(MetaAdaptOpts *o, Options *po) {
@@ -28,6 +29,9 @@ void meta_adapt_opts_register(MetaAdaptOpts *o, Options *po) {
   opts_int(po, "patience", &o->patience,
            "With a held-out part: stop after this many steps without improvement (0: never stop "
            "early, still keep the best step)");
+  opts_bool(po, "cache-frozen", &o->cache_frozen,
+            "Compute the layers below the first adapted one once, not at every step (same "
+            "result; much faster when only the last layers adapt)");
   opts_int(po, "seed", &o->seed, "Random seed (held-out choice, mini-batch order)");
   opts_int(po, "num-threads", &o->num_threads, "Threads (BLAS and CTC)");
   opts_bool(po, "binary", &o->binary, "Write the model in binary");
@@ -55,13 +59,8 @@ static MetaInner *adapt_inner(const MetaAdaptOpts *o, const Nnet *n) {
   return in;
 }
 
-int meta_adapt(const MetaAdaptOpts *o, Nnet *n, const MetaData *d) {
-  if (o->steps < 0 || o->batch < 0 || o->patience < 0 || o->heldout_fraction < 0 ||
-      o->heldout_fraction >= 1)
-    ERROR("--steps, --batch, --patience must be >= 0 and --heldout-fraction in [0, 1)");
-  if (d->num == 0) ERROR("no utterances to adapt on");
-  mat_set_num_threads(o->num_threads);
-  MetaInner *in = adapt_inner(o, n);
+/* The adaptation loop on network n with inner settings in. */
+static int adapt_loop(const MetaAdaptOpts *o, Nnet *n, const MetaInner *in, const MetaData *d) {
   MetaWork *w = meta_work_new(n, in);
   nnet_work_set_num_threads(w->nw, o->num_threads);
   int N = d->num, P = nnet_num_params(n), nh = 0;
@@ -74,7 +73,8 @@ int meta_adapt(const MetaAdaptOpts *o, Nnet *n, const MetaData *d) {
     rng_shuffle_int(&rng, all, N);
     nh = (int)lround(o->heldout_fraction * N);
     if (nh < 1) nh = 1;
-    if (nh >= N) ERROR("--heldout-fraction=%g leaves no utterance to adapt on (%d in all)", o->heldout_fraction, N);
+    if (nh >= N)
+      ERROR("--heldout-fraction=%g leaves no utterance to adapt on (%d in all)", o->heldout_fraction, N);
     meta_fill(w, n, w->qb, d, all + (N - nh), nh);
   }
   MetaTask task = {.id = "adapt", .task = "adapt", .ns = N - nh, .s = all};
@@ -121,6 +121,33 @@ int meta_adapt(const MetaAdaptOpts *o, Nnet *n, const MetaData *d) {
   free(best);
   free(all);
   meta_work_free(w);
-  meta_inner_free(in);
   return nh ? best_step : steps;
+}
+
+int meta_adapt(const MetaAdaptOpts *o, Nnet *n, const MetaData *d) {
+  if (o->steps < 0 || o->batch < 0 || o->patience < 0 || o->heldout_fraction < 0 ||
+      o->heldout_fraction >= 1)
+    ERROR("--steps, --batch, --patience must be >= 0 and --heldout-fraction in [0, 1)");
+  if (d->num == 0) ERROR("no utterances to adapt on");
+  mat_set_num_threads(o->num_threads);
+  MetaInner *in = adapt_inner(o, n);
+  int f = 0, steps;
+  while (f < in->num_layers && !in->adapt[f]) f++;
+  if (f == in->num_layers) ERROR("no layer to adapt");
+  if (o->cache_frozen && f > 0) {
+    LOG("Layers 0..%d are frozen: computing their outputs once", f - 1);
+    Nnet *s = meta_suffix_net(n, f);
+    MetaData *sd = meta_data_prefix(n, f, d);
+    MetaInner *si = meta_inner_suffix(in, f);
+    steps = adapt_loop(o, s, si, sd);
+    memcpy(nnet_params(n) + nnet_layer_info(n, f).offset, nnet_params(s),
+           sizeof(float) * (size_t)nnet_num_params(s));
+    meta_inner_free(si);
+    meta_data_free(sd);
+    nnet_free(s);
+  } else {
+    steps = adapt_loop(o, n, in, d);
+  }
+  meta_inner_free(in);
+  return steps;
 }

@@ -121,7 +121,16 @@ void meta_inner_to_model(const MetaInner *in, Nnet *n) {
   for (int l = 0; l < in->num_layers; l++) a[l] = in->adapt[l] ? 1.0f : 0.0f;
   nnet_set_extra(n, META_EXTRA_ADAPT, a, in->num_layers);
   free(a);
-  if (in->lr_mode != META_LR_NONE) nnet_set_extra(n, META_EXTRA_RATES, in->rates, meta_inner_num_rates(in));
+  int dim;
+  if (in->lr_mode != META_LR_NONE) {
+    nnet_set_extra(n, META_EXTRA_RATES, in->rates, meta_inner_num_rates(in));
+  } else if (nnet_get_extra(n, META_EXTRA_RATES, &dim)) {
+    /* Rates learned before would no longer fit these parameters: the rates used now. */
+    float *r = xmalloc(sizeof(float) * (size_t)in->num_layers);
+    for (int l = 0; l < in->num_layers; l++) r[l] = in->rates[l];
+    nnet_set_extra(n, META_EXTRA_RATES, r, in->num_layers);
+    free(r);
+  }
 }
 
 MetaWork *meta_work_new(const Nnet *n, const MetaInner *in) {

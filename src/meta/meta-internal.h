@@ -28,6 +28,13 @@ void meta_fill_support(const Nnet *n, const MetaInner *in, MetaWork *w, const Me
 void meta_inner_step(const Nnet *n, const MetaInner *in, int j, const float *g, float *theta);
 bool meta_finite(int n, const float *x);
 
+/* Frozen layers computed once (prefix.c): the network of layers [f, L) with n's
+ * parameters, the utterances of d through layers [0, f) (a new MetaData), and the inner
+ * settings of layers [f, L). */
+Nnet *meta_suffix_net(const Nnet *n, int f);
+MetaData *meta_data_prefix(const Nnet *n, int f, const MetaData *d);
+MetaInner *meta_inner_suffix(const MetaInner *in, int f);
+
 /* meta-train's state besides model and optimiser (what a checkpoint holds). */
 typedef struct {
   int iter;              /* outer steps done */

@@ -128,7 +128,8 @@ void meta_inner_set_adapt(MetaInner *in, const Nnet *n, const char *spec);
 /* Reads the adapt mask and learned rates stored in a model (when present); returns true
  * when rates were found (they replace in->rates; kr from their size). */
 bool meta_inner_from_model(MetaInner *in, const Nnet *n);
-/* Stores the adapt mask (always) and the rates (when learned) in the model. */
+/* Stores the adapt mask (always) and the rates when learned; rates a model already
+ * holds are replaced by the constant ones used when not learned. */
 void meta_inner_to_model(const MetaInner *in, Nnet *n);
 /* Effective rate of layer l at inner step j (0 for layers that do not adapt). */
 float meta_inner_rate(const MetaInner *in, int l, int j);
@@ -224,15 +225,17 @@ void meta_train(const MetaTrainOpts *o, const char *model_in, const char *feats_
 /* ---- fast-adapt ---- */
 typedef struct {
   int steps, batch, patience, seed, num_threads;
-  float lr;                 /* <= 0: the model's learned rates (else 0.01... see register) */
+  float lr;                 /* <= 0: the model's learned rates if any, else 0.01 */
   const char *adapt_layers; /* "": the model's stored choice, else all */
   float heldout_fraction;
+  bool cache_frozen;        /* run the layers below the first adapted one only once */
   bool binary;
 } MetaAdaptOpts;
 
 MetaAdaptOpts meta_adapt_opts_default(void);
 void meta_adapt_opts_register(MetaAdaptOpts *o, Options *po);
-/* Adapts n in place to the utterances of d (all of them); returns the steps taken. */
+/* Adapts n in place to the utterances of d (all of them, less a held-out part); returns
+ * the steps taken (with a held-out part: the step whose parameters were kept). */
 int meta_adapt(const MetaAdaptOpts *o, Nnet *n, const MetaData *d);
 
 #endif

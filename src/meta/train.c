@@ -3,7 +3,8 @@
  *
  * All randomness derives from (seed, iteration): epoch e visits the episodes in the
  * order of a shuffle seeded by split(split(base, 0), e); the tasks of iteration i get
- * seeds from split(split(base, 1), i); validation uses split(base, 2). So a run resumed at iteration i continues exactly as if never stopped. */
+ * seeds from split(split(base, 1), i); validation uses split(base, 2). So a run resumed
+ * at iteration i continues exactly as if never stopped. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -53,10 +54,12 @@ void meta_train_opts_register(MetaTrainOpts *o, Options *po) {
   opts_string(po, "valid-episodes", &o->valid_episodes, "Held-out episodes for validation");
   opts_int(po, "valid-every", &o->valid_every, "Validate every this many iterations (0: at the end)");
   opts_bool(po, "keep-best", &o->keep_best, "Write the model with the best validation loss");
-  opts_int(po, "checkpoint-every", &o->checkpoint_every, "Write a checkpoint every this many iterations (0: never)");
+  opts_int(po, "checkpoint-every", &o->checkpoint_every,
+           "Write a checkpoint every this many iterations (0: never)");
   opts_string(po, "checkpoint", &o->checkpoint, "Checkpoint file (default: <model-out>.ckpt)");
   opts_bool(po, "resume", &o->resume, "Continue from the checkpoint file when it exists");
-  opts_bool(po, "skip-missing", &o->skip_missing, "Skip (and count) episode utterances missing from the tables");
+  opts_bool(po, "skip-missing", &o->skip_missing,
+            "Skip (and count) episode utterances missing from the tables");
   opts_int(po, "max-bad-steps", &o->max_bad_steps,
            "Stop with an error after this many consecutive steps skipped for non-finite values");
   opts_bool(po, "binary", &o->binary, "Write the model in binary");
@@ -104,6 +107,7 @@ void meta_train_to_model(Nnet *model, MetaInner *inner, const float *mp, int P, 
 
 static double validate(Trainer *t, int it) {
   Rng vr = rng_split(&t->st.base, 2); /* the same support subsets at every validation */
+  if (t->R) memcpy(t->inner->rates, t->mp + t->P, sizeof(float) * (size_t)t->R);
   double loss = meta_batch_eval(t->pool, t->data, t->valid, &vr, t->mp);
   LOG("Iteration %d: validation query loss after adaptation %.5f over %d episodes%s", it, loss,
       t->valid->num, isfinite(loss) ? "" : " (all failed)");
@@ -125,7 +129,7 @@ static void fmt_time(double s, char *buf, size_t n) {
 typedef struct {
   double before, after, t0, run_t0;
   long frames;
-  int tasks, iters, run_iters;
+  int tasks, run_iters;
 } Window;
 
 static void progress(Trainer *t, int it, Window *w) {
@@ -138,7 +142,7 @@ static void progress(Trainer *t, int it, Window *w) {
       w->tasks ? w->after / w->tasks : NAN, w->tasks, el > 0 ? w->frames / el : 0.0, eta);
   w->before = w->after = 0;
   w->frames = 0;
-  w->tasks = w->iters = 0;
+  w->tasks = 0;
   w->t0 = now;
 }
 
@@ -202,13 +206,14 @@ static void run(Trainer *t, const char *ckpt) {
       t->st.bad_run = 0;
     }
     t->st.iter = it + 1;
-    w.iters++;
     w.run_iters++;
     if (o->progress_every > 0 && (it + 1) % o->progress_every == 0) progress(t, it + 1, &w);
     if (t->valid && o->valid_every > 0 && (it + 1) % o->valid_every == 0) validate(t, it + 1);
     if (o->checkpoint_every > 0 && (it + 1) % o->checkpoint_every == 0) {
-      if (meta_finite(t->P + t->R, t->mp)) meta_checkpoint_write(ckpt, t->o, &t->st, t->outer, t->model, t->inner, t->mp, t->P, t->R);
-      else WARN("Iteration %d: non-finite parameters, checkpoint not written", it + 1);
+      if (meta_finite(t->P + t->R, t->mp))
+        meta_checkpoint_write(ckpt, t->o, &t->st, t->outer, t->model, t->inner, t->mp, t->P, t->R);
+      else
+        WARN("Iteration %d: non-finite parameters, checkpoint not written", it + 1);
     }
   }
   if (t->valid && (o->valid_every <= 0 || o->iterations % o->valid_every != 0 || t->st.iter == 0))

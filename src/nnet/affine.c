@@ -17,6 +17,10 @@ static bool affine_configure(NnetLayer *l, NnetArgs *a, int default_out, char *e
     snprintf(err, errlen, "affine needs dim= > 0 (or an output dim for the network)");
     return false;
   }
+  if ((long long)dim * (l->in_dim + 1) > NNET_MAX_PARAMS) {
+    snprintf(err, errlen, "affine %d -> %d: more than %d parameters", l->in_dim, dim, NNET_MAX_PARAMS);
+    return false;
+  }
   if (!nnet_arg_str(a, "dim")) { /* record the default, so the model file says it */
     size_t n = strlen(l->config);
     snprintf(l->config + n, sizeof(l->config) - n, "%sdim=%d", n ? " " : "", dim);

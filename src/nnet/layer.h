@@ -49,6 +49,8 @@
 #define NNET_LAYER_INTS 40     /* kind-specific integer settings (ia) */
 #define NNET_LAYER_FLOATS 8    /* kind-specific float settings (fa) */
 #define NNET_CONFIG_LEN 200
+#define NNET_MAX_DIM (1 << 24)       /* any layer's input or output dim */
+#define NNET_MAX_PARAMS (1 << 27)    /* a whole network's parameters (512 MB) */
 
 /* The key=value settings of one config line, e.g. "affine dim=512" -> {dim: 512}.
  * The kind's configure() reads them with nnet_arg_*; keys it never reads are an error

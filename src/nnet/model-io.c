@@ -152,14 +152,26 @@ Nnet *nnet_read_from(Input *in, const char *name) {
   int L = read_int(&r, "<NumLayers>"), P = read_int(&r, "<NumParams>");
   if (in_dim <= 0 || out_dim <= 0 || L <= 0 || L > 100000 || P < 0) bad(&r, "header values");
   NnetLayer *layers = xcalloc((size_t)L, sizeof(NnetLayer));
-  float *params = NULL;
+  float *params = xmalloc(sizeof(float));
   int dim = in_dim, total = 0;
+  size_t cap = 0;
   for (int i = 0; i < L; i++) {
     read_layer(&r, i, dim, &layers[i]);
     dim = layers[i].out_dim;
+    if (layers[i].num_params > NNET_MAX_PARAMS - total) bad(&r, "more parameters than a network may have");
     expect(&r, "<Params>");
-    params = xrealloc(params, sizeof(float) * (size_t)(total + layers[i].num_params + 1));
-    read_floats(&r, params + total, layers[i].num_params, "parameters");
+    if (!r.binary) expect(&r, "[");
+    /* in chunks, growing the buffer as data arrives: a truncated file claiming a huge
+     * layer fails before it is all allocated */
+    for (int done = 0, chunk; done < layers[i].num_params; done += chunk) {
+      chunk = layers[i].num_params - done < (1 << 20) ? layers[i].num_params - done : (1 << 20);
+      if ((size_t)(total + done + chunk) > cap) {
+        cap = 2 * cap > (size_t)(total + done + chunk) ? 2 * cap : (size_t)(total + done + chunk);
+        params = xrealloc(params, sizeof(float) * cap);
+      }
+      if (!kio_read_floats(in, r.binary, params + total + done, chunk)) bad(&r, "parameters");
+    }
+    if (!r.binary) expect(&r, "]");
     total += layers[i].num_params;
   }
   Nnet *n = nnet_from_layers(in_dim, layers, L);
@@ -176,7 +188,7 @@ Nnet *nnet_read_from(Input *in, const char *name) {
     expect(&r, "<Extra>");
     if (!kio_read_token(in, ename, sizeof(ename))) bad(&r, "extra name");
     int d = read_int(&r, "<Dim>");
-    if (d < 0 || d > (1 << 28)) bad(&r, "extra dim");
+    if (d < 0 || d > NNET_MAX_DIM) bad(&r, "extra dim");
     float *v = xmalloc(sizeof(float) * (size_t)(d + 1));
     read_floats(&r, v, d, "extra vector");
     nnet_set_extra(n, ename, v, d);

@@ -19,6 +19,7 @@ Nnet *nnet_from_layers(int input_dim, const NnetLayer *layers, int num_layers) {
   int off = 0;
   for (int i = 0; i < num_layers; i++) {
     n->layers[i].param_offset = off;
+    if (n->layers[i].num_params > NNET_MAX_PARAMS - off) ERROR("network of more than %d parameters", NNET_MAX_PARAMS);
     off += n->layers[i].num_params;
   }
   n->num_params = off;

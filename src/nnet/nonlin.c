@@ -18,6 +18,8 @@ static bool nonlin_configure(NnetLayer *l, NnetArgs *a, int default_out, char *e
   return true;
 }
 
+/* The loops below are written per kind, without calls or branches inside, so that the
+ * compiler vectorises them. */
 static void apply(int kind, Mat x, Mat y) {
   for (int r = 0; r < x.rows; r++) {
     const float *xr = mat_row(x, r);
@@ -32,24 +34,33 @@ static void apply(int kind, Mat x, Mat y) {
   }
 }
 
-static inline float d1(int kind, float y) {
-  return kind == RELU ? (y > 0) : kind == TANH ? 1 - y * y : y * (1 - y);
-}
-
-static inline float d2(int kind, float y) {
-  return kind == RELU ? 0 : kind == TANH ? -2 * y * (1 - y * y) : y * (1 - y) * (1 - 2 * y);
-}
-
-/* out = a * f'(y) (+ b * f''(y) * c when b is given) */
-static void chain(int kind, Mat y, Mat a, Mat b, Mat c, Mat out) {
+/* out = a * f'(y) */
+static void chain1(int kind, Mat y, Mat a, Mat out) {
   for (int r = 0; r < y.rows; r++) {
     const float *yr = mat_row(y, r), *ar = mat_row(a, r);
     float *o = mat_row(out, r);
-    for (int k = 0; k < y.cols; k++) o[k] = ar[k] * d1(kind, yr[k]);
-    if (b.data) {
-      const float *br = mat_row(b, r), *cr = mat_row(c, r);
-      for (int k = 0; k < y.cols; k++) o[k] += br[k] * d2(kind, yr[k]) * cr[k];
-    }
+    int n = y.cols;
+    if (kind == RELU)
+      for (int k = 0; k < n; k++) o[k] = yr[k] > 0 ? ar[k] : 0;
+    else if (kind == TANH)
+      for (int k = 0; k < n; k++) o[k] = ar[k] * (1 - yr[k] * yr[k]);
+    else
+      for (int k = 0; k < n; k++) o[k] = ar[k] * yr[k] * (1 - yr[k]);
+  }
+}
+
+/* out = a * f'(y) + b * f''(y) * c */
+static void chain(int kind, Mat y, Mat a, Mat b, Mat c, Mat out) {
+  chain1(kind, y, a, out);
+  if (!b.data || kind == RELU) return;
+  for (int r = 0; r < y.rows; r++) {
+    const float *yr = mat_row(y, r), *br = mat_row(b, r), *cr = mat_row(c, r);
+    float *o = mat_row(out, r);
+    int n = y.cols;
+    if (kind == TANH)
+      for (int k = 0; k < n; k++) o[k] += br[k] * cr[k] * (-2 * yr[k] * (1 - yr[k] * yr[k]));
+    else
+      for (int k = 0; k < n; k++) o[k] += br[k] * cr[k] * yr[k] * (1 - yr[k]) * (1 - 2 * yr[k]);
   }
 }
 

@@ -124,8 +124,8 @@ bool nnet_layer_configure(NnetLayer *l, const NnetLayerKind *kind, int in_dim, c
     size_t len = strlen(l->config);
     snprintf(l->config + len, sizeof(l->config) - len, "%s%s=%s", i ? " " : "", args.key[i], args.val[i]);
   }
-  if (in_dim <= 0) {
-    snprintf(err, errlen, "input dim %d", in_dim);
+  if (in_dim <= 0 || in_dim > NNET_MAX_DIM) {
+    snprintf(err, errlen, "input dim %d (must be 1..%d)", in_dim, NNET_MAX_DIM);
     return false;
   }
   if (!kind->configure(l, &args, default_out, err, errlen)) return false;
@@ -134,8 +134,9 @@ bool nnet_layer_configure(NnetLayer *l, const NnetLayerKind *kind, int in_dim, c
       snprintf(err, errlen, "unknown setting '%s' for layer %s", args.key[i], kind->name);
       return false;
     }
-  if (l->out_dim <= 0 || l->num_params < 0) {
-    snprintf(err, errlen, "layer %s: bad output dim %d", kind->name, l->out_dim);
+  if (l->out_dim <= 0 || l->out_dim > NNET_MAX_DIM || l->num_params < 0 || l->num_params > NNET_MAX_PARAMS) {
+    snprintf(err, errlen, "layer %s: output dim %d or %d parameters out of range (dims up to %d, parameters up to %d)",
+             kind->name, l->out_dim, l->num_params, NNET_MAX_DIM, NNET_MAX_PARAMS);
     return false;
   }
   return true;

@@ -43,13 +43,10 @@ RnnWeights nnet_rnn_weights(const NnetLayer *l, const float *w, int gates, int d
 }
 
 void nnet_rnn_fill_bias(Mat m, const float *a, const float *b) {
-  for (int r = 0; r < m.rows; r++) {
-    float *row = mat_row(m, r);
-    if (b)
-      for (int c = 0; c < m.cols; c++) row[c] = a[c] + b[c];
-    else
-      for (int c = 0; c < m.cols; c++) row[c] = a[c];
-  }
+  if (m.rows == 0) return;
+  float *first = mat_row(m, 0);
+  for (int c = 0; c < m.cols; c++) first[c] = b ? a[c] + b[c] : a[c];
+  for (int r = 1; r < m.rows; r++) memcpy(mat_row(m, r), first, sizeof(float) * (size_t)m.cols);
 }
 
 void nnet_rnn_shift(int T, int B, int dir, Mat cur, Mat prev, Mat *cur_rows, Mat *prev_rows) {
@@ -107,5 +104,18 @@ static inline v4sf exp4(v4sf x) {
 
 void nnet_rnn_sigmoid(float *y, const float *x, int n) { MAP4(y, x, n, 1.0f / (1.0f + exp4(-v))); }
 
-/* tanh(x) = 2 / (1 + exp(-2x)) - 1 (absolute error about 1e-7). */
-void nnet_rnn_tanh(float *y, const float *x, int n) { MAP4(y, x, n, 2.0f / (1.0f + exp4(-2.0f * v)) - 1.0f); }
+/* Cephes' tanhf: an odd polynomial for |x| < 0.625, else 1 - 2 / (exp(2|x|) + 1) with
+ * the sign of x; about 1 ulp relative everywhere. */
+static inline v4sf tanh4(v4sf x) {
+  v4si neg = x < 0.0f;
+  v4sf a = select4(neg, -x, x), z = x * x;
+  v4sf p = -5.70498872745e-3f * z + 2.06390887954e-2f;
+  p = p * z - 5.37397155531e-2f;
+  p = p * z + 1.33314422036e-1f;
+  p = p * z - 3.33332819422e-1f;
+  v4sf small = p * z * x + x;
+  v4sf big = 1.0f - 2.0f / (exp4(a + a) + 1.0f);
+  return select4(a < 0.625f, small, select4(neg, -big, big));
+}
+
+void nnet_rnn_tanh(float *y, const float *x, int n) { MAP4(y, x, n, tanh4(v)); }

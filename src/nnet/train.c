@@ -13,7 +13,7 @@
 #include "io/table.h"
 
 void nnet_train_opts_default(NnetTrainOpts *o) {
-  *o = (NnetTrainOpts){16, 1, 777, 1, 10, 0, 0, 0.0f, "", false, "frame", {0}};
+  *o = (NnetTrainOpts){16, 1, 777, 1, 10, 0, 0, 0, 0.0f, "", false, "frame", {0}};
   nnet_optim_opts_default(&o->optim);
 }
 
@@ -26,6 +26,9 @@ void nnet_train_register(Options *po, NnetTrainOpts *o) {
   opts_int(po, "checkpoint-every", &o->checkpoint_every,
            "Write the checkpoint every this many minibatches (0: at the end of each epoch only)");
   opts_int(po, "max-batches", &o->max_batches, "Stop after this many minibatches in this run (0: no limit)");
+  opts_int(po, "sort-window", &o->sort_window,
+           "Sort the shuffled utterances by length within windows of this many minibatches, so batches "
+           "need less padding (0: no sorting)");
   opts_float(po, "valid-fraction", &o->valid_fraction,
              "Fraction of the training utterances held out for validation when no --valid-feats");
   opts_string(po, "checkpoint", &o->checkpoint, "Checkpoint file (model, optimiser state, position; \"\": none)");
@@ -71,6 +74,25 @@ double nnet_data_loss(const Nnet *n, const NnetData *d, int mb, NnetNorm norm) {
   nnet_batch_free(b);
   double F = norm == NNET_NORM_FRAME ? (double)frames : norm == NNET_NORM_UTT ? utts : 1;
   return utts ? sum / F : NAN;
+}
+
+static int by_length(const void *a, const void *b, void *arg) {
+  const NnetData *d = arg;
+  int x = *(const int *)a, y = *(const int *)b;
+  int lx = d->feats[x].rows, ly = d->feats[y].rows;
+  return lx != ly ? (lx > ly) - (lx < ly) : (x > y) - (x < y);
+}
+
+/* The order of epoch e: a shuffle from rng_split(seed, e), then (with sort_window)
+ * sorted by length within each window of sort_window minibatches. */
+static void epoch_order(const Rng *root, int e, const NnetData *d, const NnetTrainOpts *o, int *order) {
+  Rng r = rng_split(root, (uint64_t)e);
+  for (int i = 0; i < d->n; i++) order[i] = i;
+  rng_shuffle_int(&r, order, d->n);
+  if (o->sort_window <= 0) return;
+  int w = o->sort_window * o->minibatch_size;
+  for (int i = 0; i < d->n; i += w)
+    qsort_r(order + i, (size_t)(d->n - i < w ? d->n - i : w), sizeof(int), by_length, (void *)d);
 }
 
 /* ---- checkpoints: position, model, optimiser state ---- */
@@ -140,7 +162,7 @@ static void progress_line(Progress *pr, const NnetTrainOpts *o, int epoch, int b
 
 NnetTrainResult nnet_train(Nnet *n, NnetData *train, NnetData *valid, const NnetTrainOpts *o) {
   if (o->minibatch_size < 1 || o->num_epochs < 0 || o->progress_every < 0 || o->checkpoint_every < 0 ||
-      o->max_batches < 0 || o->num_threads < 1)
+      o->max_batches < 0 || o->num_threads < 1 || o->sort_window < 0)
     ERROR("bad training options: --minibatch-size, --num-threads >= 1; counts >= 0");
   NnetTrainResult res = {0};
   res.valid_loss = NAN;
@@ -172,10 +194,10 @@ NnetTrainResult nnet_train(Nnet *n, NnetData *train, NnetData *valid, const Nnet
   Progress pr = {0, now_seconds(), now_seconds(), 0, 0, (long)(o->num_epochs - pos.epoch) * nb - pos.batch, 0};
   if (o->max_batches && pr.batches_total > o->max_batches) pr.batches_total = o->max_batches;
   res.finished = true;
+  if (valid && valid->n && pos.epoch == 0 && pos.batch == 0)
+    LOG("initial validation loss %.4f on %d utterances", nnet_data_loss(n, valid, mb, norm), valid->n);
   for (int e = pos.epoch; e < o->num_epochs && res.finished; e++) {
-    Rng r = rng_split(&root, (uint64_t)e);
-    for (int i = 0; i < N; i++) order[i] = i;
-    rng_shuffle_int(&r, order, N);
+    epoch_order(&root, e, train, o, order);
     for (int k = e == pos.epoch ? pos.batch : 0; k < nb; k++) {
       int cnt = N - k * mb < mb ? N - k * mb : mb;
       for (int j = 0; j < cnt; j++) {

@@ -21,6 +21,7 @@ typedef struct {
   int progress_every;     /* batches between progress lines (0: none) */
   int checkpoint_every;   /* batches between checkpoints (0: only at epoch ends) */
   int max_batches;        /* stop after this many batches in this run (0: no limit) */
+  int sort_window;        /* sort by length within windows of this many minibatches (0: off) */
   float valid_fraction;   /* held out from the training data when no validation set */
   const char *checkpoint; /* checkpoint file ("": none) */
   bool resume;            /* continue from the checkpoint when it exists */

@@ -11,11 +11,10 @@ CTC is written in plain torch ops (a log-sum-exp recursion) so it differentiates
 THE LOSS (src/nnet/nnet.h): sum over utterances of -log p(labels | feats), divided by the
 total number of input frames.
 
-Writes meta_dnn.txt (and meta_lstm.txt with --lstm): one record a line, "name n v1 ... vn",
+Writes meta_dnn.txt and meta_lstm.txt: one record a line, "name n v1 ... vn",
 strings as "name s text". Run: /usr/bin/python3 tests/reference/make_meta_refs.py
 """
 import os
-import sys
 
 import torch
 
@@ -66,6 +65,36 @@ class Dnn:
         return torch.log_softmax(h @ W2.T + b2, dim=1)
 
 
+class Lstm:
+    """lstm(H) affine(K) log-softmax. LSTM parameters in torch.nn.LSTM's flat order:
+    W_ih (4H x I), W_hh (4H x H), b_ih (4H), b_hh (4H), gates i, f, g, o; written out
+    here in plain ops so that it differentiates twice."""
+
+    def __init__(self, D, H, K):
+        self.D, self.H, self.K = D, H, K
+        self.config = "lstm dim=%d;affine;log-softmax" % H
+        self.layers = [4 * H * D + 4 * H * H + 8 * H, H * K + K, 0]
+
+    def logprobs(self, theta, x):
+        D, H, K = self.D, self.H, self.K
+        o = 0
+        Wih = theta[o:o + 4 * H * D].view(4 * H, D); o += 4 * H * D
+        Whh = theta[o:o + 4 * H * H].view(4 * H, H); o += 4 * H * H
+        bih = theta[o:o + 4 * H]; o += 4 * H
+        bhh = theta[o:o + 4 * H]; o += 4 * H
+        W2 = theta[o:o + K * H].view(K, H); o += K * H
+        b2 = theta[o:o + K]
+        h, c, out = torch.zeros(H), torch.zeros(H), []
+        for t in range(x.shape[0]):
+            a = Wih @ x[t] + bih + Whh @ h + bhh
+            i, f, g, og = torch.sigmoid(a[:H]), torch.sigmoid(a[H:2 * H]), torch.tanh(a[2 * H:3 * H]), torch.sigmoid(a[3 * H:])
+            c = f * c + i * g
+            h = og * torch.tanh(c)
+            out.append(h)
+        hs = torch.stack(out)
+        return torch.log_softmax(hs @ W2.T + b2, dim=1)
+
+
 def loss(net, theta, utts):
     frames = sum(x.shape[0] for x, _ in utts)
     return sum(ctc_loss(net.logprobs(theta, x), l) for x, l in utts) / frames
@@ -114,13 +143,17 @@ def make(path, net, seed):
     support = [utt(6, [1, 2]), utt(5, [3])]
     query = [utt(7, [2, 2, 1]), utt(5, [3, 1])]
     L = len(net.layers)
+    has = [1 if n else 0 for n in net.layers]
+    last = [0] * L
+    last[max(i for i in range(L) if net.layers[i])] = 1
+    step_rates = [0.3 + 0.1 * i if has[i % L] else 0.0 for i in range(2 * L)]
     cases = [
         # name, steps, learn-mode, kr, rates (L*kr), adapt
         ("maml1", 1, "none", 1, [0.5] * L, [1] * L),
         ("maml2", 2, "none", 1, [0.5] * L, [1] * L),
         ("maml3", 3, "none", 1, [0.4] * L, [1] * L),
-        ("lslr2", 2, "per-layer-step", 2, [0.3, 0, 0.6, 0, 0.5, 0, 0.2, 0], [1] * L),
-        ("anil2", 2, "per-layer", 1, [0.0, 0, 0.7, 0], [0, 0, 1, 0]),
+        ("lslr2", 2, "per-layer-step", 2, step_rates, [1] * L),
+        ("anil2", 2, "per-layer", 1, [0.7 * x for x in last], last),
     ]
     with open(path, "w") as f:
         f.write("config s %s\n" % net.config)
@@ -153,8 +186,7 @@ def make(path, net, seed):
 def main():
     here = os.path.dirname(os.path.abspath(__file__))
     make(os.path.join(here, "meta_dnn.txt"), Dnn(3, 5, 4), 1234)
-    if "--lstm" in sys.argv:
-        raise SystemExit("LSTM reference: see make_lstm in this script once src/nnet has lstm")
+    make(os.path.join(here, "meta_lstm.txt"), Lstm(3, 3, 4), 4321)
 
 
 if __name__ == "__main__":

@@ -26,12 +26,24 @@ check "the four algorithms give four different models" \
 check "same seed, same model" bash -c "$MT --algo=maml init.mdl $T episodes.txt again.mdl && cmp maml.mdl again.mdl"
 check "another --seed, another model" bash -c "$MT --seed=5 init.mdl $T episodes.txt s5.mdl && ! cmp -s maml.mdl s5.mdl"
 for opt in --inner-steps=1 --inner-lr=0.3 --inner-batch=1 --outer-lr=0.01 --outer-optimizer=sgd \
-           --meta-batch=3 --iterations=4 --clip=0.01 --adapt-layers=last --adapt-layers=0; do
+           --meta-batch=3 --iterations=4 --clip=0.01 --adapt-layers=last --adapt-layers=0 \
+           --outer-max-grad-norm=0.01 --outer-adam-beta1=0.5 --outer-adam-beta2=0.9 --outer-adam-eps=0.1 \
+           --outer-warmup-steps=3 "--outer-lr-schedule=exponential --outer-lr-decay-steps=1"; do
   check "meta-train $opt has an effect" \
     bash -c "$MT $opt init.mdl $T episodes.txt o.mdl && ! cmp -s maml.mdl o.mdl"
 done
+S="$MT --outer-optimizer=sgd --outer-lr=0.1"
+check "--outer-momentum and --outer-nesterov have an effect" bash -c \
+  "$S init.mdl $T episodes.txt sgd.mdl && $S --outer-momentum=0.9 init.mdl $T episodes.txt mom.mdl &&
+   $S --outer-momentum=0.9 --outer-nesterov init.mdl $T episodes.txt nest.mdl &&
+   ! cmp -s sgd.mdl mom.mdl && ! cmp -s mom.mdl nest.mdl"
 check "--num-threads=2 --thread-mode=tasks gives the 1-thread model" \
   bash -c "$MT --num-threads=2 --thread-mode=tasks init.mdl $T episodes.txt t2.mdl && cmp maml.mdl t2.mdl"
+check "--binary=false writes a text model" bash -c \
+  "$MT --binary=false init.mdl $T episodes.txt text.mdl && head -c 6 text.mdl | grep -q '<Nnet>'"
+check "fast-adapt --binary=false writes a text model" bash -c \
+  "fast-adapt --steps=1 --binary=false init.mdl $T text2.mdl && head -c 6 text2.mdl | grep -q '<Nnet>'"
+check "fast-adapt --num-threads=2 runs" bash -c "fast-adapt --steps=2 --num-threads=2 init.mdl $T nt.mdl"
 check "--thread-mode=blas runs" bash -c "$MT --num-threads=2 --thread-mode=blas init.mdl $T episodes.txt tb.mdl"
 
 # Learned rates and adapted layers are stored in the model; fast-adapt uses them.
@@ -86,6 +98,9 @@ check "fast-adapt lowers the loss" bash -c \
 for opt in --batch=5 --lr=0.1 --adapt-layers=last --heldout-fraction=0.25 --seed=3; do
   check "fast-adapt $opt has an effect" bash -c "fast-adapt --steps=5 --batch=3 $opt init.mdl $T g.mdl && fast-adapt --steps=5 --batch=3 init.mdl $T h.mdl && ! cmp -s h.mdl g.mdl"
 done
+check "fast-adapt --cache-frozen: frozen layers run once (and not with =false)" bash -c \
+  "fast-adapt --steps=2 --adapt-layers=last init.mdl $T c1.mdl 2>&1 | grep -q 'Layers 0..1 are frozen' &&
+   ! fast-adapt --steps=2 --adapt-layers=last --cache-frozen=false init.mdl $T c2.mdl 2>&1 | grep -q 'are frozen'"
 check "fast-adapt early stopping with --patience" bash -c \
   "fast-adapt --steps=200 --lr=3 --heldout-fraction=0.3 --patience=2 init.mdl $T e.mdl 2>&1 | grep -q 'Early stop after step'"
 check "fast-adapt uses the model's adapt-layers" bash -c \
@@ -107,6 +122,8 @@ check_fails "malformed episodes file" "bad-format.txt line 1" bash -c \
 check_fails "divergence stops the run naming the iteration" "diverged.*at iteration" \
   $MT --outer-optimizer=sgd --outer-lr=1e37 --iterations=50 --checkpoint-every=1 --checkpoint=d.ckpt \
   init.mdl $T episodes.txt div.mdl
+check_fails "--max-bad-steps=1 stops at the first skipped step" "diverged: 1 consecutive" \
+  $MT --outer-optimizer=sgd --outer-lr=1e37 --iterations=50 --max-bad-steps=1 init.mdl $T episodes.txt div1.mdl
 check "divergence leaves no model and keeps a checkpoint" bash -c "[ ! -e div.mdl ] && [ -s d.ckpt ]"
 check_fails "fast-adapt: no utterances" "no usable utterances" bash -c \
   "fast-adapt init.mdl 'ark:echo -n |' ark:labels.txt x.mdl"

@@ -1,6 +1,6 @@
 /* Tests of src/meta: episodes parsing; MAML meta-gradients (and learned-rate gradients)
  * against PyTorch's second-order autograd (tests/reference/meta_*.txt, made by
- * make_meta_refs.py); FOMAML and Reptile against updates composed by hand from
+ * make_meta_refs.py) for a DNN and an LSTM; FOMAML and Reptile against updates composed by hand from
  * nnet_loss_grad; inner mini-batches against finite differences; thread independence;
  * and a behaviour test: on a family of synthetic CTC tasks, a MAML initialisation adapts
  * to a lower query loss than a multitask one. */
@@ -172,6 +172,7 @@ static void check_reference_file(const char *file) {
 }
 
 static void test_maml_dnn_vs_pytorch(void) { check_reference_file("meta_dnn.txt"); }
+static void test_maml_lstm_vs_pytorch(void) { check_reference_file("meta_lstm.txt"); }
 
 static void test_episode_parse(void) {
   MetaEpisode e;
@@ -313,10 +314,48 @@ static void test_inner_batch_finite_difference(void) {
   nnet_free(n);
 }
 
+/* fast-adapt with the frozen layers computed once equals adapting the whole network
+ * with those layers frozen (LSTM below, affine adapted), and leaves the LSTM unchanged. */
+static void test_fast_adapt_frozen_cache(void) {
+  RefFile *rf = ref_read("meta_lstm.txt");
+  if (!rf) exit(1);
+  Nnet *n;
+  MetaData *d;
+  MetaTask t;
+  ref_setup(rf, &n, &d, &t);
+  ref_free(rf);
+  MetaAdaptOpts o = meta_adapt_opts_default();
+  o.steps = 5;
+  o.lr = 0.5f;
+  o.batch = 3;
+  o.adapt_layers = "last";
+  o.heldout_fraction = 0.25f;
+  Nnet *a = nnet_copy(n), *b = nnet_copy(n);
+  o.cache_frozen = true;
+  int sa = meta_adapt(&o, a, d);
+  o.cache_frozen = false;
+  int sb = meta_adapt(&o, b, d);
+  CHECK(sa == sb);
+  int P = nnet_num_params(n);
+  NnetLayerInfo l0 = nnet_layer_info(n, 0);
+  double e = rel_err_f(nnet_params(a), nnet_params(b), P);
+  printf("  cached vs uncached frozen layers: rel. error %.2e\n", e);
+  CHECK(e < 1e-5);
+  CHECK(memcmp(nnet_params(a), nnet_params(n), sizeof(float) * l0.count) == 0);
+  CHECK(rel_err_f(nnet_params(a), nnet_params(n), P) > 1e-3);
+  nnet_free(a);
+  nnet_free(b);
+  free(t.s), free(t.q);
+  meta_data_free(d);
+  nnet_free(n);
+}
+
 int main(void) {
   RUN(test_episode_parse);
   RUN(test_maml_dnn_vs_pytorch);
+  RUN(test_maml_lstm_vs_pytorch);
   RUN(test_fomaml_reptile_by_hand);
   RUN(test_inner_batch_finite_difference);
+  RUN(test_fast_adapt_frozen_cache);
   return test_summary();
 }

@@ -194,6 +194,17 @@ static void test_padding_invariance(void) {
   nnet_batch_fill(b, n, NU, d.feats, d.labels, NULL);
   double again = nnet_loss_grad(n, nnet_params(n), w2, b, gi, NULL);
   CHECK(again == all && memcmp(g, gi, sizeof(float) * P) == 0);
+  /* CTC on 3 threads: the same bits (per-utterance losses are summed in order) */
+  nnet_work_set_num_threads(w2, 3);
+  double threaded = nnet_loss_grad(n, nnet_params(n), w2, b, gi, NULL);
+  CHECK(threaded == all && memcmp(g, gi, sizeof(float) * P) == 0);
+  float *v = malloc(sizeof(float) * P), *h1 = malloc(sizeof(float) * P), *h3 = malloc(sizeof(float) * P);
+  for (int k = 0; k < P; k++) v[k] = (float)sin(k);
+  nnet_hvp(n, nnet_params(n), w2, b, v, h3, NULL, NULL);
+  nnet_work_set_num_threads(w2, 1);
+  nnet_hvp(n, nnet_params(n), w2, b, v, h1, NULL, NULL);
+  CHECK(memcmp(h1, h3, sizeof(float) * P) == 0);
+  free(v); free(h1); free(h3);
   free(g); free(gs); free(gi);
   nnet_work_free(w); nnet_work_free(w2); nnet_batch_free(b); free_data(&d); nnet_free(n);
 }
