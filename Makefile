@@ -8,11 +8,12 @@
 # Add a library by making a directory under src/, a program by adding src/bin/NAME.c,
 # a unit test as tests/unit/test-NAME.c, a shell test as tests/shell/test-NAME.sh.
 
+SHELL   := /bin/bash
 CC      ?= cc
 PREFIX  ?= /usr/local
 PKGS    := fftw3f openblas zlib
 DEBS    := build-essential pkg-config libfftw3-dev libopenblas-dev zlib1g-dev \
-           espeak-ng sox gnuplot-nox \
+           espeak-ng sox gnuplot-nox sctk \
            hunspell-en-us hunspell-de-de hunspell-fr-classical hunspell-es hunspell-it \
            hunspell-pt-pt hunspell-nl hunspell-pl hunspell-sv hunspell-da hunspell-cs \
            hunspell-ru hunspell-el hunspell-ro hunspell-hr hunspell-ca hunspell-uk \
@@ -29,13 +30,15 @@ ifeq ($(SANITIZE),1)
 CFLAGS   += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 LDFLAGS  += -fsanitize=address,undefined
 BUILD    := build-sanitize
+BIN      := build-sanitize/programs
 else
 BUILD    := build
+BIN      := bin
 endif
 
 LIB_NAMES := $(filter-out bin,$(notdir $(wildcard src/*)))
 LIB_FILES := $(foreach l,$(LIB_NAMES),$(if $(wildcard src/$(l)/*.c),$(BUILD)/lib$(l).a))
-PROGRAMS  := $(patsubst src/bin/%.c,bin/%,$(wildcard src/bin/*.c))
+PROGRAMS  := $(patsubst src/bin/%.c,$(BIN)/%,$(wildcard src/bin/*.c))
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/test-*.c))
 LINK_LIBS := -Wl,--start-group $(LIB_FILES) -Wl,--end-group
 
@@ -69,8 +72,8 @@ $(BUILD)/%.o: src/%.c
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
 
-bin/%: $(BUILD)/bin/%.o $(LIB_FILES)
-	@mkdir -p bin
+$(BIN)/%: $(BUILD)/bin/%.o $(LIB_FILES)
+	@mkdir -p $(BIN)
 	$(CC) $(LDFLAGS) $< $(LINK_LIBS) $(LDLIBS) -o $@
 
 $(BUILD)/tests/%.o: tests/unit/%.c
@@ -81,7 +84,7 @@ $(BUILD)/tests/%: $(BUILD)/tests/%.o $(LIB_FILES)
 	$(CC) $(LDFLAGS) $< $(LINK_LIBS) $(LDLIBS) -o $@
 
 test: all $(UNIT_TESTS)
-	@BUILD=$(BUILD) tests/run-tests.sh
+	@BUILD=$(BUILD) BIN=$(BIN) tests/run-tests.sh
 
 bench: all
 	@for b in tests/bench/*; do [ -x "$$b" ] && { echo "== $$b"; "$$b" || exit 1; }; done; true
@@ -90,7 +93,26 @@ install: all
 	install -d $(DESTDIR)$(PREFIX)/bin
 	install -m 755 $(PROGRAMS) $(DESTDIR)$(PREFIX)/bin
 
-clean:
-	rm -rf build build-sanitize bin
+# libFuzzer harnesses (clang): tests/fuzz/fuzz-NAME.c, seed corpora in tests/fuzz/corpus/NAME/.
+# make fuzz FUZZ_TIME=60 runs each for that many seconds; new inputs go to build-fuzz/corpus/.
+FUZZ_TIME  ?= 10
+FUZZ_FLAGS := -g -O1 -std=c11 -D_GNU_SOURCE -Isrc -Itests/fuzz $(PKG_CFLAGS) -fsanitize=address,undefined
+FUZZ_OBJS  := $(patsubst src/%.c,build-fuzz/obj/%.o,$(filter-out src/bin/%,$(wildcard src/*/*.c)))
+FUZZERS    := $(patsubst tests/fuzz/%.c,build-fuzz/%,$(wildcard tests/fuzz/fuzz-*.c))
+build-fuzz/obj/%.o: src/%.c
+	@mkdir -p $(@D)
+	clang $(FUZZ_FLAGS) -fsanitize=fuzzer-no-link -MMD -MP -c $< -o $@
+build-fuzz/fuzz-%: tests/fuzz/fuzz-%.c $(FUZZ_OBJS)
+	clang $(FUZZ_FLAGS) -fsanitize=fuzzer $< $(FUZZ_OBJS) $(LDLIBS) -o $@
+fuzz: $(FUZZERS)
+	@for f in $(FUZZERS); do n=$${f#build-fuzz/}; mkdir -p build-fuzz/corpus/$$n tests/fuzz/corpus/$$n; \
+	  echo "== $$n ($(FUZZ_TIME) s)"; \
+	  $$f -max_total_time=$(FUZZ_TIME) -max_len=4096 -print_final_stats=1 -close_fd_mask=2 -artifact_prefix=build-fuzz/ \
+	      build-fuzz/corpus/$$n tests/fuzz/corpus/$$n 2>&1 | grep -E "stat::number_of_executed_units|stat::new_units_added|ERROR: |Done" ; \
+	  test $${PIPESTATUS[0]} -eq 0 || { echo "$$n found a crash (see build-fuzz/crash-* and fuzz-*.log)"; exit 1; }; \
+	done
 
--include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+clean:
+	rm -rf build build-sanitize build-fuzz bin
+
+-include $(shell find $(BUILD) build-fuzz -name '*.d' 2>/dev/null)

@@ -5,7 +5,8 @@
 set -u
 cd "$(dirname "$0")/.."
 BUILD=${BUILD:-build}
-export PATH="$PWD/bin:$PWD/utils:$PATH"
+BIN=${BIN:-bin}
+export PATH="$PWD/$BIN:$PWD/utils:$PATH"
 export TOPDIR="$PWD"
 logdir=$(mktemp -d)
 trap 'rm -rf "$logdir"' EXIT

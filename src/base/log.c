@@ -6,6 +6,9 @@
 
 static char program[256] = "";
 static int verbose_level = 0;
+static void (*fatal_hook)(void);
+
+void log_set_fatal_hook(void (*hook)(void)) { fatal_hook = hook; }
 
 void log_set_program(const char *argv0) {
   const char *slash = strrchr(argv0, '/');
@@ -39,5 +42,6 @@ void log_fatal(const char *func, const char *file, int line, const char *fmt, ..
   va_start(ap, fmt);
   vmessage("ERROR", func, file, line, fmt, ap);
   va_end(ap);
+  if (fatal_hook) fatal_hook();
   exit(1); /* atexit hooks remove partial outputs (see io/stream.c) */
 }

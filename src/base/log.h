@@ -18,6 +18,10 @@ void log_message(const char *kind, const char *func, const char *file, int line,
 _Noreturn void log_fatal(const char *func, const char *file, int line,
                          const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
+/* Replaces what ERROR does after printing (default: exit(1)). For fuzzing harnesses,
+ * which longjmp back; a hook that returns falls back to exit(1). */
+void log_set_fatal_hook(void (*hook)(void));
+
 #define LOG(...) log_message("LOG", __func__, __FILE__, __LINE__, __VA_ARGS__)
 #define WARN(...) log_message("WARNING", __func__, __FILE__, __LINE__, __VA_ARGS__)
 #define ERROR(...) log_fatal(__func__, __FILE__, __LINE__, __VA_ARGS__)

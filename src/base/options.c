@@ -148,6 +148,8 @@ static void apply_arg(Options *po, const char *arg, const char *where) {
 }
 
 void opts_read_config(Options *po, const char *path) {
+  static int depth; /* --config lines may nest; a file including itself must not loop */
+  if (depth >= 16) ERROR("config file %s: --config nested more than 16 deep (a file including itself?)", path);
   FILE *f = fopen(path, "r");
   if (!f) ERROR("cannot open config file %s", path);
   char line[4096];
@@ -166,7 +168,9 @@ void opts_read_config(Options *po, const char *path) {
     if (strncmp(s, "--", 2) != 0 || s[2] == '\0')
       ERROR("%s: expected --name=value, got '%s'", where, s);
     if (!strncmp(s, "--config=", 9)) {
+      depth++;
       opts_read_config(po, s + 9);
+      depth--;
       continue;
     }
     apply_arg(po, s, where);

@@ -58,6 +58,7 @@ extern const TblHolder tbl_double_matrix_holder; /* DMat */
 extern const TblHolder tbl_vector_holder;        /* Vec */
 extern const TblHolder tbl_int_vector_holder;    /* IntVec */
 extern const TblHolder tbl_tokens_holder;        /* Tokens (text only) */
+extern const TblHolder tbl_int32_holder;         /* int (one number: lengths, dims) */
 
 /* ---- Sequential reading ----
  *   TableReader *r = tbl_reader_open("ark:feats.ark", &tbl_matrix_holder);
