@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Combines data directories into one: each file present in every source is concatenated
 # and sorted; a file present in only some sources is left out with a warning (the result
-# would not cover every utterance). An utterance (or speaker, for per-speaker files) in
-# two sources is an error. spk2utt is remade.
+# would not cover every utterance). An utterance in two sources is an error, and so is a
+# speaker whose per-speaker lines (cmvn.scp, spk2gender) differ between sources.
+# spk2utt is remade.
 help_message="Usage: utils/combine_data.sh <dest-dir> <src-dir1> <src-dir2> ...
 Combines the data directories <src-dir*> into <dest-dir>.
 e.g.: utils/combine_data.sh data/train_all data/train_clean data/train_noisy"
@@ -26,7 +27,11 @@ for f in $files; do
   if [ -n "$missing" ]; then
     echo "$prog: WARNING: leaving out $f: not in$missing" >&2; continue
   fi
-  for s in "$@"; do cat "$s/$f"; done | sort -s -k1,1 > "$tmp/$f"
+  case $f in
+    # A speaker may be in several sources, with the same line in each.
+    cmvn.scp|spk2gender) for s in "$@"; do cat "$s/$f"; done | sort -u | sort -s -k1,1 > "$tmp/$f" ;;
+    *) for s in "$@"; do cat "$s/$f"; done | sort -s -k1,1 > "$tmp/$f" ;;
+  esac
   dup=$(awk '{print $1}' "$tmp/$f" | uniq -d | head -n 1)
   if [ -n "$dup" ]; then
     echo "$prog: ERROR: key $dup is in $f of more than one source directory" >&2; exit 1

@@ -2,9 +2,9 @@
 # Splits a data directory into N parts <data>/splitN/1 .. <data>/splitN/N for N parallel
 # jobs. By default a speaker's utterances stay in one part (so per-speaker CMVN works);
 # with --per-utt true parts are made of utterances (<data>/splitNutt/JOB). Parts are
-# contiguous in sorted order and balanced by the number of utterances (a part ends where
-# the cumulative count passes i/N of the total, a speaker going where its midpoint falls). Every
-# per-utterance and per-speaker file present is split.
+# contiguous in sorted order and balanced by the number of utterances: part i ends where
+# the cumulative count reaches i/N of the total (a speaker goes where its midpoint falls).
+# Every per-utterance and per-speaker file present is split.
 per_utt=false
 help_message="Usage: utils/split_data.sh [--per-utt true] <data-dir> <num-parts>
 Splits a data directory into <data-dir>/split<num-parts>/{1..num-parts}.

@@ -1,11 +1,11 @@
 /* make-tasks: groups the utterances of a data directory into tasks and samples episodes. */
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "base/log.h"
 #include "base/options.h"
 #include "base/util.h"
+#include "io/stream.h"
 #include "tasks/tasks.h"
 
 static const char *usage =
@@ -43,12 +43,11 @@ int main(int argc, char **argv) {
   if (*list_tasks) {
     bool *eligible = xmalloc((size_t)ts->num_tasks * sizeof *eligible);
     task_eligible(ts, &eo, eligible);
-    FILE *f = fopen(list_tasks, "w");
-    if (!f) ERROR("cannot write %s", list_tasks);
+    Output *out = output_open(list_tasks);
     for (int t = 0; t < ts->num_tasks; t++)
-      fprintf(f, "%s %d %.2f %d\n", ts->tasks[t].id, ts->tasks[t].num_utts, ts->tasks[t].seconds,
-              eligible[t]);
-    if (fclose(f) != 0) ERROR("error writing %s", list_tasks);
+      output_printf(out, "%s %d %.2f %d\n", ts->tasks[t].id, ts->tasks[t].num_utts,
+                    ts->tasks[t].seconds, eligible[t]);
+    output_close(out);
     free(eligible);
   }
   TaskEpisodes *e = task_episodes_sample(ts, &eo);

@@ -1,48 +1,32 @@
 /* Reading and writing the episodes file (format in tasks.h). */
 #include "tasks/tasks.h"
 
-#include <errno.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "base/log.h"
 #include "base/util.h"
+#include "io/stream.h"
 
-static void write_list(FILE *f, char **utts, int n) {
-  if (n == 0) { fputs("-", f); return; }
+static void write_list(Output *out, char **utts, int n) {
+  if (n == 0) { output_putc(out, '-'); return; }
   for (int i = 0; i < n; i++) {
-    if (i) fputc(',', f);
-    fputs(utts[i], f);
+    if (i) output_putc(out, ',');
+    output_write(out, utts[i], strlen(utts[i]));
   }
 }
 
 void task_episodes_write(const TaskEpisodes *e, const char *wxfilename) {
-  bool to_stdout = !strcmp(wxfilename, "-");
-  char *tmp = to_stdout ? NULL : xasprintf("%s.tmp%ld", wxfilename, (long)getpid());
-  FILE *f = to_stdout ? stdout : fopen(tmp, "w");
-  if (!f) ERROR("cannot write %s: %s", tmp, strerror(errno));
+  Output *out = output_open(wxfilename);
   for (int i = 0; i < e->num; i++) {
     const TaskEpisode *ep = &e->ep[i];
-    fprintf(f, "%s %s support ", ep->id, ep->task);
-    write_list(f, ep->support, ep->num_support);
-    fputs(" query ", f);
-    write_list(f, ep->query, ep->num_query);
-    fputc('\n', f);
+    output_printf(out, "%s %s support ", ep->id, ep->task);
+    write_list(out, ep->support, ep->num_support);
+    output_printf(out, " query ");
+    write_list(out, ep->query, ep->num_query);
+    output_putc(out, '\n');
   }
-  if (to_stdout) {
-    if (fflush(f) != 0 || ferror(f)) ERROR("error writing episodes to stdout");
-    return;
-  }
-  bool ok = !ferror(f);
-  ok = (fclose(f) == 0) && ok;
-  if (!ok || rename(tmp, wxfilename) != 0) {
-    int err = errno;
-    remove(tmp);
-    ERROR("cannot write %s: %s", wxfilename, strerror(err));
-  }
-  free(tmp);
+  output_close(out);
 }
 
 /* Splits a comma-separated list ("-" is empty) into fresh strings; false on an empty item. */
@@ -99,14 +83,12 @@ static const char *parse_line(char *line, TaskEpisode *ep) {
 }
 
 TaskEpisodes *task_episodes_read(const char *rxfilename) {
-  bool from_stdin = !strcmp(rxfilename, "-");
-  FILE *f = from_stdin ? stdin : fopen(rxfilename, "r");
-  if (!f) ERROR("cannot open episodes file %s: %s", rxfilename, strerror(errno));
+  Input *in = input_open(rxfilename);
   TaskEpisodes *e = xcalloc(1, sizeof *e);
   int cap = 0, lineno = 0;
   char *line = NULL;
   size_t lcap = 0;
-  while (getline(&line, &lcap, f) >= 0) {
+  while (input_getline(in, &line, &lcap)) {
     lineno++;
     const char *p = line + strspn(line, " \t\r\n");
     if (*p == '\0' || *p == '#') continue;
@@ -122,8 +104,8 @@ TaskEpisodes *task_episodes_read(const char *rxfilename) {
     e->num++;
   }
   free(line);
-  if (ferror(f)) ERROR("error reading %s", rxfilename);
-  if (!from_stdin) fclose(f);
+  char err[512];
+  if (!input_close(in, err, sizeof err)) ERROR("%s", err);
   return e;
 }
 

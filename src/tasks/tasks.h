@@ -87,10 +87,11 @@ int task_eligible(const TaskSet *ts, const TaskEpisodeOpts *o, bool *eligible);
 /* Samples o->num_episodes episodes; the same options and seed give the same episodes.
  * ERROR when no task is eligible. Caller frees with task_episodes_free. */
 TaskEpisodes *task_episodes_sample(const TaskSet *ts, const TaskEpisodeOpts *o);
-/* Writes the episodes file (format above); "-" is stdout. A file is written under a
- * temporary name and renamed when complete. */
+/* Writes the episodes file (format above) to a wxfilename: a file (written under a
+ * temporary name, renamed when complete), "-" (stdout), "| cmd" or "file.gz". */
 void task_episodes_write(const TaskEpisodes *e, const char *wxfilename);
-/* Reads an episodes file ("-" is stdin); ERROR naming the file and line on a malformed
+/* Reads an episodes file from an rxfilename (file, "-", "cmd |", gzip read transparently);
+ * ERROR naming the file and line on a malformed
  * line or a duplicate episode id. Caller frees with task_episodes_free. */
 TaskEpisodes *task_episodes_read(const char *rxfilename);
 void task_episodes_free(TaskEpisodes *e);

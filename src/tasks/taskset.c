@@ -1,7 +1,6 @@
 /* Grouping the utterances of a data directory into tasks by key files. */
 #include "tasks/tasks.h"
 
-#include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,6 +9,7 @@
 
 #include "base/log.h"
 #include "base/util.h"
+#include "io/stream.h"
 
 /* A string -> index map (open addressing, FNV-1a); strings are borrowed. */
 typedef struct {
@@ -67,13 +67,12 @@ static void pairs_free(PairFile *p) {
 
 /* Reads "key value" lines (exactly two fields); ERROR naming file and line otherwise. */
 static void pairs_read(const char *path, PairFile *p) {
-  FILE *f = fopen(path, "r");
-  if (!f) ERROR("cannot open %s: %s", path, strerror(errno));
+  Input *in = input_open(path);
   memset(p, 0, sizeof *p);
   int cap = 0, lineno = 0;
   char *line = NULL;
   size_t lcap = 0;
-  while (getline(&line, &lcap, f) >= 0) {
+  while (input_getline(in, &line, &lcap)) {
     lineno++;
     char *save = NULL, *k = strtok_r(line, " \t\r\n", &save);
     if (!k) continue;
@@ -91,8 +90,8 @@ static void pairs_read(const char *path, PairFile *p) {
     p->line[p->n++] = lineno;
   }
   free(line);
-  if (ferror(f)) ERROR("error reading %s", path);
-  fclose(f);
+  char err[512];
+  if (!input_close(in, err, sizeof err)) ERROR("%s", err);
 }
 
 static int cmp_str(const void *a, const void *b) {

@@ -66,6 +66,12 @@ for v in train_utts train_spk adapt_utts adapt_spk test_utts test_spk min_words 
   [[ "${!v}" =~ ^[0-9]+$ ]] || die "--${v//_/-} must be a non-negative integer, got '${!v}'"
 done
 [ -n "$src_langs$tgt_langs" ] || die "no languages (--src-langs, --tgt-langs)"
+for t in $noise_types; do
+  case $t in white|pink|babble) ;; *) die "unknown noise type '$t' in --noise-types (white, pink or babble)" ;; esac
+done
+for s in $snrs; do [[ "$s" =~ ^-?[0-9]+(\.[0-9]+)?$ ]] || die "bad SNR '$s' in --snrs"; done
+[ "$noisy_copies" -le $(( $(wc -w <<< "$noise_types") * $(wc -w <<< "$snrs") )) ] ||
+  die "--noisy-copies $noisy_copies is more than the number of noise conditions (types x SNRs)"
 
 # A language's code (its data key) and the voices of its dialects.
 lang_code() { echo "${1%%-*}"; }
