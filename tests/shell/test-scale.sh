@@ -26,7 +26,9 @@ for algo in maml fomaml reptile multitask; do
   check "$algo: 2 jobs give one process's model" equal $algo 2 "--algo=$algo --inner-steps=2 --inner-lr=0.1 $base"
 done
 check "maml, learned rates, sgd: 3 uneven jobs (1+1+2 tasks) give one process's model" \
-  equal lslr 3 "--algo=maml --learn-inner-lr=per-layer --outer-optimizer=sgd $base"
+  equal lslr 3 "--algo=maml --learn-inner-lr=per-layer --outer-optimizer=sgd $base" --cleanup false
+check "--cleanup false keeps the meta-gradient files and checkpoints" \
+  ls exp/lslr/grad.0.1 exp/lslr/grad.0.3 exp/lslr/grad.1.2 exp/lslr/ckpt.1 exp/lslr/ckpt.2
 changed() { ! cmp -s $M ref/maml.mdl && ! same_model $M exp/maml/final.mdl; }
 check "the models changed (the comparison is not vacuous)" changed
 check "the driver keeps a checkpoint and the per-iteration models" bash -c \
