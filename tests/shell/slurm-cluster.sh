@@ -42,6 +42,8 @@ _sc_node_line() {
 }
 
 _sc_write_conf() { # host ctld_port slurmd_port
+  local node
+  node=$(_sc_node_line "$1") || { echo "slurm-cluster: slurmd -C cannot describe this node" >&2; return 1; }
   cat >"$_sc_dir/slurm.conf" <<CONF
 ClusterName=testcluster
 SlurmctldHost=$1(127.0.0.1)
@@ -69,7 +71,7 @@ SchedulerType=sched/builtin
 SelectType=select/cons_tres
 SelectTypeParameters=CR_Core_Memory
 DefMemPerCPU=256
-SchedulerParameters=batch_sched_delay=0,sched_min_interval=0
+SchedulerParameters=batch_sched_delay=0
 ReturnToService=2
 SlurmctldTimeout=30
 SlurmdTimeout=30
@@ -77,7 +79,7 @@ InactiveLimit=0
 MinJobAge=300
 KillWait=2
 MaxArraySize=10001
-$(_sc_node_line "$1") State=UNKNOWN
+$node State=UNKNOWN
 PartitionName=debug Nodes=$1 Default=YES MaxTime=INFINITE State=UP OverSubscribe=FORCE:4
 CONF
 }
@@ -99,7 +101,7 @@ slurm_cluster_start() { # DIR
     --log-file="$_sc_dir/log/munged.log" >>"$_sc_dir/log/munged.log" 2>&1 &
   _sc_pids+=($!)
   local host ctld_port slurmd_port i
-  host=$(hostname -s)
+  host=$(hostname -s 2>/dev/null || hostname)
   ctld_port=$(_sc_free_port) && slurmd_port=$(_sc_free_port) || _sc_fail "no free TCP port" || return 1
   _sc_write_conf "$host" "$ctld_port" "$slurmd_port" || return 1
   export SLURM_CONF="$_sc_dir/slurm.conf"
@@ -110,8 +112,12 @@ slurm_cluster_start() { # DIR
   slurmd -D -N "$host" -f "$SLURM_CONF" >>"$_sc_dir/log/slurmd.out.log" 2>&1 &
   _sc_pids+=($!)
   # Wait until the node is idle (registered with the controller and schedulable).
+  local p
   for i in $(seq 150); do
     case "$(sinfo -h -N -o %t 2>/dev/null)" in idle*) return 0 ;; esac
+    for p in "${_sc_pids[@]}"; do
+      kill -0 "$p" 2>/dev/null || { _sc_fail "a daemon exited (pid $p)"; return 1; }
+    done
     sleep 0.2
   done
   _sc_fail "the node did not become idle in 30 s; sinfo: $(sinfo -N -l 2>&1 | tail -n 3)"
