@@ -33,7 +33,8 @@ void meta_adapt_opts_register(MetaAdaptOpts *o, Options *po) {
             "Compute the layers below the first adapted one once, not at every step (same "
             "result; much faster when only the last layers adapt)");
   opts_int(po, "seed", &o->seed, "Random seed (held-out choice, mini-batch order)");
-  opts_int(po, "num-threads", &o->num_threads, "Threads (BLAS and CTC)");
+  opts_int(po, "num-threads", &o->num_threads,
+           "Threads, each computing the gradient of a share of a step's utterances");
   opts_bool(po, "binary", &o->binary, "Write the model in binary");
 }
 
@@ -59,10 +60,11 @@ static MetaInner *adapt_inner(const MetaAdaptOpts *o, const Nnet *n) {
   return in;
 }
 
-/* The adaptation loop on network n with inner settings in. */
+/* The adaptation loop on network n with inner settings in; gradients on o->num_threads
+ * threads, each on a share of the step's utterances. */
 static int adapt_loop(const MetaAdaptOpts *o, Nnet *n, const MetaInner *in, const MetaData *d) {
   MetaWork *w = meta_work_new(n, in);
-  nnet_work_set_num_threads(w->nw, o->num_threads);
+  MetaShards *tr = meta_shards_new(n, o->num_threads), *ho = NULL;
   int N = d->num, P = nnet_num_params(n), nh = 0;
   /* The held-out utterances are the last nh of a shuffled order. */
   int *all = xmalloc(sizeof(int) * (size_t)N);
@@ -75,20 +77,24 @@ static int adapt_loop(const MetaAdaptOpts *o, Nnet *n, const MetaInner *in, cons
     if (nh < 1) nh = 1;
     if (nh >= N)
       ERROR("--heldout-fraction=%g leaves no utterance to adapt on (%d in all)", o->heldout_fraction, N);
-    meta_fill(w, n, w->qb, d, all + (N - nh), nh);
+    ho = meta_shards_new(n, o->num_threads);
+    meta_shards_fill(ho, d, all + (N - nh), nh);
   }
   MetaTask task = {.id = "adapt", .task = "adapt", .ns = N - nh, .s = all};
   meta_support_order(in, w, &task, rng_next(&rng));
   float *theta = nnet_params(n), *best = xmalloc(sizeof(float) * (size_t)P);
   memcpy(best, theta, sizeof(float) * (size_t)P);
-  NnetStats ns;
-  double best_loss = nh ? nnet_loss_grad(n, theta, w->nw, w->qb, NULL, &ns) : NAN;
-  meta_fill(w, n, w->sb, d, all, N - nh);
-  double first = nnet_loss_grad(n, theta, w->nw, w->sb, NULL, &ns);
+  double best_loss = nh ? meta_shards_loss_grad(ho, theta, NULL) : NAN;
+  meta_shards_fill(tr, d, all, N - nh);
+  double first = meta_shards_loss_grad(tr, theta, NULL);
   int best_step = 0, steps = 0;
   for (int j = 0; j < o->steps; j++) {
-    meta_fill_support(n, in, w, d, &task, j, j == 0);
-    double L = nnet_loss_grad(n, theta, w->nw, w->sb, w->gs, &ns);
+    if (w->subset) {
+      const int *idx;
+      int cnt = meta_step_utts(in, w, &task, j, &idx);
+      meta_shards_fill(tr, d, idx, cnt);
+    }
+    double L = meta_shards_loss_grad(tr, theta, w->gs);
     if (!isfinite(L) || !meta_finite(P, w->gs)) {
       WARN("step %d: non-finite loss or gradient; stopping with the last good parameters", j + 1);
       memcpy(theta, best, sizeof(float) * (size_t)P);
@@ -100,7 +106,7 @@ static int adapt_loop(const MetaAdaptOpts *o, Nnet *n, const MetaInner *in, cons
       memcpy(best, theta, sizeof(float) * (size_t)P);
       continue;
     }
-    double H = nnet_loss_grad(n, theta, w->nw, w->qb, NULL, &ns);
+    double H = meta_shards_loss_grad(ho, theta, NULL);
     VLOG(1, "step %d: adaptation loss %.5f, held-out loss %.5f", j + 1, L, H);
     if (isfinite(H) && H < best_loss) {
       best_loss = H;
@@ -115,11 +121,13 @@ static int adapt_loop(const MetaAdaptOpts *o, Nnet *n, const MetaInner *in, cons
     memcpy(theta, best, sizeof(float) * (size_t)P);
     LOG("Keeping step %d: held-out loss %.5f (%d held-out utterances)", best_step, best_loss, nh);
   }
-  meta_fill(w, n, w->sb, d, all, N - nh);
-  double last = nnet_loss_grad(n, theta, w->nw, w->sb, NULL, &ns);
+  if (w->subset) meta_shards_fill(tr, d, all, N - nh);
+  double last = meta_shards_loss_grad(tr, theta, NULL);
   LOG("Adapted on %d utterances: loss %.5f before, %.5f after %d steps", N - nh, first, last, steps);
   free(best);
   free(all);
+  meta_shards_free(tr);
+  meta_shards_free(ho);
   meta_work_free(w);
   return nh ? best_step : steps;
 }

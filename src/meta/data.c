@@ -90,7 +90,7 @@ MetaData *meta_data_load(const Nnet *n, const char *feats_rspec, const char *lab
   /* Sort features by key (index permutation), then read the labels. */
   int *perm = xmalloc(sizeof(int) * (size_t)(nf ? nf : 1));
   char **skeys = xmalloc(sizeof(char *) * (size_t)(nf ? nf : 1));
-  memcpy(skeys, fkeys, sizeof(char *) * (size_t)nf);
+  if (nf) memcpy(skeys, fkeys, sizeof(char *) * (size_t)nf);
   qsort(skeys, (size_t)nf, sizeof(char *), cmp_str);
   for (int i = 1; i < nf; i++)
     if (strcmp(skeys[i], skeys[i - 1]) == 0) ERROR("%s: duplicate key %s", feats_rspec, skeys[i]);

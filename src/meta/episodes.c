@@ -115,6 +115,7 @@ MetaEpisodes *meta_episodes_read(const char *rxfilename) {
   }
   free(line);
   if (!input_close(in, err, sizeof(err))) ERROR("reading episodes file %s: %s", rxfilename, err);
+  if (e->num == 0) ERROR("episodes file %s has no episodes", rxfilename);
   /* Duplicate ids: check on a sorted copy so the file's order is kept. */
   MetaEpisode *sorted = xmalloc(sizeof(MetaEpisode) * (size_t)(e->num ? e->num : 1));
   memcpy(sorted, e->ep, sizeof(MetaEpisode) * (size_t)e->num);
@@ -123,7 +124,6 @@ MetaEpisodes *meta_episodes_read(const char *rxfilename) {
     if (strcmp(sorted[i].id, sorted[i - 1].id) == 0)
       ERROR("episodes file %s: duplicate episode id %s", rxfilename, sorted[i].id);
   free(sorted);
-  if (e->num == 0) ERROR("episodes file %s has no episodes", rxfilename);
   return e;
 }
 

@@ -201,17 +201,25 @@ void meta_support_order(const MetaInner *in, MetaWork *w, const MetaTask *t, uin
   }
 }
 
+int meta_step_utts(const MetaInner *in, MetaWork *w, const MetaTask *t, int j, const int **idx) {
+  if (!w->subset) {
+    *idx = w->order;
+    return t->ns;
+  }
+  int b = in->batch, *sel = w->order + t->ns;
+  for (int i = 0; i < b; i++) sel[i] = w->order[((long)j * b + i) % t->ns];
+  *idx = sel;
+  return b;
+}
+
 /* Fills w->sb with the support utterances of inner step j (no-op after the first fill
  * when every step uses the whole support set). */
 void meta_fill_support(const Nnet *n, const MetaInner *in, MetaWork *w, const MetaData *d,
                        const MetaTask *t, int j, bool first) {
-  if (!w->subset) {
-    if (first) meta_fill(w, n, w->sb, d, w->order, t->ns);
-    return;
-  }
-  int b = in->batch, *sel = w->order + t->ns;
-  for (int i = 0; i < b; i++) sel[i] = w->order[((long)j * b + i) % t->ns];
-  meta_fill(w, n, w->sb, d, sel, b);
+  if (!w->subset && !first) return;
+  const int *idx;
+  int cnt = meta_step_utts(in, w, t, j, &idx);
+  meta_fill(w, n, w->sb, d, idx, cnt);
 }
 
 /* theta -= D_j g, layer by layer. */

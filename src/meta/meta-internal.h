@@ -35,6 +35,17 @@ Nnet *meta_suffix_net(const Nnet *n, int f);
 MetaData *meta_data_prefix(const Nnet *n, int f, const MetaData *d);
 MetaInner *meta_inner_suffix(const MetaInner *in, int f);
 
+/* THE LOSS and gradient on threads, one share of the utterances each (shards.c). */
+typedef struct MetaShards MetaShards;
+MetaShards *meta_shards_new(const Nnet *n, int threads);
+void meta_shards_free(MetaShards *m);
+/* Packs utterances idx[0..cnt) of d into the shares (contiguous, in order). */
+void meta_shards_fill(MetaShards *m, const MetaData *d, const int *idx, int cnt);
+/* L at theta; grad (may be NULL) receives dL/dtheta. */
+double meta_shards_loss_grad(MetaShards *m, const float *theta, float *grad);
+/* The utterances of inner step j (after meta_support_order): count, indices in *idx. */
+int meta_step_utts(const MetaInner *in, MetaWork *w, const MetaTask *t, int j, const int **idx);
+
 /* meta-train's state besides model and optimiser (what a checkpoint holds). */
 typedef struct {
   int iter;              /* outer steps done */

@@ -93,7 +93,8 @@ MetaData *meta_data_prefix(const Nnet *n, int f, const MetaData *d) {
     o->keys[i] = xstrdup(d->keys[i]);
     o->labels[i].len = d->labels[i].len;
     o->labels[i].data = xmalloc(sizeof(int) * (size_t)(d->labels[i].len + 1));
-    memcpy(o->labels[i].data, d->labels[i].data, sizeof(int) * (size_t)d->labels[i].len);
+    if (d->labels[i].len)
+      memcpy(o->labels[i].data, d->labels[i].data, sizeof(int) * (size_t)d->labels[i].len);
   }
   o->num = d->num;
   return o;

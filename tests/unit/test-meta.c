@@ -350,6 +350,43 @@ static void test_fast_adapt_frozen_cache(void) {
   nnet_free(n);
 }
 
+/* fast-adapt's step on 3 threads (shares of the utterances) equals one gradient step
+ * composed from nnet_loss_grad over all utterances. */
+static void test_fast_adapt_threads_by_hand(void) {
+  RefFile *rf = ref_read("meta_lstm.txt");
+  if (!rf) exit(1);
+  Nnet *n;
+  MetaData *d;
+  MetaTask t;
+  ref_setup(rf, &n, &d, &t);
+  ref_free(rf);
+  int P = nnet_num_params(n);
+  float *g = xmalloc(sizeof(float) * P), *want = xmalloc(sizeof(float) * P);
+  NnetBatch *b = nnet_batch_new();
+  NnetWork *nw = nnet_work_new(n);
+  nnet_batch_fill(b, n, d->num, d->feats, d->labels, NULL);
+  NnetStats st;
+  nnet_loss_grad(n, nnet_params(n), nw, b, g, &st);
+  for (int p = 0; p < P; p++) want[p] = nnet_params(n)[p] - 0.3f * g[p];
+  for (int th = 1; th <= 3; th += 2) {
+    MetaAdaptOpts o = meta_adapt_opts_default();
+    o.steps = 1;
+    o.lr = 0.3f;
+    o.num_threads = th;
+    Nnet *a = nnet_copy(n);
+    CHECK(meta_adapt(&o, a, d) == 1);
+    double e = rel_err_f(nnet_params(a), want, P);
+    printf("  %d threads: rel. error %.2e against the hand-composed step\n", th, e);
+    CHECK(e < 1e-5);
+    nnet_free(a);
+  }
+  nnet_batch_free(b);
+  nnet_work_free(nw);
+  free(g), free(want), free(t.s), free(t.q);
+  meta_data_free(d);
+  nnet_free(n);
+}
+
 int main(void) {
   RUN(test_episode_parse);
   RUN(test_maml_dnn_vs_pytorch);
@@ -357,5 +394,6 @@ int main(void) {
   RUN(test_fomaml_reptile_by_hand);
   RUN(test_inner_batch_finite_difference);
   RUN(test_fast_adapt_frozen_cache);
+  RUN(test_fast_adapt_threads_by_hand);
   return test_summary();
 }
