@@ -20,11 +20,15 @@ check "dialects are regional voices" bash -c "cut -d' ' -f2 $D/train/utt2dialect
 check "no speaker in two splits" bash -c "cat $D/train/spk2utt $D/pt/adapt/spk2utt $D/pt/test/spk2utt | cut -d' ' -f1 | sort | uniq -d | grep -q . && exit 1 || true"
 check "speakers are voice variants" bash -c "grep -q '^en-[a-z-]*-[a-z0-9]* ' $D/train/spk2utt"
 check "sentences differ between splits" bash -c "cut -d' ' -f2- $D/pt/adapt/text | sort -u > a; cut -d' ' -f2- $D/pt/test/text | sort -u > b; [ -z \"\$(comm -12 a b)\" ]"
-check "audio is 16 kHz 16-bit mono WAV" bash -c "f=\$(head -1 $D/train/wav.scp | cut -d' ' -f2) && [ \"\$(soxi -r \$f) \$(soxi -b \$f) \$(soxi -c \$f)\" = '16000 16 1' ]"
+check "audio is 16 kHz 16-bit mono WAV, peak at -6 dBFS" bash -c "f=\$(head -1 $D/train/wav.scp | cut -d' ' -f2) && [ \"\$(soxi -r \$f) \$(soxi -b \$f) \$(soxi -c \$f)\" = '16000 16 1' ] &&
+  sox \$f -n stat 2>&1 | awk '/^Maximum amplitude/ { found = 1; if (\$3 < 0.45 || \$3 > 0.52) exit 1 } END { exit !found }'"
 check "utt2dur matches the audio" bash -c "read u f < <(head -1 $D/pt/test/wav.scp) && d=\$(grep \"^\$u \" $D/pt/test/utt2dur | cut -d' ' -f2) &&
   awk -v a=\$d -v b=\$(soxi -D \$f) 'BEGIN { exit !(a - b < 0.001 && b - a < 0.001) }'"
 check "noisy copies are wav-add-noise pipes" bash -c "grep -- 'db wav-add-noise --snr=' $D/train/wav.scp | grep -q -- '--seed=[0-9]* .*\\.wav - |\$' &&
   ! grep ' clean\$' $D/train/utt2cond | grep -q db"
+check "noisy wav.scp pipes run and give 16 kHz audio of the same length" bash -c "for t in white pink babble; do
+  read u cmd < <(grep -- \"--noise-type=\$t\" $D/train/wav.scp $D/pt/*/wav.scp | cut -d: -f2- | head -1); [ -n \"\$cmd\" ] || continue;
+  eval \"\${cmd% |}\" > n.wav 2>/dev/null && [ \$(soxi -r n.wav) = 16000 ] && [ \$(soxi -s n.wav) = \$(soxi -s \$(echo \$cmd | awk '{print \$(NF-2)}')) ] || exit 1; done"
 check "units: <blk> is 0, every label symbol is a unit" bash -c "head -1 $D/lang_phone/units.txt | grep -qx '<blk> 0' &&
   head -1 $D/lang_char/units.txt | grep -qx '<blk> 0' && grep -q '^<space> ' $D/lang_char/units.txt &&
   for d in $D/train $D/pt/adapt $D/pt/test; do sym2int.pl -f 2- $D/lang_phone/units.txt \$d/text.phone >/dev/null &&
