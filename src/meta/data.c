@@ -19,7 +19,7 @@ static int find_sorted(char *const *keys, int n, const char *key) {
 }
 
 /* The sorted, de-duplicated utterance ids the episode sets name. */
-static char **needed_keys(MetaEpisodes *const *sets, int nsets, int *n) {
+static char **needed_keys(TaskEpisodes *const *sets, int nsets, int *n) {
   int cap = 0;
   for (int s = 0; s < nsets; s++)
     for (int i = 0; i < sets[s]->num; i++) cap += sets[s]->ep[i].num_support + sets[s]->ep[i].num_query;
@@ -27,7 +27,7 @@ static char **needed_keys(MetaEpisodes *const *sets, int nsets, int *n) {
   int m = 0;
   for (int s = 0; s < nsets; s++)
     for (int i = 0; i < sets[s]->num; i++) {
-      const MetaEpisode *e = &sets[s]->ep[i];
+      const TaskEpisode *e = &sets[s]->ep[i];
       for (int j = 0; j < e->num_support; j++) k[m++] = e->support[j];
       for (int j = 0; j < e->num_query; j++) k[m++] = e->query[j];
     }
@@ -64,7 +64,7 @@ static bool check_utt(const Nnet *n, const char *key, const Mat *f, const IntVec
 }
 
 MetaData *meta_data_load(const Nnet *n, const char *feats_rspec, const char *labels_rspec,
-                         MetaEpisodes *const *sets, int nsets) {
+                         TaskEpisodes *const *sets, int nsets) {
   int nneed = 0;
   char **need = nsets ? needed_keys(sets, nsets, &nneed) : NULL;
   /* Features of the needed keys (all keys when no sets), in table order. */
@@ -161,7 +161,7 @@ int meta_data_find(const MetaData *d, const char *key) { return find_sorted(d->k
 
 /* Indices of the utterances of list u (n of them) into out; missing ones are an ERROR or
  * skipped and counted. Returns how many were found. */
-static int resolve_list(const MetaData *d, char **u, int n, int *out, const MetaEpisode *e,
+static int resolve_list(const MetaData *d, char **u, int n, int *out, const TaskEpisode *e,
                         const char *what, bool skip, int *missing) {
   int m = 0;
   for (int i = 0; i < n; i++) {
@@ -179,13 +179,13 @@ static int resolve_list(const MetaData *d, char **u, int n, int *out, const Meta
   return m;
 }
 
-MetaTasks *meta_tasks_resolve(const MetaData *d, const MetaEpisodes *e, const char *what,
+MetaTasks *meta_tasks_resolve(const MetaData *d, const TaskEpisodes *e, const char *what,
                               bool skip_missing, int *num_missing) {
   MetaTasks *t = xcalloc(1, sizeof(*t));
   t->t = xcalloc((size_t)e->num, sizeof(MetaTask));
   int missing = 0, dropped = 0;
   for (int i = 0; i < e->num; i++) {
-    const MetaEpisode *ep = &e->ep[i];
+    const TaskEpisode *ep = &e->ep[i];
     MetaTask *k = &t->t[t->num];
     k->id = ep->id;
     k->task = ep->task;

@@ -29,31 +29,14 @@
 #include "io/table.h"
 #include "nnet/nnet.h"
 #include "nnet/optim.h"
+#include "tasks/tasks.h"
 
 /* Names of the extra vectors meta-train stores in the model (fast-adapt's defaults). */
 #define META_EXTRA_RATES "meta-inner-lr"       /* L * kr rates, index j*L + l */
 #define META_EXTRA_ADAPT "meta-adapt-layers"   /* L values, 1 = the layer adapts */
 
-/* ---- Episodes file ----
- * One episode a line: "<episode-id> <task-id> support <u>,<u>,... query <u>,<u>,..."
- * (make-tasks' format; an empty set is "-"); "support=<u,...> query=<u,...>" is read too.
- * '#' lines and blank lines are ignored. */
-typedef struct {
-  char *id, *task;
-  int num_support, num_query;
-  char **support, **query;
-} MetaEpisode;
-
-typedef struct {
-  int num;
-  MetaEpisode *ep;
-} MetaEpisodes;
-
-/* ERROR naming the file and line on a malformed line or a duplicate episode id. */
-MetaEpisodes *meta_episodes_read(const char *rxfilename);
-/* Parses one line (for tests); false with a message in err. */
-bool meta_episode_parse(const char *line, MetaEpisode *ep, char *err, size_t errlen);
-void meta_episodes_free(MetaEpisodes *e);
+/* ---- Episodes ----
+ * Episodes files are make-tasks' (src/tasks/tasks.h): task_episodes_read gives TaskEpisodes. */
 
 /* ---- Utterances in memory, checked against the model ---- */
 typedef struct {
@@ -69,7 +52,7 @@ typedef struct {
  * [1, output_dim-1]; an utterance too short for its labels under CTC is left out with a
  * WARNING. */
 MetaData *meta_data_load(const Nnet *n, const char *feats_rspec, const char *labels_rspec,
-                         MetaEpisodes *const *sets, int nsets);
+                         TaskEpisodes *const *sets, int nsets);
 void meta_data_free(MetaData *d);
 int meta_data_find(const MetaData *d, const char *key); /* -1 when absent */
 
@@ -90,7 +73,7 @@ typedef struct {
  * ERROR naming it, the episode and the file; with skip_missing it is left out and
  * counted in *num_missing (episodes left without support or query are dropped). ERROR
  * when no episode remains. */
-MetaTasks *meta_tasks_resolve(const MetaData *d, const MetaEpisodes *e, const char *what,
+MetaTasks *meta_tasks_resolve(const MetaData *d, const TaskEpisodes *e, const char *what,
                               bool skip_missing, int *num_missing);
 void meta_tasks_free(MetaTasks *t);
 

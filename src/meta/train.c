@@ -72,7 +72,7 @@ typedef struct {
   Nnet *model;
   MetaInner *inner;
   MetaData *data;
-  MetaEpisodes *episodes[2];
+  TaskEpisodes *episodes[2];
   MetaTasks *tasks, *valid;
   MetaPool *pool;
   NnetOptim *outer;
@@ -238,8 +238,8 @@ static void setup(Trainer *t, const char *model_in, const char *feats, const cha
   t->model = nnet_read(model_in);
   t->inner = meta_inner_new(t->model, algo, o->inner_steps, o->inner_batch, o->inner_lr, mode);
   meta_inner_set_adapt(t->inner, t->model, o->adapt_layers);
-  MetaEpisodes *sets[2] = {meta_episodes_read(episodes), NULL};
-  if (o->valid_episodes[0]) sets[1] = meta_episodes_read(o->valid_episodes);
+  TaskEpisodes *sets[2] = {task_episodes_read(episodes), NULL};
+  if (o->valid_episodes[0]) sets[1] = task_episodes_read(o->valid_episodes);
   t->data = meta_data_load(t->model, feats, labels, sets, sets[1] ? 2 : 1);
   t->tasks = meta_tasks_resolve(t->data, sets[0], episodes, o->skip_missing, NULL);
   if (sets[1]) t->valid = meta_tasks_resolve(t->data, sets[1], o->valid_episodes, o->skip_missing, NULL);
@@ -295,8 +295,8 @@ void meta_train(const MetaTrainOpts *o, const char *model_in, const char *feats_
   nnet_optim_free(t.outer);
   meta_tasks_free(t.tasks);
   meta_tasks_free(t.valid);
-  meta_episodes_free(t.episodes[0]);
-  meta_episodes_free(t.episodes[1]);
+  task_episodes_free(t.episodes[0]);
+  task_episodes_free(t.episodes[1]);
   meta_data_free(t.data);
   meta_inner_free(t.inner);
   nnet_free(t.model);

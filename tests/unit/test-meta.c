@@ -174,32 +174,6 @@ static void check_reference_file(const char *file) {
 static void test_maml_dnn_vs_pytorch(void) { check_reference_file("meta_dnn.txt"); }
 static void test_maml_lstm_vs_pytorch(void) { check_reference_file("meta_lstm.txt"); }
 
-static void test_episode_parse(void) {
-  MetaEpisode e;
-  char err[256];
-  CHECK(meta_episode_parse("ep1 fr+clean support a,b query c", &e, err, sizeof(err)));
-  CHECK(strcmp(e.id, "ep1") == 0 && strcmp(e.task, "fr+clean") == 0);
-  CHECK(e.num_support == 2 && strcmp(e.support[1], "b") == 0);
-  CHECK(e.num_query == 1 && strcmp(e.query[0], "c") == 0);
-  MetaEpisodes *heap = xmalloc(sizeof(*heap));
-  heap->num = 1;
-  heap->ep = xmalloc(sizeof(MetaEpisode));
-  heap->ep[0] = e;
-  meta_episodes_free(heap);
-  CHECK(meta_episode_parse("ep2 t support=x query=-", &e, err, sizeof(err)));
-  CHECK(e.num_support == 1 && e.num_query == 0);
-  heap = xmalloc(sizeof(*heap));
-  heap->num = 1;
-  heap->ep = xmalloc(sizeof(MetaEpisode));
-  heap->ep[0] = e;
-  meta_episodes_free(heap);
-  CHECK(!meta_episode_parse("ep3 t support a", &e, err, sizeof(err)));
-  CHECK(!meta_episode_parse("ep3 t support a,,b query c", &e, err, sizeof(err)));
-  CHECK(!meta_episode_parse("ep3 t query a support b", &e, err, sizeof(err)));
-  CHECK(!meta_episode_parse("ep3 t support - query b", &e, err, sizeof(err)));
-  CHECK(!meta_episode_parse("ep3 t support a query b extra", &e, err, sizeof(err)));
-}
-
 /* The reference model and data, for the tests below. */
 static void ref_model(Nnet **n, MetaData **d, MetaTask *t) {
   RefFile *rf = ref_read("meta_dnn.txt");
@@ -388,7 +362,6 @@ static void test_fast_adapt_threads_by_hand(void) {
 }
 
 int main(void) {
-  RUN(test_episode_parse);
   RUN(test_maml_dnn_vs_pytorch);
   RUN(test_maml_lstm_vs_pytorch);
   RUN(test_fomaml_reptile_by_hand);
