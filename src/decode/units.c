@@ -39,15 +39,20 @@ static void add_line(DecUnits *u, int *cap, const char *file, int lineno, char *
 }
 
 DecUnits *dec_units_read(const char *rxfilename) {
+  Input *in = input_open(rxfilename);
+  DecUnits *u = dec_units_read_input(in, rxfilename);
+  char err[256];
+  if (!input_close(in, err, sizeof err)) ERROR("%s: %s", rxfilename, err);
+  return u;
+}
+
+DecUnits *dec_units_read_input(Input *in, const char *rxfilename) {
   DecUnits *u = xcalloc(1, sizeof *u);
   int cap = 0, lineno = 0;
-  Input *in = input_open(rxfilename);
   char *line = NULL;
   size_t lcap = 0;
   while (input_getline(in, &line, &lcap)) add_line(u, &cap, rxfilename, ++lineno, line);
   free(line);
-  char err[256];
-  if (!input_close(in, err, sizeof err)) ERROR("%s: %s", rxfilename, err);
   if (u->n == 0) ERROR("%s: no units", rxfilename);
   for (int i = 0; i < u->n; i++)
     if (!u->sym[i]) ERROR("%s: ids must be 0..%d without gaps, %d is missing", rxfilename, u->n - 1, i);
