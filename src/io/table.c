@@ -397,6 +397,12 @@ void tbl_writer_write(TableWriter *w, const char *key, const void *value) {
 }
 
 void tbl_writer_close(TableWriter *w) {
+  /* Both flushed before either is committed: a full disk under the scp must not leave
+   * an archive that looks complete beside it. */
+  if (w->ark && w->scp) {
+    output_flush(w->ark);
+    output_flush(w->scp);
+  }
   if (w->ark) output_close(w->ark);
   if (w->scp) output_close(w->scp);
   if (w->scp_targets) {
