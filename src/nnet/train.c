@@ -165,11 +165,13 @@ static void progress_line(Progress *pr, const NnetTrainOpts *o, int epoch, int b
 
 /* Stops a run that diverged, before anything non-finite reaches the checkpoint. */
 static void check_divergence(const Nnet *n, const NnetTrainOpts *o, int bad_run, int epoch, int batch, int nb) {
-  const char *why = bad_run >= o->max_bad_steps ? "consecutive minibatches with a non-finite loss or gradient"
+  const char *why = bad_run >= o->max_bad_steps ? "minibatches in a row with a non-finite loss or gradient"
                     : !isfinite(vec_norm2(nnet_num_params(n), nnet_params_const(n))) ? "non-finite parameters"
                                                                                        : NULL;
   if (!why) return;
-  ERROR("diverged at epoch %d minibatch %d/%d: %s%s%s%s", epoch + 1, batch + 1, nb, why,
+  char count[32] = "";
+  if (bad_run >= o->max_bad_steps) snprintf(count, sizeof count, "%d ", bad_run);
+  ERROR("diverged at epoch %d minibatch %d/%d: %s%s%s%s%s", epoch + 1, batch + 1, nb, count, why,
         bad_run >= o->max_bad_steps ? " (--max-bad-steps)" : "",
         *o->checkpoint ? "; the last good state is in the checkpoint " : "", o->checkpoint);
 }
