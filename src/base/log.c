@@ -1,8 +1,12 @@
 #include "base/log.h"
 
+#include <errno.h>
+#include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static char program[256] = "";
 static int verbose_level = 0;
@@ -10,9 +14,25 @@ static void (*fatal_hook)(void);
 
 void log_set_fatal_hook(void (*hook)(void)) { fatal_hook = hook; }
 
+/* Results printed to stdout that did not arrive (a full disk, a reader that went away)
+ * must not end in exit status 0: stdout is flushed at exit and a failure is an ERROR.
+ * Registered first, so it runs after every other exit handler. */
+static void check_stdout_at_exit(void) {
+  if (fflush(stdout) == 0 && !ferror(stdout)) return;
+  int e = errno;
+  fprintf(stderr, "ERROR (%s[main]) write error on standard output: %s\n", program, strerror(e ? e : EIO));
+  _exit(1);
+}
+
 void log_set_program(const char *argv0) {
   const char *slash = strrchr(argv0, '/');
   snprintf(program, sizeof program, "%s", slash ? slash + 1 : argv0);
+  static bool registered;
+  if (!registered) {
+    registered = true;
+    signal(SIGPIPE, SIG_IGN); /* a closed pipe is a write error (EPIPE) with a message, not a silent death */
+    atexit(check_stdout_at_exit);
+  }
 }
 
 const char *log_program(void) { return program; }

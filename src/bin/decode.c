@@ -7,6 +7,7 @@
 #include "base/util.h"
 #include "decode/decode.h"
 #include "io/table.h"
+#include "nnet/data.h"
 #include "nnet/nnet.h"
 
 /* The only place the acoustic model is used: T x D features to T' x units
@@ -25,6 +26,7 @@ int main(int argc, char **argv) {
   dec_run_opts_default(&ro);
   Options *po = opts_new(usage);
   dec_run_opts_register(po, &ro);
+  nnet_feats_register_strict(po);
   opts_parse(po, argc, argv);
   if (opts_num_args(po) != 3) opts_usage_exit(po);
 
@@ -38,6 +40,7 @@ int main(int argc, char **argv) {
     const char *key = tbl_reader_key(feats);
     const Mat *f = tbl_reader_value(feats);
     total++;
+    if (!nnet_feats_usable(opts_arg(po, 1), key, *f)) continue;
     if (f->cols != in_dim) {
       WARN("utterance %s: features have dimension %d, the model expects %d; skipped", key, f->cols, in_dim);
       continue;

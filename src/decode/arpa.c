@@ -105,7 +105,15 @@ static char *read_section(Reader *r, DecLm *lm, int n, long expected) {
 }
 
 DecLm *dec_lm_read_arpa(const char *rxfilename) {
-  Reader r = {input_open(rxfilename), rxfilename, NULL, 0, 0};
+  Input *in = input_open(rxfilename);
+  DecLm *lm = dec_lm_read_arpa_input(in, rxfilename);
+  char err[256];
+  if (!input_close(in, err, sizeof err)) ERROR("%s: %s", rxfilename, err);
+  return lm;
+}
+
+DecLm *dec_lm_read_arpa_input(Input *in, const char *rxfilename) {
+  Reader r = {in, rxfilename, NULL, 0, 0};
   long counts[DEC_LM_MAX_ORDER];
   int order = read_header(&r, counts);
   DecLm *lm = lm_new(order);
@@ -119,8 +127,6 @@ DecLm *dec_lm_read_arpa(const char *rxfilename) {
       ERROR("%s line %d: expected %s, got \"%.40s\"", rxfilename, r.lineno, want, s);
   }
   free(r.line);
-  char err[256];
-  if (!input_close(r.in, err, sizeof err)) ERROR("%s: %s", rxfilename, err);
   lm->bos = dec_lm_word(lm, "<s>");
   lm->eos = dec_lm_word(lm, "</s>");
   lm->unk = dec_lm_word(lm, "<unk>");

@@ -15,11 +15,13 @@
 #include <stdbool.h>
 
 #include "base/options.h"
+#include "io/stream.h"
 #include "matrix/matrix.h"
 
 /* ---- Units: "symbol integer" lines, ids 0..n-1 each exactly once, blank = 0 ---- */
 typedef struct DecUnits DecUnits;
 DecUnits *dec_units_read(const char *rxfilename); /* ERROR naming file and line */
+DecUnits *dec_units_read_input(Input *in, const char *name); /* from an open input (not closed) */
 DecUnits *dec_units_new(const char *const *symbols, int n); /* id i is symbols[i] */
 void dec_units_free(DecUnits *u);
 int dec_units_count(const DecUnits *u);
@@ -40,6 +42,7 @@ typedef struct DecLm DecLm;
  * missing section, a count that does not match the entries, a malformed line or an
  * n-gram with a word absent from the unigrams. */
 DecLm *dec_lm_read_arpa(const char *rxfilename);
+DecLm *dec_lm_read_arpa_input(Input *in, const char *name); /* from an open input (not closed) */
 void dec_lm_write_arpa(const DecLm *lm, const char *wxfilename);
 void dec_lm_free(DecLm *lm);
 int dec_lm_order(const DecLm *lm);

@@ -20,37 +20,59 @@ DecUnits *dec_units_new(const char *const *symbols, int n) {
   return u;
 }
 
-/* Parses "symbol integer" into the table, growing it; ERROR on any problem. */
-static void add_line(DecUnits *u, int *cap, const char *file, int lineno, char *line) {
+/* The lines read so far; ids are placed only once the number of units is known, since
+ * an id is a claim (a one-line file may say 555555555) and must be below that number. */
+typedef struct {
+  int n, cap;
+  char **sym;
+  int *id, *line;
+} UnitLines;
+
+/* Parses "symbol integer"; ERROR on a malformed line. */
+static void add_line(UnitLines *l, const char *file, int lineno, char *line) {
   char *sym = strtok(line, " \t\r"), *id_s = strtok(NULL, " \t\r"), *extra = strtok(NULL, " \t\r");
   if (!sym) return; /* blank line */
   int id;
   if (!id_s || extra || !parse_int(id_s, &id) || id < 0)
     ERROR("%s line %d: expected \"symbol integer\"", file, lineno);
-  if (id >= *cap) {
-    int old = *cap;
-    *cap = id + 1 > 2 * old ? id + 1 : 2 * old;
-    u->sym = xrealloc(u->sym, sizeof(char *) * (size_t)*cap);
-    memset(u->sym + old, 0, sizeof(char *) * (size_t)(*cap - old));
+  if (l->n == l->cap) {
+    l->cap = l->cap ? 2 * l->cap : 64;
+    l->sym = xrealloc(l->sym, sizeof(char *) * (size_t)l->cap);
+    l->id = xrealloc(l->id, sizeof(int) * (size_t)l->cap);
+    l->line = xrealloc(l->line, sizeof(int) * (size_t)l->cap);
   }
-  if (u->sym[id]) ERROR("%s line %d: id %d given twice (%s and %s)", file, lineno, id, u->sym[id], sym);
-  u->sym[id] = xstrdup(sym);
-  if (id >= u->n) u->n = id + 1;
+  l->sym[l->n] = xstrdup(sym), l->id[l->n] = id, l->line[l->n++] = lineno;
 }
 
 DecUnits *dec_units_read(const char *rxfilename) {
-  DecUnits *u = xcalloc(1, sizeof *u);
-  int cap = 0, lineno = 0;
   Input *in = input_open(rxfilename);
-  char *line = NULL;
-  size_t lcap = 0;
-  while (input_getline(in, &line, &lcap)) add_line(u, &cap, rxfilename, ++lineno, line);
-  free(line);
+  DecUnits *u = dec_units_read_input(in, rxfilename);
   char err[256];
   if (!input_close(in, err, sizeof err)) ERROR("%s: %s", rxfilename, err);
-  if (u->n == 0) ERROR("%s: no units", rxfilename);
-  for (int i = 0; i < u->n; i++)
-    if (!u->sym[i]) ERROR("%s: ids must be 0..%d without gaps, %d is missing", rxfilename, u->n - 1, i);
+  return u;
+}
+
+DecUnits *dec_units_read_input(Input *in, const char *rxfilename) {
+  UnitLines l = {0};
+  int lineno = 0;
+  char *line = NULL;
+  size_t lcap = 0;
+  while (input_getline(in, &line, &lcap)) add_line(&l, rxfilename, ++lineno, line);
+  free(line);
+  if (l.n == 0) ERROR("%s: no units", rxfilename);
+  DecUnits *u = xcalloc(1, sizeof *u);
+  u->n = l.n;
+  u->sym = xcalloc((size_t)l.n, sizeof(char *));
+  for (int k = 0; k < l.n; k++) {
+    int id = l.id[k];
+    if (id >= l.n)
+      ERROR("%s line %d: id %d, but the file has %d units (ids must be 0..%d without gaps)", rxfilename,
+            l.line[k], id, l.n, l.n - 1);
+    if (u->sym[id])
+      ERROR("%s line %d: id %d given twice (%s and %s)", rxfilename, l.line[k], id, u->sym[id], l.sym[k]);
+    u->sym[id] = l.sym[k];
+  }
+  free(l.sym), free(l.id), free(l.line);
   for (int i = 0; i < u->n; i++)
     for (int j = i + 1; j < u->n; j++)
       if (strcmp(u->sym[i], u->sym[j]) == 0)

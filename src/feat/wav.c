@@ -169,7 +169,11 @@ static float *read_samples(Reader *r, const Header *h, size_t *frames, const cha
   enum { CHUNK = 1 << 16 };
   static _Thread_local uint8_t chunk[CHUNK];
   size_t per = CHUNK / h->block_align, nc = h->channels;
+  /* The header's size is a claim, not a fact: the first allocation is capped (a 44-byte
+   * file may claim 4 GB) and grows by doubling as samples actually arrive. */
+  size_t max_first = ((size_t)1 << 24) / nc + 1;
   size_t cap = h->streamed ? per : h->data_bytes / h->block_align, n = 0;
+  if (cap > max_first) cap = max_first;
   uint64_t left = h->streamed ? UINT64_MAX : h->data_bytes, total = 0;
   float *out = alloc_samples((cap ? cap : 1) * nc);
   while (left > 0) {
@@ -179,7 +183,7 @@ static float *read_samples(Reader *r, const Header *h, size_t *frames, const cha
     total += got;
     if (!h->streamed) left -= got;
     if (n + m > cap) { /* streamed: grow */
-      while (n + m > cap) cap *= 2;
+      while (n + m > cap) cap = cap ? 2 * cap : 1;
       out = xrealloc(out, cap * nc * sizeof(float));
     }
     convert(chunk, m, h, r->swap, out + n * nc);

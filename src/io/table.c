@@ -12,12 +12,6 @@
 
 /* ---------- script-file entries ---------- */
 
-typedef struct {
-  char *rxfilename; /* without the range */
-  int r0, r1, c0, c1; /* inclusive range; r1/c1 = -1 for "to the end"; has_range false: whole */
-  bool has_range;
-} ScpTarget;
-
 static bool parse_range_part(const char *s, size_t n, int *a, int *b) {
   if (n == 0) {
     *a = 0;
@@ -35,9 +29,9 @@ static bool parse_range_part(const char *s, size_t n, int *a, int *b) {
 }
 
 /* "f.ark:12[0:9,3:5]" -> rxfilename and range. */
-static bool parse_scp_target(const char *s, ScpTarget *t) {
+bool tbl_parse_scp_target(const char *s, TblScpTarget *t) {
   size_t n = strlen(s);
-  *t = (ScpTarget){NULL, 0, -1, 0, -1, false};
+  *t = (TblScpTarget){NULL, 0, -1, 0, -1, false};
   const char *open = n && s[n - 1] == ']' ? strrchr(s, '[') : NULL;
   if (!open) {
     t->rxfilename = xstrdup(s);
@@ -54,8 +48,7 @@ static bool parse_scp_target(const char *s, ScpTarget *t) {
   return true;
 }
 
-/* Splits an scp line into key and target; false on a malformed line. */
-static bool split_scp_line(char *line, char **key, char **target) {
+bool tbl_split_scp_line(char *line, char **key, char **target) {
   char *p = line;
   while (isspace((unsigned char)*p)) p++;
   if (!*p) return false;
@@ -85,8 +78,8 @@ static void open_archive_close(OpenArchive *oa) {
 /* Reads the object an scp target names into value. */
 static bool read_scp_object(const TblHolder *h, OpenArchive *cache, const char *target, void *value, char *err,
                             size_t errlen) {
-  ScpTarget t;
-  if (!parse_scp_target(target, &t)) {
+  TblScpTarget t;
+  if (!tbl_parse_scp_target(target, &t)) {
     snprintf(err, errlen, "bad range in '%s'", target);
     return false;
   }
@@ -195,7 +188,7 @@ static bool read_script_entry(TableReader *r) {
     char *p = r->line;
     while (isspace((unsigned char)*p)) p++;
     if (!*p) continue;
-    if (!split_scp_line(r->line, &key, &target)) {
+    if (!tbl_split_scp_line(r->line, &key, &target)) {
       reader_fail(r, "malformed line '%s' (expected: key rxfilename)", r->line);
       return false;
     }
@@ -291,7 +284,7 @@ RandomReader *tbl_random_open(const char *rspecifier, const TblHolder *holder) {
       char *p = line;
       while (isspace((unsigned char)*p)) p++;
       if (!*p) continue;
-      if (!split_scp_line(line, &key, &target))
+      if (!tbl_split_scp_line(line, &key, &target))
         ERROR("reading %s: line %d malformed (expected: key rxfilename)", rspecifier, lineno);
       free(strmap_put(r->map, key, xstrdup(target)));
     }
@@ -373,7 +366,7 @@ TableWriter *tbl_writer_open(const char *wspecifier, const TblHolder *holder) {
     char *line = NULL, *key, *target;
     size_t cap = 0;
     while (input_getline(in, &line, &cap))
-      if (split_scp_line(line, &key, &target)) free(strmap_put(w->scp_targets, key, xstrdup(target)));
+      if (tbl_split_scp_line(line, &key, &target)) free(strmap_put(w->scp_targets, key, xstrdup(target)));
     free(line);
     input_close(in, NULL, 0);
   } else {
@@ -404,6 +397,12 @@ void tbl_writer_write(TableWriter *w, const char *key, const void *value) {
 }
 
 void tbl_writer_close(TableWriter *w) {
+  /* Both flushed before either is committed: a full disk under the scp must not leave
+   * an archive that looks complete beside it. */
+  if (w->ark && w->scp) {
+    output_flush(w->ark);
+    output_flush(w->scp);
+  }
   if (w->ark) output_close(w->ark);
   if (w->scp) output_close(w->scp);
   if (w->scp_targets) {

@@ -118,6 +118,18 @@ bool tbl_parse_rspecifier(const char *s, TblSpec *spec);
 bool tbl_parse_wspecifier(const char *s, TblSpec *spec);
 void tbl_spec_free(TblSpec *spec);
 
+/* ---- scp lines (exposed for tests and fuzzing; parsing only, nothing is opened) ---- */
+/* Splits an scp line in place into key and target (trailing space removed); false on
+ * a malformed line. */
+bool tbl_split_scp_line(char *line, char **key, char **target);
+typedef struct {
+  char *rxfilename;   /* the target without its range (owned: free) */
+  int r0, r1, c0, c1; /* inclusive range; r1/c1 = -1 for "to the end" */
+  bool has_range;     /* false: the whole object */
+} TblScpTarget;
+/* "f.ark:12[0:9,3:5]" -> rxfilename "f.ark:12" and the range; false on a bad range. */
+bool tbl_parse_scp_target(const char *s, TblScpTarget *t);
+
 /* Low-level Kaldi binary/text primitives, for holders defined elsewhere (models, WAV). */
 bool kio_read_binary_marker(Input *in);            /* consumes "\0B" if present */
 void kio_write_token(Output *out, bool binary, const char *tok);

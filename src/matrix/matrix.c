@@ -148,3 +148,15 @@ double vec_norm2(int n, const float *x) {
 void mat_set_num_threads(int n) {
   if (n > 0) openblas_set_num_threads(n);
 }
+
+bool mat_all_finite(Mat m, int *row, int *col) {
+  for (int r = 0; r < m.rows; r++) {
+    const float *p = mat_row(m, r);
+    for (int c = 0; c < m.cols; c++)
+      if (!isfinite(p[c])) {
+        *row = r, *col = c;
+        return false;
+      }
+  }
+  return true;
+}

@@ -36,6 +36,9 @@ void mat_add(Mat dst, float alpha, Mat src); /* dst += alpha * src */
 bool mat_same_shape(Mat a, Mat b);
 double mat_sum(Mat m);
 float mat_max_abs_diff(Mat a, Mat b);
+/* True when every element is finite; else false with the first NaN or infinity's
+ * position in *row, *col (row-major order). */
+bool mat_all_finite(Mat m, int *row, int *col);
 
 /* C = alpha * op(A) * op(B) + beta * C, op(X) = X or X^T (cblas_sgemm). */
 void mat_gemm(bool trans_a, bool trans_b, float alpha, Mat a, Mat b, float beta, Mat c);

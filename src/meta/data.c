@@ -8,6 +8,7 @@
 #include "base/util.h"
 #include "meta/meta.h"
 #include "nnet/ctc.h"
+#include "nnet/data.h"
 
 static int cmp_str(const void *a, const void *b) {
   return strcmp(*(char *const *)a, *(char *const *)b);
@@ -50,6 +51,7 @@ static bool check_utt(const Nnet *n, const char *key, const Mat *f, const IntVec
     if (l->data[i] < 1 || l->data[i] >= nnet_output_dim(n))
       ERROR("utterance %s in %s: label %d outside [1, %d] (the model has %d outputs, 0 is blank)",
             key, labels_rspec, l->data[i], nnet_output_dim(n) - 1, nnet_output_dim(n));
+  if (!nnet_feats_usable(feats_rspec, key, *f)) return false;
   if (f->rows == 0) {
     WARN("utterance %s: no frames, left out", key);
     return false;

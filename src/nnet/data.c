@@ -1,4 +1,5 @@
 /* In-memory utterance sets for training. */
+#include <math.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +20,23 @@ static void push(NnetData *d, int *cap, char *key, Mat f, IntVec l) {
   d->n++;
 }
 
+static bool strict_features;
+
+void nnet_feats_register_strict(Options *po) {
+  opts_bool(po, "strict", &strict_features,
+            "Stop with an error on features holding a NaN or an infinity (default: skip the utterance "
+            "with a warning)");
+}
+
+bool nnet_feats_usable(const char *rspec, const char *key, Mat f) {
+  int r, c;
+  if (mat_all_finite(f, &r, &c)) return true;
+  float v = *mat_at(f, r, c);
+  if (strict_features) ERROR("%s: utterance %s: %s at frame %d, dimension %d (--strict)", rspec, key, isnan(v) ? "NaN" : "infinity", r, c);
+  WARN("%s: utterance %s: %s at frame %d, dimension %d; skipped", rspec, key, isnan(v) ? "NaN" : "infinity", r, c);
+  return false;
+}
+
 NnetData *nnet_data_read(const char *feats_rspec, const char *labels_rspec, int *missing) {
   NnetData *d = xcalloc(1, sizeof(*d));
   int cap = 0, miss = 0;
@@ -30,6 +48,10 @@ NnetData *nnet_data_read(const char *feats_rspec, const char *labels_rspec, int 
     if (!lab) {
       WARN("no labels for utterance %s in %s: skipped", key, labels_rspec);
       miss++;
+      continue;
+    }
+    if (!nnet_feats_usable(feats_rspec, key, *(const Mat *)tbl_reader_value(fr))) {
+      d->nonfinite++;
       continue;
     }
     IntVec copy = {xmalloc(sizeof(int) * (size_t)(lab->len + 1)), lab->len};

@@ -13,7 +13,7 @@
 #include "io/table.h"
 
 void nnet_train_opts_default(NnetTrainOpts *o) {
-  *o = (NnetTrainOpts){16, 1, 777, 1, 10, 0, 0, 0, 0.0f, "", false, "frame", {0}};
+  *o = (NnetTrainOpts){16, 1, 777, 1, 10, 0, 0, 0, 0.0f, "", false, "frame", {0}, 5};
   nnet_optim_opts_default(&o->optim);
 }
 
@@ -33,6 +33,9 @@ void nnet_train_register(Options *po, NnetTrainOpts *o) {
              "Fraction of the training utterances held out for validation when no --valid-feats");
   opts_string(po, "checkpoint", &o->checkpoint, "Checkpoint file (model, optimiser state, position; \"\": none)");
   opts_bool(po, "resume", &o->resume, "Continue from --checkpoint if it exists");
+  opts_int(po, "max-bad-steps", &o->max_bad_steps,
+           "Stop with an error after this many consecutive minibatches with a non-finite loss or gradient "
+           "(the checkpoint keeps the last good state)");
   opts_choice(po, "normalize", &o->normalize, "frame|utt|sum",
               "Loss normalisation: per input frame, per utterance, or summed");
   nnet_optim_register(po, &o->optim, "");
@@ -160,10 +163,23 @@ static void progress_line(Progress *pr, const NnetTrainOpts *o, int epoch, int b
   pr->loss_sum = 0, pr->frames = 0, pr->utts = 0, pr->t0 = now;
 }
 
+/* Stops a run that diverged, before anything non-finite reaches the checkpoint. */
+static void check_divergence(const Nnet *n, const NnetTrainOpts *o, int bad_run, int epoch, int batch, int nb) {
+  const char *why = bad_run >= o->max_bad_steps ? "minibatches in a row with a non-finite loss or gradient"
+                    : !isfinite(vec_norm2(nnet_num_params(n), nnet_params_const(n))) ? "non-finite parameters"
+                                                                                       : NULL;
+  if (!why) return;
+  char count[32] = "";
+  if (bad_run >= o->max_bad_steps) snprintf(count, sizeof count, "%d ", bad_run);
+  ERROR("diverged at epoch %d minibatch %d/%d: %s%s%s%s%s", epoch + 1, batch + 1, nb, count, why,
+        bad_run >= o->max_bad_steps ? " (--max-bad-steps)" : "",
+        *o->checkpoint ? "; the last good state is in the checkpoint " : "", o->checkpoint);
+}
+
 NnetTrainResult nnet_train(Nnet *n, NnetData *train, NnetData *valid, const NnetTrainOpts *o) {
   if (o->minibatch_size < 1 || o->num_epochs < 0 || o->progress_every < 0 || o->checkpoint_every < 0 ||
-      o->max_batches < 0 || o->num_threads < 1 || o->sort_window < 0)
-    ERROR("bad training options: --minibatch-size, --num-threads >= 1; counts >= 0");
+      o->max_batches < 0 || o->num_threads < 1 || o->sort_window < 0 || o->max_bad_steps < 1)
+    ERROR("bad training options: --minibatch-size, --num-threads, --max-bad-steps >= 1; counts >= 0");
   NnetTrainResult res = {0};
   res.valid_loss = NAN;
   mat_set_num_threads(o->num_threads);
@@ -194,6 +210,7 @@ NnetTrainResult nnet_train(Nnet *n, NnetData *train, NnetData *valid, const Nnet
   Progress pr = {0, now_seconds(), now_seconds(), 0, 0, (long)(o->num_epochs - pos.epoch) * nb - pos.batch, 0};
   if (o->max_batches && pr.batches_total > o->max_batches) pr.batches_total = o->max_batches;
   res.finished = true;
+  int bad_run = 0;
   if (valid && valid->n && pos.epoch == 0 && pos.batch == 0)
     LOG("initial validation loss %.4f on %d utterances", nnet_data_loss(n, valid, mb, norm), valid->n);
   for (int e = pos.epoch; e < o->num_epochs && res.finished; e++) {
@@ -207,7 +224,10 @@ NnetTrainResult nnet_train(Nnet *n, NnetData *train, NnetData *valid, const Nnet
       nnet_batch_fill(b, n, cnt, bf, bl, bk);
       NnetStats st;
       double loss = nnet_loss_grad(n, nnet_params(n), w, b, grad, &st);
-      if (!nnet_optim_step(opt, nnet_params(n), grad, loss, NULL)) res.steps_skipped++;
+      bool stepped = nnet_optim_step(opt, nnet_params(n), grad, loss, NULL);
+      bad_run = stepped ? 0 : bad_run + 1;
+      res.steps_skipped += !stepped;
+      check_divergence(n, o, bad_run, e, k, nb);
       res.last_train_loss = loss;
       res.batches++, pr.batches_done++;
       pr.loss_sum += st.loss_sum, pr.frames += st.frames, pr.utts += st.utts;

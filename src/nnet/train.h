@@ -27,6 +27,7 @@ typedef struct {
   bool resume;            /* continue from the checkpoint when it exists */
   const char *normalize;  /* "frame" | "utt" | "sum" */
   NnetOptimOpts optim;
+  int max_bad_steps;      /* stop (ERROR) after this many consecutive non-finite steps */
 } NnetTrainOpts;
 
 void nnet_train_opts_default(NnetTrainOpts *o);
@@ -40,7 +41,10 @@ typedef struct {
 } NnetTrainResult;
 
 /* Trains n in place on train (utterances the network cannot use are skipped with a
- * WARNING once); valid may be NULL. */
+ * WARNING once); valid may be NULL. A step with a non-finite loss or gradient is skipped;
+ * max_bad_steps of them in a row, or parameters that became non-finite, stop the run with
+ * an ERROR naming the epoch and minibatch, before the checkpoint is overwritten (so it
+ * keeps the last good state). */
 NnetTrainResult nnet_train(Nnet *n, NnetData *train, NnetData *valid, const NnetTrainOpts *o);
 
 /* Loss of n on a data set (the normalisation of `normalize`), in batches. */

@@ -84,6 +84,13 @@ static const char *parse_line(char *line, TaskEpisode *ep) {
 
 TaskEpisodes *task_episodes_read(const char *rxfilename) {
   Input *in = input_open(rxfilename);
+  TaskEpisodes *e = task_episodes_read_input(in, rxfilename);
+  char err[512];
+  if (!input_close(in, err, sizeof err)) ERROR("%s", err);
+  return e;
+}
+
+TaskEpisodes *task_episodes_read_input(Input *in, const char *rxfilename) {
   TaskEpisodes *e = xcalloc(1, sizeof *e);
   int cap = 0, lineno = 0;
   char *line = NULL;
@@ -104,8 +111,6 @@ TaskEpisodes *task_episodes_read(const char *rxfilename) {
     e->num++;
   }
   free(line);
-  char err[512];
-  if (!input_close(in, err, sizeof err)) ERROR("%s", err);
   return e;
 }
 

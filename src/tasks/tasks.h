@@ -21,6 +21,7 @@
 #include <stdbool.h>
 
 #include "base/options.h"
+#include "io/stream.h"
 
 #define TASK_ID_SEP '+'
 
@@ -94,6 +95,8 @@ void task_episodes_write(const TaskEpisodes *e, const char *wxfilename);
  * ERROR naming the file and line on a malformed
  * line or a duplicate episode id. Caller frees with task_episodes_free. */
 TaskEpisodes *task_episodes_read(const char *rxfilename);
+/* As task_episodes_read from an open input (not closed); name is used in messages. */
+TaskEpisodes *task_episodes_read_input(Input *in, const char *name);
 void task_episodes_free(TaskEpisodes *e);
 
 #endif

@@ -69,16 +69,19 @@ static void pairs_free(PairFile *p) {
 static void pairs_read(const char *path, PairFile *p) {
   Input *in = input_open(path);
   memset(p, 0, sizeof *p);
-  int cap = 0, lineno = 0;
-  char *line = NULL;
+  int cap = 0, lineno = 0, bad_line = 0;
+  char *line = NULL, *bad_key = NULL;
   size_t lcap = 0;
   while (input_getline(in, &line, &lcap)) {
     lineno++;
     char *save = NULL, *k = strtok_r(line, " \t\r\n", &save);
     if (!k) continue;
     char *v = strtok_r(NULL, " \t\r\n", &save);
-    if (!v || strtok_r(NULL, " \t\r\n", &save))
-      ERROR("%s line %d (key %s): expected two fields, 'utterance value'", path, lineno, k);
+    if (!v || strtok_r(NULL, " \t\r\n", &save)) { /* reported after closing the input */
+      bad_line = lineno;
+      bad_key = xstrdup(k);
+      break;
+    }
     if (p->n == cap) {
       cap = cap ? 2 * cap : 1024;
       p->key = xrealloc(p->key, (size_t)cap * sizeof *p->key);
@@ -91,7 +94,9 @@ static void pairs_read(const char *path, PairFile *p) {
   }
   free(line);
   char err[512];
-  if (!input_close(in, err, sizeof err)) ERROR("%s", err);
+  bool closed = input_close(in, err, sizeof err);
+  if (bad_line) ERROR("%s line %d (key %s): expected two fields, 'utterance value'", path, bad_line, bad_key);
+  if (!closed) ERROR("%s", err);
 }
 
 static int cmp_str(const void *a, const void *b) {

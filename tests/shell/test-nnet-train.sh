@@ -82,11 +82,13 @@ check_fails "nothing usable is an error" "no usable training utterances" \
   nnet-train 0.mdl ark:tr.feats.ark ark,t:only-bad.txt nb.mdl
 check "no model left behind" test ! -e nb.mdl
 
-# a non-finite feature value: that minibatch's step is skipped, training goes on
+# a non-finite feature value: the utterance is skipped at reading, naming it, training goes on
+# (steps skipped for a non-finite loss: tests/shell/test-nonfinite.sh)
 copy-feats ark:tr.feats.ark ark,t:- 2>/dev/null | awk 'NR == 3 { $1 = "inf" } { print }' > inf.feats.txt
-check "non-finite loss skips the step with a warning" bash -c '
+check "non-finite features skip the utterance with a warning" bash -c '
   train --num-epochs=1 0.mdl ark:inf.feats.txt ark,t:tr.labels.txt inf.mdl 2> inf.log &&
-  grep -q "WARNING.*non-finite.*skipped" inf.log && grep -q "1 steps skipped" inf.log &&
+  grep -q "WARNING.*utterance utt000: infinity at frame 1, dimension 0; skipped" inf.log &&
+  grep -q "Done 47 out of 48 utterances.* 0 steps skipped" inf.log &&
   ! nnet-copy --binary=false inf.mdl - | grep -qi "nan\|inf "'
 check_fails "--valid-feats needs --valid-labels" "go together" \
   nnet-train --valid-feats=ark:dv.feats.ark 0.mdl ark:tr.feats.ark ark,t:tr.labels.txt x.mdl

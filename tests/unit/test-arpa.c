@@ -123,7 +123,10 @@ static void test_bad_arpa(void) {
 }
 
 static void test_bad_units(void) {
-  CHECK(fails_with(read_units, write_file("u1", "<blk> 0\na 1\nb 3\n"), "2 is missing"));
+  CHECK(fails_with(read_units, write_file("u1", "<blk> 0\na 1\nb 3\n"), "line 3: id 3, but the file has 3 units"));
+  /* Found by fuzzing: an id is checked against the number of units before anything is
+   * allocated for it (this one asked for a 4 GB table). */
+  CHECK(fails_with(read_units, write_file("u1b", "a 555555556\n"), "line 1: id 555555556, but the file has 1 units"));
   CHECK(fails_with(read_units, write_file("u2", "<blk> 0\na 1\nb 1\n"), "line 3: id 1 given twice"));
   CHECK(fails_with(read_units, write_file("u3", "<blk> 0\na one\n"), "line 2: expected \"symbol integer\""));
   CHECK(fails_with(read_units, write_file("u4", "<blk> 0\na 1\na 2\n"), "symbol a has two ids"));

@@ -1,4 +1,7 @@
-/* Unit tests for src/matrix: views, strides and the BLAS wrappers against plain loops. */
+/* Unit tests for src/matrix: views, strides, the BLAS wrappers against plain loops, and
+ * the non-finite scan. */
+#include <math.h>
+
 #include "base/rng.h"
 #include "matrix/matrix.h"
 #include "testing.h"
@@ -55,8 +58,22 @@ static void test_gemv_ger_and_sums(void) {
   mat_release(&a);
 }
 
+static void test_all_finite(void) {
+  Mat m = mat_alloc(3, 4);
+  int r = -1, c = -1;
+  CHECK(mat_all_finite(m, &r, &c) && r == -1);
+  *mat_at(m, 2, 1) = INFINITY;
+  *mat_at(m, 1, 3) = NAN;
+  CHECK(!mat_all_finite(m, &r, &c) && r == 1 && c == 3); /* the first in row-major order */
+  Mat v = mat_cols(m, 0, 3);                              /* a view: the stride skips column 3 */
+  CHECK(!mat_all_finite(v, &r, &c) && r == 2 && c == 1);
+  CHECK(mat_all_finite(mat_rows(v, 0, 2), &r, &c));
+  mat_release(&m);
+}
+
 int main(void) {
   RUN(test_gemm_all_transposes);
   RUN(test_gemv_ger_and_sums);
+  RUN(test_all_finite);
   return test_summary();
 }
