@@ -208,6 +208,13 @@ sub wait_tasks {
     }
     if ($timeout && $now - $start > $timeout && %pending) {
       $be->{cancel}->($id);
+      # Note the cancellation in the logs only once the tasks have left the queue: a task
+      # that was just starting would otherwise overwrite its log after the note.
+      for (1 .. 40) {
+        my @active = $be->{active_tasks}->($id, $j);
+        last if !@active || (@active == 1 && !defined $active[0]);
+        select(undef, undef, undef, 0.25);
+      }
       for my $t (keys %pending) {
         lost_task($j, $be, $id, $t, "had not finished after --timeout $timeout s; cancelled");
         push @failed, $t;
