@@ -70,6 +70,11 @@ check "--stage/--stop-stage run only the chosen stages" bash -c \
   'rm exp/stage_times && ./run.sh --tiny true --stage 8 --stop-stage 8 &&
    [ "$(cut -d" " -f1 exp/stage_times)" = 8 ]'
 
+check "--train-nj 2: training through steps/meta_train.sh, 2 jobs per outer step" bash -c \
+  'mkdir -p exp2 && cp -r exp/init exp/tasks exp2/ &&
+   ./run.sh --tiny true --exp exp2 --stage 6 --stop-stage 6 --inits reptile --train-nj 2 &&
+   [ -s exp2/reptile/final.mdl ] && grep -q "Iteration 6: query loss" exp2/reptile/log/train.log &&
+   ! cmp -s exp2/reptile/final.mdl exp2/init/0.mdl'
 check_fails "an unknown initialisation is refused" "conf/meta/foo.conf" ./run.sh --tiny true --inits "scratch foo"
 check_fails "a bad --unit is refused" "must be phone or char" ./run.sh --tiny true --unit word
 check_fails "an unknown option is refused" "xyz" ./run.sh --xyz 1

@@ -15,6 +15,8 @@ stage=1
 stop_stage=100
 nj=2                  # parallel jobs (features, adaptation)
 num_threads=2         # threads of a training job
+train_nj=0            # 0: one meta-train process per initialisation; N: steps/meta_train.sh
+                      # with N jobs per outer step (for a cluster: see cmd.sh)
 tiny=false            # a tiny corpus and short training (for tests)
 unit=phone            # phone (IPA, PER) or char (graphemes, CER)
 data=data
@@ -48,6 +50,8 @@ The multilingual meta-learning recipe (see the top of run.sh). Options [defaults
         7 adaptation, decoding, scoring  8 plots  9 RESULTS
   --nj N                     parallel jobs [$nj]
   --num-threads N            threads of each training job [$num_threads]
+  --train-nj N               0: one meta-train process per initialisation; N > 0:
+                             steps/meta_train.sh with N jobs per outer step [$train_nj]
   --tiny true                tiny corpus and short runs, for tests [$tiny]
   --unit phone|char          recognition units: phones (PER) or characters (CER) [$unit]
   --inits '<names>'          initialisations, conf/meta/<name>.conf each [$inits]
@@ -170,12 +174,21 @@ if stage_run 6 train; then
     [ -s $exp/$i/final.mdl ] && { echo "run.sh: $exp/$i/final.mdl exists" >&2; continue; }
     start=$SECONDS
     if [ $i = scratch ]; then cp $exp/init/0.mdl $exp/$i/final.mdl
-    else
+    elif [ $train_nj -eq 0 ]; then
+      # One meta-train process (threads over the tasks of a meta-batch).
       $train_cmd --num-threads $num_threads $exp/$i/log/train.log \
         meta-train --config=conf/meta/$i.conf --num-threads=$num_threads --seed=$seed \
           --checkpoint-every=20 --resume $train_opts \
           $exp/init/0.mdl scp:$data/train/feats_cmvn.scp scp:$data/train/labels_$unit.scp \
           $exp/tasks/episodes.${task_key//,/+}.txt $exp/$i/final.mdl
+    else
+      # --train-nj jobs per outer step (a cluster): steps/meta_train.sh.
+      iters=$(echo $(cat conf/meta/$i.conf) $train_opts | tr ' ' '\n' | sed -n 's/^--iterations=//p' | tail -n 1)
+      steps/meta_train.sh --cmd "$train_cmd" --nj $train_nj --iterations ${iters:-100} \
+        --train-opts "--config=conf/meta/$i.conf --seed=$seed $train_opts" \
+        $exp/init/0.mdl scp:$PWD/$data/train/feats_cmvn.scp scp:$PWD/$data/train/labels_$unit.scp \
+        $exp/tasks/episodes.${task_key//,/+}.txt $exp/$i > $exp/$i/log/train.log 2>&1 ||
+        { echo "run.sh: ERROR: training $i failed (see $exp/$i/log/train.log)" >&2; exit 1; }
     fi
     echo "$i $((SECONDS - start))" > $exp/$i/train_time
     echo "run.sh: trained $i in $((SECONDS - start)) s" >&2

@@ -61,7 +61,7 @@ curves=""
 for i in $inits; do
   log=$exp/$i/log/train.log
   [ -f $log ] || continue
-  sed -n 's/.*Iteration \([0-9]*\)\/[0-9]*: query loss \([^ ]*\) before, \([^ ]*\) after adaptation.*/\1 \2 \3/p' \
+  sed -n 's/.*Iteration \([0-9]*\)[/0-9]*: query loss \([^ ]*\) before, \([^ ]*\) after adaptation.*/\1 \2 \3/p' \
     $log > $out/data/train.$i.dat
   [ -s $out/data/train.$i.dat ] && curves="$curves $i"
 done
