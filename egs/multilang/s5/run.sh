@@ -41,6 +41,7 @@ target_shots=20       # RESULTS checks: meta-learned < multitask < scratch at th
 reference_shots=100   # and meta-learned at target_shots <= scratch at this many
 draws=3               # random draws of the adaptation utterances per shot count
 seed=1
+results=              # the results file [RESULTS; RESULTS.char with --unit char]
 keep_models=false     # keep every adapted model (exp/adapt/.../final.mdl)
 
 help_message="Usage: ./run.sh [options]
@@ -62,10 +63,11 @@ The multilingual meta-learning recipe (see the top of run.sh). Options [defaults
   --train-opts '<opts>'      extra meta-train options, e.g. '--iterations=50'
   --feat-conf, --model-conf, --adapt-conf, --decode-conf FILE   [$feat_conf, $model_conf, $adapt_conf, $decode_conf]
   --adapt-lr R               fast-adapt rate (models without learned rates) [$adapt_lr]
+  --results FILE             where the results table goes [RESULTS, RESULTS.char]
   --seed N                   [$seed]
 e.g.: ./run.sh --nj 2            (then see RESULTS and exp/plots/)"
 
-cmdline="$0 $*"
+cmdline=$0; [ $# -gt 0 ] && cmdline="$0$(printf " %q" "$@")"
 [ -f ./cmd.sh ] && . ./cmd.sh
 . ./path.sh || exit 1
 . utils/parse_options.sh || exit 1
@@ -84,6 +86,7 @@ if $tiny; then
 fi
 [ -n "$src_langs" ] && prep_opts="--src-langs '$src_langs' $prep_opts"
 [ -n "$tgt_langs" ] && prep_opts="--tgt-langs '$tgt_langs' $prep_opts"
+[ -n "$results" ] || results=$([ $unit = phone ] && echo RESULTS || echo RESULTS.$unit)
 case $unit in phone|char) ;; *) echo "run.sh: ERROR: --unit must be phone or char, got '$unit'" >&2; exit 1 ;; esac
 for i in $inits; do
   [ "$i" = scratch ] || [ -f conf/meta/$i.conf ] ||
@@ -218,9 +221,9 @@ if stage_run 8 plots; then
 fi
 if stage_run 9 results; then
   local/make_results.sh --unit $unit --inits "$inits" --shots "$shots" --draws $draws \
-    --target-shots $target_shots --reference-shots $reference_shots --cmdline "$cmdline" $data $exp > RESULTS.tmp
-  mv RESULTS.tmp RESULTS
-  cat RESULTS
+    --target-shots $target_shots --reference-shots $reference_shots --cmdline "$cmdline" $data $exp > $results.tmp
+  mv $results.tmp $results
+  cat $results
   stage_done
 fi
 
