@@ -13,7 +13,7 @@ CC      ?= cc
 PREFIX  ?= /usr/local
 PKGS    := fftw3f openblas zlib
 DEBS    := build-essential pkg-config libfftw3-dev libopenblas-dev zlib1g-dev \
-           espeak-ng sox gnuplot-nox
+           espeak-ng sox gnuplot-nox sctk
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 

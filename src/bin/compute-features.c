@@ -1,0 +1,138 @@
+/* compute-features: MFCC, log-mel filterbank or spectrogram features from WAVs, equal to
+ * Kaldi's compute-mfcc-feats / compute-fbank-feats / compute-spectrogram-feats. */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/log.h"
+#include "base/options.h"
+#include "base/util.h"
+#include "feat/feat.h"
+#include "feat/wav.h"
+#include "io/table.h"
+
+static const char *usage =
+    "Create MFCC, filterbank or spectrogram features from WAV files (Kaldi's numbers).\n"
+    "Usage:  compute-features [options...] <wav-rspecifier> <feats-wspecifier>\n"
+    "e.g.: compute-features --config=conf/mfcc.conf scp:data/train/wav.scp "
+    "ark,scp:mfcc/raw.ark,mfcc/raw.scp\n";
+
+typedef struct {
+  const char *type;
+  int channel;
+  int seed;
+  float min_duration;
+  bool subtract_mean;
+  FeatOpts feat;
+} ProgOpts;
+
+static Options *make_options(ProgOpts *p, FeatType type) {
+  Options *po = opts_new(usage);
+  p->type = type == FEAT_MFCC ? "mfcc" : type == FEAT_FBANK ? "fbank" : "spectrogram";
+  p->channel = -1;
+  p->seed = 0;
+  p->min_duration = 0.0f;
+  p->subtract_mean = false;
+  feat_opts_default(&p->feat, type);
+  opts_choice(po, "type", &p->type, "mfcc|fbank|spectrogram", "Type of features");
+  opts_int(po, "channel", &p->channel, "Channel to extract (-1 -> expect mono, 0 -> left, 1 -> right)");
+  opts_int(po, "seed", &p->seed, "Seed for the dither noise (per utterance, from the seed and the key)");
+  opts_float(po, "min-duration", &p->min_duration, "Minimum duration of segments to process (in seconds).");
+  opts_bool(po, "subtract-mean", &p->subtract_mean, "Subtract mean of each feature file [CMS; not recommended to do it this way.]");
+  feat_opts_register(&p->feat, po);
+  return po;
+}
+
+/* The type's defaults (use-energy differs) must be in place before the options are
+ * applied, so a first pass over the command line (and --config files) finds --type. */
+static Options *parse_options(ProgOpts *p, int argc, char **argv) {
+  char **argv1 = xmalloc(sizeof(char *) * (argc + 1));
+  argv1[0] = argv[0];
+  argv1[1] = "--print-args=false";
+  memcpy(argv1 + 2, argv + 1, sizeof(char *) * (argc - 1));
+  ProgOpts scratch;
+  Options *po = make_options(&scratch, FEAT_MFCC);
+  opts_parse(po, argc + 1, argv1);
+  FeatType type;
+  if (!feat_type_from_name(scratch.type, &type)) ERROR("unknown --type=%s", scratch.type);
+  opts_free(po);
+  free(argv1);
+  po = make_options(p, type);
+  opts_parse(po, argc, argv);
+  return po;
+}
+
+static uint64_t hash_key(const char *s) { /* FNV-1a */
+  uint64_t h = 1469598103934665603ull;
+  for (; *s; s++) h = (h ^ (uint8_t)*s) * 1099511628211ull;
+  return h;
+}
+
+/* Features for one utterance; false (with a warning naming it) to skip it. */
+static bool process(const ProgOpts *p, FeatComputer *fc, const char *key, const WavData *wav,
+                    Mat *feats) {
+  int nch = wav->data.rows, ch = p->channel;
+  if (ch == -1) {
+    ch = 0;
+    if (nch != 1)
+      WARN("utterance %s: channel not specified but the data has %d channels; using channel 0",
+           key, nch);
+  } else if (ch < 0 || ch >= nch) {
+    WARN("utterance %s: the file has %d channel(s) but --channel=%d; skipping", key, nch, ch);
+    return false;
+  }
+  if (wav->samp_freq != p->feat.frame.samp_freq)
+    ERROR("sample frequency mismatch for utterance %s: --sample-frequency=%g but the data has %g "
+          "(use the --sample-frequency option)", key, p->feat.frame.samp_freq, wav->samp_freq);
+  if (wav_duration(wav) < p->min_duration) {
+    WARN("utterance %s: duration %g s is below --min-duration=%g; skipping", key,
+         wav_duration(wav), p->min_duration);
+    return false;
+  }
+  Rng base, rng;
+  rng_seed(&base, (uint64_t)p->seed);
+  rng = rng_split(&base, hash_key(key));
+  feat_compute(fc, mat_row(wav->data, ch), wav->data.cols, &rng, feats);
+  if (feats->rows == 0) {
+    WARN("utterance %s: %d samples is shorter than one frame (%d samples); skipping", key,
+         wav->data.cols, feat_window_size(&p->feat.frame));
+    return false;
+  }
+  if (p->subtract_mean) {
+    double stats[2 * (feats->cols + 1)];
+    char err[128];
+    feat_cmvn_init(stats, feats->cols);
+    feat_cmvn_acc(stats, feats->cols, *feats);
+    feat_cmvn_apply(stats, feats->cols, false, *feats, err, sizeof err);
+  }
+  return true;
+}
+
+int main(int argc, char **argv) {
+  ProgOpts p;
+  Options *po = parse_options(&p, argc, argv);
+  if (opts_num_args(po) != 2) opts_usage_exit(po);
+  char err[512];
+  FeatComputer *fc = feat_computer_new(&p.feat, err, sizeof err);
+  if (!fc) ERROR("%s", err);
+  TableReader *reader = tbl_reader_open(opts_arg(po, 0), &tbl_wav_holder);
+  TableWriter *writer = tbl_writer_open(opts_arg(po, 1), &tbl_matrix_holder);
+  Mat feats = {0};
+  int num_utts = 0, num_success = 0;
+  for (; !tbl_reader_done(reader); tbl_reader_next(reader)) {
+    const char *key = tbl_reader_key(reader);
+    num_utts++;
+    if (!process(&p, fc, key, tbl_reader_value(reader), &feats)) continue;
+    tbl_writer_write(writer, key, &feats);
+    if (num_utts % 100 == 0) LOG("Processed %d utterances", num_utts);
+    VLOG(2, "Processed features for key %s", key);
+    num_success++;
+  }
+  tbl_reader_close(reader);
+  tbl_writer_close(writer);
+  LOG("Done %d out of %d utterances.", num_success, num_utts);
+  mat_release(&feats);
+  feat_computer_free(fc);
+  opts_free(po);
+  return num_success != 0 ? 0 : 1;
+}

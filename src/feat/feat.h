@@ -1,0 +1,147 @@
+/* Kaldi-identical speech features: framing and windows, mel filterbanks, MFCC, log-mel
+ * filterbank (fbank) and log power spectrogram, plus the feature-space transforms
+ * used after them (CMVN, deltas, splicing) and noise mixing.
+ *
+ * The numbers follow Kaldi's src/feat (feature-window.cc, mel-computations.cc,
+ * feature-mfcc.cc, feature-fbank.cc, feature-spectrogram.cc): same frame positions
+ * (snip-edges or reflection at the edges), same processing order per frame (dither,
+ * DC removal, raw log-energy, pre-emphasis, window, zero padding, power spectrum, mel,
+ * log, DCT, lifter), same mel scale 1127 ln(1 + f/700) and triangle weights.
+ *
+ * Options are grouped per component, each with a register function, as Kaldi's
+ * FrameExtractionOptions, MelBanksOptions and MfccOptions. */
+#ifndef FEAT_FEAT_H
+#define FEAT_FEAT_H
+
+#include <stdbool.h>
+#include <math.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "base/options.h"
+#include "base/rng.h"
+#include "matrix/matrix.h"
+
+/* ---- Frame extraction (Kaldi's FrameExtractionOptions) ---- */
+typedef struct {
+  float samp_freq;       /* Hz */
+  float frame_shift_ms;
+  float frame_length_ms;
+  float dither;          /* stddev of Gaussian noise added to each sample (0: off) */
+  float preemph_coeff;
+  bool remove_dc_offset;
+  const char *window_type; /* povey|hamming|hanning|rectangular|sine|blackman */
+  float blackman_coeff;
+  bool round_to_power_of_two;
+  bool snip_edges;
+} FeatFrameOpts;
+
+void feat_frame_opts_default(FeatFrameOpts *o);
+void feat_frame_opts_register(FeatFrameOpts *o, Options *po);
+int feat_window_size(const FeatFrameOpts *o);   /* samples per frame */
+int feat_window_shift(const FeatFrameOpts *o);  /* samples between frames */
+int feat_padded_window_size(const FeatFrameOpts *o);
+/* Number of frames for num_samples samples (0 when shorter than one frame with snip-edges). */
+int feat_num_frames(int64_t num_samples, const FeatFrameOpts *o);
+/* First sample of frame f (negative at the start without snip-edges). */
+int64_t feat_first_sample(int f, const FeatFrameOpts *o);
+/* The window function (Kaldi's FeatureWindowFunction) into w[feat_window_size]. */
+void feat_window_function(const FeatFrameOpts *o, float *w);
+
+/* ---- Mel filterbank (Kaldi's MelBanksOptions) ---- */
+typedef struct {
+  int num_bins;
+  float low_freq;   /* Hz */
+  float high_freq;  /* Hz; <= 0 means an offset from the Nyquist frequency */
+} FeatMelOpts;
+
+void feat_mel_opts_default(FeatMelOpts *o);
+void feat_mel_opts_register(FeatMelOpts *o, Options *po);
+
+/* Triangular filters over the FFT bins [0, padded/2): filter b has weights
+ * weight[b][0..len[b]) on bins offset[b] ... */
+typedef struct {
+  int num_bins;
+  int *offset, *len;
+  float **weight;
+  float *center_freq; /* Hz */
+} FeatMelBanks;
+
+/* NULL with a message in err when the options are inconsistent (frequencies, bin count). */
+FeatMelBanks *feat_mel_banks_new(const FeatMelOpts *mel, const FeatFrameOpts *frame,
+                                 char *err, size_t errlen);
+void feat_mel_banks_free(FeatMelBanks *mb);
+static inline double feat_mel_scale(double f) { return 1127.0 * log(1.0 + f / 700.0); }
+
+/* ---- MFCC / fbank / spectrogram (Kaldi's MfccOptions and FbankOptions) ---- */
+typedef struct {
+  int num_ceps;
+  bool use_energy;      /* mfcc: C0 replaced by log-energy; fbank: energy prepended */
+  float energy_floor;   /* floor on the energy (absolute, not log); 0: none */
+  bool raw_energy;      /* energy before pre-emphasis and windowing */
+  float cepstral_lifter;
+  bool htk_compat;      /* HTK order: energy (or C0 * sqrt 2) last */
+  bool use_log_fbank;   /* fbank: log of the mel energies */
+  bool use_power;       /* fbank: power (not magnitude) spectrum */
+} FeatCepOpts;
+
+typedef enum { FEAT_MFCC, FEAT_FBANK, FEAT_SPECTROGRAM } FeatType;
+
+typedef struct {
+  FeatType type;
+  FeatFrameOpts frame;
+  FeatMelOpts mel;
+  FeatCepOpts cep;
+} FeatOpts;
+
+/* Kaldi's defaults for the type (use-energy is true for mfcc, false for fbank). */
+void feat_opts_default(FeatOpts *o, FeatType type);
+void feat_cep_opts_register(FeatCepOpts *o, Options *po);
+/* Registers the frame, mel and cepstral groups. */
+void feat_opts_register(FeatOpts *o, Options *po);
+/* "mfcc" | "fbank" | "spectrogram" -> type; false when unknown. */
+bool feat_type_from_name(const char *name, FeatType *type);
+
+typedef struct FeatComputer FeatComputer;
+/* Precomputes the window, mel banks, DCT, lifter and the FFTW plans (once per run).
+ * NULL with a message in err when the options are invalid. */
+FeatComputer *feat_computer_new(const FeatOpts *o, char *err, size_t errlen);
+void feat_computer_free(FeatComputer *fc);
+int feat_computer_dim(const FeatComputer *fc);
+/* Features of one channel of samples (int16 scale) into *out, resized to
+ * feat_num_frames x dim (0 rows when shorter than a frame). rng is used for dither
+ * (may be NULL when dither is 0). */
+void feat_compute(FeatComputer *fc, const float *wave, int64_t num_samples, Rng *rng, Mat *out);
+
+/* ---- CMVN (Kaldi's cmvn.cc): stats are a 2 x (dim+1) double matrix, row 0 the sums
+ * with the count last, row 1 the sums of squares. ---- */
+void feat_cmvn_init(double *stats, int dim); /* zeroes 2*(dim+1) values */
+void feat_cmvn_acc(double *stats, int dim, Mat feats);
+/* Normalises feats in place; false with a message (count < 1, NaN) in err. */
+bool feat_cmvn_apply(const double *stats, int dim, bool norm_vars, Mat feats, char *err,
+                     size_t errlen);
+
+/* ---- Deltas (Kaldi's DeltaFeatures): out is rows x dim*(order+1) ---- */
+void feat_add_deltas(Mat in, int order, int window, Mat *out);
+/* ---- Splicing (Kaldi's SpliceFrames), edges repeated: out is rows x dim*(l+1+r) ---- */
+void feat_splice(Mat in, int left, int right, Mat *out);
+
+/* ---- Noise (for wav-add-noise); samples in int16 scale ---- */
+/* Gaussian white noise, unit variance. */
+void feat_white_noise(Rng *rng, float *x, int64_t n);
+/* Pink (1/f) noise: white noise through Paul Kellet's refined filter (-3 dB/octave within
+ * 0.05 dB above 9.2 Hz at 44.1 kHz), scaled to unit power over the n samples. */
+void feat_pink_noise(Rng *rng, float *x, int64_t n);
+/* out[0..n) = src looped from a random start (src of len samples). */
+void feat_noise_segment(const float *src, int64_t len, int64_t n, Rng *rng, float *out);
+/* Babble: the sum of num_talkers segments (feat_noise_segment) of sources chosen at random
+ * (with replacement) among num_src, each scaled to unit power. */
+void feat_babble_noise(const float *const *src, const int64_t *len, int num_src, int num_talkers,
+                       Rng *rng, float *out, int64_t n);
+/* Mean power (mean square) of x. */
+double feat_power(const float *x, int64_t n);
+/* x += g * noise with g chosen so that 10 log10(P(x) / P(g noise)) = snr_db. False when
+ * x or the noise has zero power (nothing is changed). */
+bool feat_mix_at_snr(float *x, const float *noise, int64_t n, double snr_db);
+
+#endif
