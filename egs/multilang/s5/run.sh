@@ -28,6 +28,7 @@ adapt_lr=0.05         # fast-adapt's rate for models without learned inner rates
 decode_conf=conf/decode.conf
 src_langs=            # source languages (espeak-ng voices); default: local/prepare_data.sh's
 tgt_langs=            # held-out target languages; default: local/prepare_data.sh's
+noise_types="white pink"  # noisy copies' conditions (also babble: see below)
 prep_opts=            # more options for local/prepare_data.sh, e.g. "--train-utts 400"
 inits="scratch multitask fomaml maml reptile maml-lslr"   # conf/meta/<init>.conf each
 task_key=lang         # what a meta-training task is: lang, dialect, spk, cond, lang,cond ...
@@ -35,6 +36,8 @@ episode_keys="lang dialect spk cond lang,cond"            # episode files also w
 support=10            # utterances of a training episode's support set
 query=10              # and of its query set
 num_episodes=4000
+pretrain_iters=150    # multitask iterations every trained initialisation starts from
+                      # (exp/pretrain); 0: all start from the random model
 train_opts=           # more meta-train options for every initialisation, e.g. "--iterations=50"
 shots="5 10 20 50 100"   # adaptation utterances
 target_shots=20       # RESULTS checks: meta-learned < multitask < scratch at this many,
@@ -42,6 +45,7 @@ reference_shots=100   # and meta-learned at target_shots <= scratch at this many
 draws=3               # random draws of the adaptation utterances per shot count
 seed=1
 results=              # the results file [RESULTS; RESULTS.char with --unit char]
+test_utts=100         # utterances of each target test set decoded (evenly spaced; 0: all)
 keep_models=false     # keep every adapted model (exp/adapt/.../final.mdl)
 
 help_message="Usage: ./run.sh [options]
@@ -60,7 +64,10 @@ The multilingual meta-learning recipe (see the top of run.sh). Options [defaults
   --shots '<N ...>'          adaptation utterances [$shots]
   --draws N                  random draws per shot count [$draws]
   --src-langs, --tgt-langs '<voices>', --prep-opts '<opts>'   corpus (local/prepare_data.sh)
+  --noise-types '<types>'    noise of the noisy copies: white pink babble [$noise_types]
+  --pretrain-iters N         multitask iterations the trained initialisations start from [$pretrain_iters]
   --train-opts '<opts>'      extra meta-train options, e.g. '--iterations=50'
+  --test-utts N              test utterances decoded per target language (0: all) [$test_utts]
   --feat-conf, --model-conf, --adapt-conf, --decode-conf FILE   [$feat_conf, $model_conf, $adapt_conf, $decode_conf]
   --adapt-lr R               fast-adapt rate (models without learned rates) [$adapt_lr]
   --results FILE             where the results table goes [RESULTS, RESULTS.char]
@@ -82,8 +89,13 @@ if $tiny; then
   prep_opts="--tiny true $prep_opts"
   shots="2 4 8"; draws=2; target_shots=4; reference_shots=8; support=2; query=2; num_episodes=200
   train_opts="--iterations=6 --progress-every=1 --meta-batch=2 $train_opts"
+  pretrain_iters=4; test_utts=0
   model_conf=conf/dnn_tiny.conf
 fi
+# Babble is left out by default: wav-add-noise reads every file of the babble list for
+# each babbled utterance (seconds of CPU per utterance with a few thousand files),
+# which alone would take longer than the whole default run.
+prep_opts="--noise-types '$noise_types' $prep_opts"
 [ -n "$src_langs" ] && prep_opts="--src-langs '$src_langs' $prep_opts"
 [ -n "$tgt_langs" ] && prep_opts="--tgt-langs '$tgt_langs' $prep_opts"
 [ -n "$results" ] || results=$([ $unit = phone ] && echo RESULTS || echo RESULTS.$unit)
@@ -170,31 +182,43 @@ if stage_run 5 init; then
 fi
 
 if stage_run 6 train; then
-  # Each initialisation from the same random model on the same episodes. scratch is the
-  # random model itself (no training on the source languages).
-  for i in $inits; do
-    mkdir -p $exp/$i/log
-    [ -s $exp/$i/final.mdl ] && { echo "run.sh: $exp/$i/final.mdl exists" >&2; continue; }
-    start=$SECONDS
-    if [ $i = scratch ]; then cp $exp/init/0.mdl $exp/$i/final.mdl
-    elif [ $train_nj -eq 0 ]; then
+  # scratch is the random model itself (no training on the source languages). The others
+  # start from the same model: the random one, or (--pretrain-iters N) that model after N
+  # multitask iterations; then each runs conf/meta/<init>.conf's iterations on the same
+  # episodes (multitask continues multitask: every trained initialisation has had the
+  # same number of outer steps).
+  train_one() { # <name> <config> <model-in> <model-out-dir> [meta-train options]
+    local name=$1 conf=$2 in=$3 dir=$4; shift 4
+    mkdir -p $dir/log
+    if [ -s $dir/final.mdl ]; then echo "run.sh: $dir/final.mdl exists" >&2; return 0; fi
+    local start=$SECONDS
+    if [ $train_nj -eq 0 ]; then
       # One meta-train process (threads over the tasks of a meta-batch).
-      $train_cmd --num-threads $num_threads $exp/$i/log/train.log \
-        meta-train --config=conf/meta/$i.conf --num-threads=$num_threads --seed=$seed \
-          --checkpoint-every=20 --resume $train_opts \
-          $exp/init/0.mdl scp:$data/train/feats_cmvn.scp scp:$data/train/labels_$unit.scp \
-          $exp/tasks/episodes.${task_key//,/+}.txt $exp/$i/final.mdl
+      $train_cmd --num-threads $num_threads $dir/log/train.log \
+        meta-train --config=$conf --num-threads=$num_threads --seed=$seed \
+          --checkpoint-every=20 --resume $train_opts "$@" \
+          $in scp:$data/train/feats_cmvn.scp scp:$data/train/labels_$unit.scp \
+          $exp/tasks/episodes.${task_key//,/+}.txt $dir/final.mdl
     else
       # --train-nj jobs per outer step (a cluster): steps/meta_train.sh.
-      iters=$(echo $(cat conf/meta/$i.conf) $train_opts | tr ' ' '\n' | sed -n 's/^--iterations=//p' | tail -n 1)
+      local iters=$(echo $(cat $conf) $train_opts "$@" | tr ' ' '\n' | sed -n 's/^--iterations=//p' | tail -n 1)
       steps/meta_train.sh --cmd "$train_cmd" --nj $train_nj --iterations ${iters:-100} \
-        --train-opts "--config=conf/meta/$i.conf --seed=$seed $train_opts" \
-        $exp/init/0.mdl scp:$PWD/$data/train/feats_cmvn.scp scp:$PWD/$data/train/labels_$unit.scp \
-        $exp/tasks/episodes.${task_key//,/+}.txt $exp/$i > $exp/$i/log/train.log 2>&1 ||
-        { echo "run.sh: ERROR: training $i failed (see $exp/$i/log/train.log)" >&2; exit 1; }
+        --train-opts "--config=$conf --seed=$seed $train_opts $*" \
+        $in scp:$PWD/$data/train/feats_cmvn.scp scp:$PWD/$data/train/labels_$unit.scp \
+        $exp/tasks/episodes.${task_key//,/+}.txt $dir > $dir/log/train.log 2>&1 ||
+        { echo "run.sh: ERROR: training $name failed (see $dir/log/train.log)" >&2; return 1; }
     fi
-    echo "$i $((SECONDS - start))" > $exp/$i/train_time
-    echo "run.sh: trained $i in $((SECONDS - start)) s" >&2
+    echo "$name $((SECONDS - start))" > $dir/train_time
+    echo "run.sh: trained $name in $((SECONDS - start)) s" >&2
+  }
+  start_mdl=$exp/init/0.mdl
+  if [ $pretrain_iters -gt 0 ]; then
+    train_one pretrain conf/meta/multitask.conf $exp/init/0.mdl $exp/pretrain --iterations=$pretrain_iters
+    start_mdl=$exp/pretrain/final.mdl
+  fi
+  for i in $inits; do
+    if [ $i = scratch ]; then mkdir -p $exp/scratch; cp $exp/init/0.mdl $exp/scratch/final.mdl
+    else train_one $i conf/meta/$i.conf $start_mdl $exp/$i; fi
   done
   stage_done
 fi
@@ -205,6 +229,14 @@ if stage_run 7 adapt; then
   # of the d-th random order of the adaptation set, so the sets are nested across N.
   mkdir -p $exp/adapt/log
   for l in $(target_codes); do
+    # The test utterances decoded: --test-utts of them, evenly spaced, or all.
+    t=$exp/adapt/test/$l; mkdir -p $t
+    n=$(wc -l < $data/$l/test/feats_cmvn.scp) k=$test_utts
+    [ $k -gt 0 ] && [ $k -lt $n ] || k=$n
+    awk -v n=$n -v k=$k 'BEGIN { for (i = 0; i < k; i++) keep[int(i * n / k) + 1] = 1 }
+      keep[NR] { print $1 }' $data/$l/test/feats_cmvn.scp > $t/utts
+    utils/filter_scp.pl $t/utts $data/$l/test/feats_cmvn.scp > $t/feats.scp
+    utils/filter_scp.pl $t/utts $data/$l/test/text.$unit > $t/text
     local/make_draws.sh --seed $seed --draws $draws --shots "$shots" $data/$l/adapt $exp/adapt/draws/$l
   done
   for i in $inits; do for l in $(target_codes); do echo "$i $l"; done; done > $exp/adapt/jobs

@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # One adaptation job of run.sh's stage 7: line <job> of <jobs> names an initialisation and
 # a target language ("maml ca"). For every draw list exp/adapt/draws/<lang>/<N>_<d>.list:
-# fast-adapt exp/<init>/final.mdl to those utterances of data/<lang>/adapt, decode
-# data/<lang>/test, score against its transcripts. Writes, in exp/adapt/<init>/<lang>/<N>_<d>/,
-# hyp.txt, wer (compute-wer's output) and adapt.log/decode.log; skips a directory whose
+# fast-adapt exp/<init>/final.mdl to those utterances of data/<lang>/adapt, decode the
+# test utterances exp/adapt/test/<lang>/feats.scp, score against exp/adapt/test/<lang>/text.
+# Writes, in exp/adapt/<init>/<lang>/<N>_<d>/, hyp.txt, wer (compute-wer's output) and adapt.log/decode.log; skips a directory whose
 # wer exists.
 adapt_conf=conf/adapt.conf
 decode_conf=conf/decode.conf
@@ -32,8 +32,8 @@ read -r init lang < <(sed -n "${job}p" $jobs)
 model=$exp/$init/final.mdl
 [ -s $model ] || die "no model $model (run the training stage)"
 units=$data/lang_$unit/units.txt
-adapt=$data/$lang/adapt test=$data/$lang/test
-for f in $adapt/feats_cmvn.scp $adapt/labels_$unit.scp $test/feats_cmvn.scp $test/text.$unit $units; do
+adapt=$data/$lang/adapt test=$exp/adapt/test/$lang
+for f in $adapt/feats_cmvn.scp $adapt/labels_$unit.scp $test/feats.scp $test/text $units; do
   [ -s $f ] || die "missing $f"
 done
 # Models meta-trained with learned inner rates adapt with them.
@@ -52,9 +52,9 @@ for list in $exp/adapt/draws/$lang/*_*.list; do
   start=$SECONDS
   if fast-adapt --config=$adapt_conf $lr_opt $model scp:$dir/feats.scp scp:$dir/labels.scp \
        $dir/final.mdl 2> $dir/adapt.log &&
-     decode --config=$decode_conf --units=$units $dir/final.mdl scp:$test/feats_cmvn.scp \
+     decode --config=$decode_conf --units=$units $dir/final.mdl scp:$test/feats.scp \
        ark,t:$dir/hyp.txt 2> $dir/decode.log &&
-     compute-wer --mode=all ark:$test/text.$unit ark:$dir/hyp.txt > $dir/wer.tmp 2> $dir/score.log; then
+     compute-wer --mode=all ark:$test/text ark:$dir/hyp.txt > $dir/wer.tmp 2> $dir/score.log; then
     mv $dir/wer.tmp $dir/wer
     echo "$init $lang $name: $(grep '^%WER' $dir/wer) ($((SECONDS - start)) s)"
     n=$((n + 1))
