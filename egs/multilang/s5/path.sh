@@ -10,10 +10,10 @@ export OPENBLAS_NUM_THREADS=${OPENBLAS_NUM_THREADS:-1}
 path_missing=""
 for p in compute-features compute-cmvn-stats apply-cmvn copy-int-vector feat-to-dim make-tasks \
          nnet-init nnet-info meta-train fast-adapt decode compute-wer; do
-  [ -x "$TOPDIR/bin/$p" ] || path_missing="$path_missing $p"
+  command -v $p >/dev/null 2>&1 || path_missing="$path_missing $p"
 done
 if [ -n "$path_missing" ]; then
-  echo "path.sh: ERROR: the toolkit's programs are not built (missing in $TOPDIR/bin:$path_missing)." >&2
+  echo "path.sh: ERROR: the toolkit's programs are not built (not in $TOPDIR/bin nor on PATH:$path_missing)." >&2
   echo "path.sh: run 'make' in $TOPDIR first." >&2
   return 1 2>/dev/null || exit 1
 fi

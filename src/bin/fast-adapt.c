@@ -1,0 +1,28 @@
+/* fast-adapt: adapts a (meta-trained) model to a few utterances of a new task. */
+#include "base/log.h"
+#include "base/options.h"
+#include "meta/meta.h"
+
+int main(int argc, char **argv) {
+  const char *usage =
+      "Adapt a model to the given utterances (a new language, dialect, speaker or condition)\n"
+      "by a few gradient steps, with the inner rates and layers meta-train stored in the model.\n"
+      "Usage: fast-adapt [options] <model-in> <feats-rspecifier> <labels-rspecifier> <model-out>\n"
+      "e.g.: fast-adapt --steps=20 --heldout-fraction=0.2 --patience=5 meta.mdl \\\n"
+      "        scp:data/new/feats.scp ark:data/new/labels.ark adapted.mdl\n";
+  Options *po = opts_new(usage);
+  MetaAdaptOpts o = meta_adapt_opts_default();
+  meta_adapt_opts_register(&o, po);
+  opts_parse(po, argc, argv);
+  if (opts_num_args(po) != 4) opts_usage_exit(po);
+  Nnet *n = nnet_read(opts_arg(po, 0));
+  MetaData *d = meta_data_load(n, opts_arg(po, 1), opts_arg(po, 2), NULL, 0);
+  if (d->num == 0) ERROR("no usable utterances in %s with labels in %s", opts_arg(po, 1), opts_arg(po, 2));
+  int steps = meta_adapt(&o, n, d);
+  nnet_write(n, opts_arg(po, 3), o.binary);
+  LOG("Done: %d utterances, %d steps; wrote %s", d->num, steps, opts_arg(po, 3));
+  meta_data_free(d);
+  nnet_free(n);
+  opts_free(po);
+  return 0;
+}

@@ -1,0 +1,255 @@
+/* The inner loop: its settings (rates, which layers adapt), per-thread scratch, and k
+ * steps of gradient descent on a task's support set. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/log.h"
+#include "base/util.h"
+#include "meta/meta-internal.h"
+
+static const char *const algo_names[] = {"maml", "fomaml", "reptile", "multitask"};
+
+bool meta_algo_parse(const char *s, MetaAlgo *a) {
+  for (int i = 0; i < 4; i++)
+    if (strcmp(s, algo_names[i]) == 0) {
+      *a = (MetaAlgo)i;
+      return true;
+    }
+  return false;
+}
+
+const char *meta_algo_name(MetaAlgo a) { return algo_names[a]; }
+
+bool meta_lr_mode_parse(const char *s, MetaLrMode *m) {
+  if (strcmp(s, "none") == 0) *m = META_LR_NONE;
+  else if (strcmp(s, "per-layer") == 0) *m = META_LR_PER_LAYER;
+  else if (strcmp(s, "per-layer-step") == 0) *m = META_LR_PER_LAYER_STEP;
+  else return false;
+  return true;
+}
+
+MetaInner *meta_inner_new(const Nnet *n, MetaAlgo algo, int steps, int batch, float lr,
+                          MetaLrMode mode) {
+  MetaInner *in = xcalloc(1, sizeof(*in));
+  in->algo = algo;
+  in->steps = steps;
+  in->batch = batch;
+  in->num_layers = nnet_num_layers(n);
+  in->adapt = xmalloc(sizeof(bool) * (size_t)in->num_layers);
+  for (int l = 0; l < in->num_layers; l++) in->adapt[l] = nnet_layer_info(n, l).count > 0;
+  in->lr_mode = mode;
+  in->rate_steps = mode == META_LR_PER_LAYER_STEP && steps > 1 ? steps : 1;
+  in->rates = xmalloc(sizeof(float) * (size_t)meta_inner_num_rates(in));
+  for (int i = 0; i < meta_inner_num_rates(in); i++) in->rates[i] = lr;
+  return in;
+}
+
+void meta_inner_free(MetaInner *in) {
+  if (!in) return;
+  free(in->adapt);
+  free(in->rates);
+  free(in);
+}
+
+int meta_inner_num_rates(const MetaInner *in) { return in->num_layers * in->rate_steps; }
+
+int meta_inner_num_learned(const MetaInner *in) {
+  bool learn = in->lr_mode != META_LR_NONE && (in->algo == META_MAML || in->algo == META_FOMAML);
+  return learn ? meta_inner_num_rates(in) : 0;
+}
+
+int meta_rate_index(const MetaInner *in, int l, int j) {
+  int s = j < in->rate_steps ? j : in->rate_steps - 1;
+  return s * in->num_layers + l;
+}
+
+float meta_inner_rate(const MetaInner *in, int l, int j) {
+  return in->adapt[l] ? in->rates[meta_rate_index(in, l, j)] : 0.0f;
+}
+
+void meta_inner_set_adapt(MetaInner *in, const Nnet *n, const char *spec) {
+  int L = in->num_layers;
+  if (strcmp(spec, "all") == 0) {
+    for (int l = 0; l < L; l++) in->adapt[l] = nnet_layer_info(n, l).count > 0;
+    return;
+  }
+  for (int l = 0; l < L; l++) in->adapt[l] = false;
+  if (strcmp(spec, "last") == 0) {
+    for (int l = L - 1; l >= 0; l--)
+      if (nnet_layer_info(n, l).count > 0) {
+        in->adapt[l] = true;
+        return;
+      }
+    ERROR("--adapt-layers=last: the model has no layer with parameters");
+  }
+  char *buf = xstrdup(spec), *save = NULL;
+  for (char *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+    int l;
+    if (!parse_int(t, &l) || l < 0 || l >= L)
+      ERROR("--adapt-layers=%s: '%s' is not a layer index in [0, %d] (or use all, last)", spec, t,
+            L - 1);
+    if (nnet_layer_info(n, l).count == 0)
+      ERROR("--adapt-layers=%s: layer %d (%s) has no parameters", spec, l, nnet_layer_info(n, l).kind);
+    in->adapt[l] = true;
+  }
+  free(buf);
+}
+
+bool meta_inner_from_model(MetaInner *in, const Nnet *n) {
+  int dim, L = in->num_layers;
+  const float *a = nnet_get_extra(n, META_EXTRA_ADAPT, &dim);
+  if (a) {
+    if (dim != L) ERROR("model: extra %s has %d values for %d layers", META_EXTRA_ADAPT, dim, L);
+    for (int l = 0; l < L; l++) in->adapt[l] = a[l] != 0 && nnet_layer_info(n, l).count > 0;
+  }
+  const float *r = nnet_get_extra(n, META_EXTRA_RATES, &dim);
+  if (!r) return false;
+  if (dim <= 0 || dim % L != 0)
+    ERROR("model: extra %s has %d values, not a multiple of %d layers", META_EXTRA_RATES, dim, L);
+  in->rate_steps = dim / L;
+  in->lr_mode = in->rate_steps > 1 ? META_LR_PER_LAYER_STEP : META_LR_PER_LAYER;
+  free(in->rates);
+  in->rates = xmalloc(sizeof(float) * (size_t)dim);
+  memcpy(in->rates, r, sizeof(float) * (size_t)dim);
+  return true;
+}
+
+void meta_inner_to_model(const MetaInner *in, Nnet *n) {
+  float *a = xmalloc(sizeof(float) * (size_t)in->num_layers);
+  for (int l = 0; l < in->num_layers; l++) a[l] = in->adapt[l] ? 1.0f : 0.0f;
+  nnet_set_extra(n, META_EXTRA_ADAPT, a, in->num_layers);
+  free(a);
+  int dim;
+  if (in->lr_mode != META_LR_NONE) {
+    nnet_set_extra(n, META_EXTRA_RATES, in->rates, meta_inner_num_rates(in));
+  } else if (nnet_get_extra(n, META_EXTRA_RATES, &dim)) {
+    /* Rates learned before would no longer fit these parameters: the rates used now. */
+    float *r = xmalloc(sizeof(float) * (size_t)in->num_layers);
+    for (int l = 0; l < in->num_layers; l++) r[l] = in->rates[l];
+    nnet_set_extra(n, META_EXTRA_RATES, r, in->num_layers);
+    free(r);
+  }
+}
+
+MetaWork *meta_work_new(const Nnet *n, const MetaInner *in) {
+  MetaWork *w = xcalloc(1, sizeof(*w));
+  int P = nnet_num_params(n), k = in->steps > 0 ? in->steps : 1;
+  w->P = P;
+  w->nw = nnet_work_new(n);
+  w->sb = nnet_batch_new();
+  w->qb = nnet_batch_new();
+  w->traj = xmalloc(sizeof(float) * (size_t)P * (size_t)k);
+  if (in->algo == META_FOMAML && in->lr_mode != META_LR_NONE)
+    w->sgrad = xmalloc(sizeof(float) * (size_t)P * (size_t)k);
+  w->cur = xmalloc(sizeof(float) * (size_t)P);
+  w->g = xmalloc(sizeof(float) * (size_t)P);
+  w->v = xmalloc(sizeof(float) * (size_t)P);
+  w->hv = xmalloc(sizeof(float) * (size_t)P);
+  w->gs = xmalloc(sizeof(float) * (size_t)P);
+  return w;
+}
+
+void meta_work_free(MetaWork *w) {
+  if (!w) return;
+  nnet_work_free(w->nw);
+  nnet_batch_free(w->sb);
+  nnet_batch_free(w->qb);
+  free(w->traj);
+  free(w->sgrad);
+  free(w->cur);
+  free(w->g);
+  free(w->v);
+  free(w->hv);
+  free(w->gs);
+  free(w->order);
+  free(w->fbuf);
+  free(w->lbuf);
+  free(w->kbuf);
+  free(w);
+}
+
+/* Packs utterances idx[0..n) of d into batch b. */
+void meta_fill(MetaWork *w, const Nnet *n, NnetBatch *b, const MetaData *d, const int *idx, int cnt) {
+  if (cnt > w->bcap) {
+    w->bcap = cnt;
+    w->fbuf = xrealloc(w->fbuf, sizeof(Mat) * (size_t)cnt);
+    w->lbuf = xrealloc(w->lbuf, sizeof(IntVec) * (size_t)cnt);
+    w->kbuf = xrealloc(w->kbuf, sizeof(char *) * (size_t)cnt);
+  }
+  for (int i = 0; i < cnt; i++) {
+    w->fbuf[i] = d->feats[idx[i]];
+    w->lbuf[i] = d->labels[idx[i]];
+    w->kbuf[i] = d->keys[idx[i]];
+  }
+  nnet_batch_fill(b, n, cnt, w->fbuf, w->lbuf, w->kbuf);
+}
+
+/* The support order of a task for this seed (used when inner-batch < support size). */
+void meta_support_order(const MetaInner *in, MetaWork *w, const MetaTask *t, uint64_t seed) {
+  if (t->ns > w->ocap) {
+    w->ocap = t->ns;
+    w->order = xrealloc(w->order, sizeof(int) * (size_t)t->ns * 2);
+  }
+  memcpy(w->order, t->s, sizeof(int) * (size_t)t->ns);
+  w->subset = in->batch > 0 && in->batch < t->ns;
+  if (w->subset) {
+    Rng r;
+    rng_seed(&r, seed);
+    rng_shuffle_int(&r, w->order, t->ns);
+  }
+}
+
+int meta_step_utts(const MetaInner *in, MetaWork *w, const MetaTask *t, int j, const int **idx) {
+  if (!w->subset) {
+    *idx = w->order;
+    return t->ns;
+  }
+  int b = in->batch, *sel = w->order + t->ns;
+  for (int i = 0; i < b; i++) sel[i] = w->order[((long)j * b + i) % t->ns];
+  *idx = sel;
+  return b;
+}
+
+/* Fills w->sb with the support utterances of inner step j (no-op after the first fill
+ * when every step uses the whole support set). */
+void meta_fill_support(const Nnet *n, const MetaInner *in, MetaWork *w, const MetaData *d,
+                       const MetaTask *t, int j, bool first) {
+  if (!w->subset && !first) return;
+  const int *idx;
+  int cnt = meta_step_utts(in, w, t, j, &idx);
+  meta_fill(w, n, w->sb, d, idx, cnt);
+}
+
+/* theta -= D_j g, layer by layer. */
+void meta_inner_step(const Nnet *n, const MetaInner *in, int j, const float *g, float *theta) {
+  for (int l = 0; l < in->num_layers; l++) {
+    float r = meta_inner_rate(in, l, j);
+    if (r == 0.0f) continue;
+    NnetLayerInfo li = nnet_layer_info(n, l);
+    vec_axpy(li.count, -r, g + li.offset, theta + li.offset);
+  }
+}
+
+bool meta_finite(int n, const float *x) { return isfinite(vec_norm2(n, x)); }
+
+bool meta_inner_adapt(const Nnet *n, const MetaInner *in, MetaWork *w, const MetaData *d,
+                      const MetaTask *t, uint64_t seed, const float *theta, float *theta_out,
+                      MetaTaskStats *st) {
+  int P = w->P;
+  NnetStats ns;
+  meta_support_order(in, w, t, seed);
+  if (theta_out != theta) memcpy(theta_out, theta, sizeof(float) * (size_t)P);
+  for (int j = 0; j < in->steps; j++) {
+    meta_fill_support(n, in, w, d, t, j, j == 0);
+    if (w->keep_traj) memcpy(w->traj + (size_t)j * P, theta_out, sizeof(float) * (size_t)P);
+    double L = nnet_loss_grad(n, theta_out, w->nw, w->sb, w->gs, &ns);
+    if (j == 0) st->support_first = L;
+    st->frames += ns.frames;
+    if (!isfinite(L) || !meta_finite(P, w->gs)) return st->ok = false;
+    if (w->sgrad && w->keep_traj) memcpy(w->sgrad + (size_t)j * P, w->gs, sizeof(float) * (size_t)P);
+    meta_inner_step(n, in, j, w->gs, theta_out);
+  }
+  return st->ok = true;
+}

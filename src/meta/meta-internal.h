@@ -1,0 +1,70 @@
+/* Shared between the files of src/meta only. */
+#ifndef META_META_INTERNAL_H
+#define META_META_INTERNAL_H
+
+#include "meta/meta.h"
+
+struct MetaWork {
+  int P;
+  NnetWork *nw;
+  NnetBatch *sb, *qb;     /* support (of the current inner step) and query batches */
+  bool keep_traj;         /* store theta_j (and support gradients) while adapting */
+  float *traj;            /* k x P: theta_0 .. theta_{k-1} */
+  float *sgrad;           /* k x P: grad L_S(theta_j), only when FOMAML learns rates */
+  float *cur, *g, *v, *hv, *gs; /* P each */
+  int *order, ocap;       /* support utterances in inner-batch order, then a selection */
+  bool subset;            /* inner steps use subsets of the support set */
+  Mat *fbuf;
+  IntVec *lbuf;
+  const char **kbuf;
+  int bcap;
+};
+
+int meta_rate_index(const MetaInner *in, int l, int j);
+void meta_fill(MetaWork *w, const Nnet *n, NnetBatch *b, const MetaData *d, const int *idx, int cnt);
+void meta_support_order(const MetaInner *in, MetaWork *w, const MetaTask *t, uint64_t seed);
+void meta_fill_support(const Nnet *n, const MetaInner *in, MetaWork *w, const MetaData *d,
+                       const MetaTask *t, int j, bool first);
+void meta_inner_step(const Nnet *n, const MetaInner *in, int j, const float *g, float *theta);
+bool meta_finite(int n, const float *x);
+
+/* Frozen layers computed once (prefix.c): the network of layers [f, L) with n's
+ * parameters, the utterances of d through layers [0, f) (a new MetaData), and the inner
+ * settings of layers [f, L). */
+Nnet *meta_suffix_net(const Nnet *n, int f);
+MetaData *meta_data_prefix(const Nnet *n, int f, const MetaData *d);
+MetaInner *meta_inner_suffix(const MetaInner *in, int f);
+
+/* THE LOSS and gradient on threads, one share of the utterances each (shards.c). */
+typedef struct MetaShards MetaShards;
+MetaShards *meta_shards_new(const Nnet *n, int threads);
+void meta_shards_free(MetaShards *m);
+/* Packs utterances idx[0..cnt) of d into the shares (contiguous, in order). */
+void meta_shards_fill(MetaShards *m, const MetaData *d, const int *idx, int cnt);
+/* L at theta; grad (may be NULL) receives dL/dtheta. */
+double meta_shards_loss_grad(MetaShards *m, const float *theta, float *grad);
+/* The utterances of inner step j (after meta_support_order): count, indices in *idx. */
+int meta_step_utts(const MetaInner *in, MetaWork *w, const MetaTask *t, int j, const int **idx);
+
+/* meta-train's state besides model and optimiser (what a checkpoint holds). */
+typedef struct {
+  int iter;              /* outer steps done */
+  Rng base;              /* every random choice derives from it and the iteration */
+  int bad_total, bad_run; /* steps skipped for non-finite values: in all, in a row */
+  bool have_best;
+  double best_loss;
+  int best_iter;
+  float *best;           /* P + R meta-parameters of the best validation */
+} MetaTrainState;
+
+void meta_train_to_model(Nnet *model, MetaInner *inner, const float *mp, int P, int R);
+bool meta_checkpoint_exists(const char *path);
+/* Written atomically (temporary file, renamed). */
+void meta_checkpoint_write(const char *path, const MetaTrainOpts *o, const MetaTrainState *st,
+                           const NnetOptim *outer, Nnet *model, MetaInner *inner, const float *mp,
+                           int P, int R);
+/* ERROR when the checkpoint does not match the run's settings or model. */
+void meta_checkpoint_read(const char *path, const MetaTrainOpts *o, MetaTrainState *st,
+                          NnetOptim *outer, const Nnet *model, float *mp, int P, int R);
+
+#endif

@@ -1,0 +1,215 @@
+/* Meta-learning an initialisation that adapts fast: MAML (Finn et al., ICML 2017) with
+ * its exact second-order meta-gradient, first-order MAML, Reptile (Nichol et al. 2018),
+ * learned inner learning rates (Meta-SGD, Li et al. 2017; MAML++'s per-layer per-step
+ * rates, Antoniou et al., ICLR 2019), adapting chosen layers only (ANIL, Raghu et al.,
+ * ICLR 2020), and the multitask baseline.
+ *
+ * Inner loop, for a task with support set S (k steps, rate r_{l,j} of layer l at step j,
+ * zero for layers that do not adapt):
+ *     theta_{j+1} = theta_j - D_j grad L_S(theta_j),   D_j = diag(r_{layer(p), j}).
+ * MAML meta-gradient (backwards through every step, H_j = Hessian of L_S at theta_j):
+ *     g <- grad L_Q(theta_k);  for j = k-1..0:  dL/dr_{l,j} = -<g|_l, grad_l L_S(theta_j)>,
+ *                                                g <- g - H_j (D_j g).
+ * Memory: the k parameter vectors theta_j (never k sets of activations; each H_j v
+ * recomputes them). FOMAML: g = grad L_Q(theta_k) (and g_{j+1} = that g in the rate
+ * gradient). Reptile: g = theta - theta_k. Multitask: g = grad L_{S+Q}(theta).
+ *
+ * Layering, so a job can compute its share of a meta-batch and another apply the step:
+ *   meta_batch_grad   summed meta-gradient of a list of tasks at (theta, rates),
+ *                     in a fixed order whatever the threads;
+ *   the outer step    nnet/optim.h's optimiser (SGD/Adam, clipping) on [theta; rates]. */
+#ifndef META_META_H
+#define META_META_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "base/options.h"
+#include "base/rng.h"
+#include "io/table.h"
+#include "nnet/nnet.h"
+#include "nnet/optim.h"
+#include "tasks/tasks.h"
+
+/* Names of the extra vectors meta-train stores in the model (fast-adapt's defaults). */
+#define META_EXTRA_RATES "meta-inner-lr"       /* L * kr rates, index j*L + l */
+#define META_EXTRA_ADAPT "meta-adapt-layers"   /* L values, 1 = the layer adapts */
+
+/* ---- Episodes ----
+ * Episodes files are make-tasks' (src/tasks/tasks.h): task_episodes_read gives TaskEpisodes. */
+
+/* ---- Utterances in memory, checked against the model ---- */
+typedef struct {
+  int num;
+  char **keys;     /* sorted */
+  Mat *feats;
+  IntVec *labels;
+} MetaData;
+
+/* Loads the utterances the episode sets name (all utterances with labels when
+ * nsets == 0) from the two tables, checking each against n: ERROR naming the key when
+ * its feature dim differs from the model's input dim or a label lies outside
+ * [1, output_dim-1]; an utterance too short for its labels under CTC is left out with a
+ * WARNING. */
+MetaData *meta_data_load(const Nnet *n, const char *feats_rspec, const char *labels_rspec,
+                         TaskEpisodes *const *sets, int nsets);
+void meta_data_free(MetaData *d);
+int meta_data_find(const MetaData *d, const char *key); /* -1 when absent */
+
+/* An episode resolved to utterance indices into a MetaData. */
+typedef struct {
+  const char *id, *task;  /* point into the episode */
+  int ns, nq;
+  int *s, *q;
+  long frames;           /* input frames of support + query */
+} MetaTask;
+
+typedef struct {
+  int num;
+  MetaTask *t;
+} MetaTasks;
+
+/* Resolves episodes (`what` names the file in messages). An utterance missing from d:
+ * ERROR naming it, the episode and the file; with skip_missing it is left out and
+ * counted in *num_missing (episodes left without support or query are dropped). ERROR
+ * when no episode remains. */
+MetaTasks *meta_tasks_resolve(const MetaData *d, const TaskEpisodes *e, const char *what,
+                              bool skip_missing, int *num_missing);
+void meta_tasks_free(MetaTasks *t);
+
+/* ---- The inner loop ---- */
+typedef enum { META_MAML, META_FOMAML, META_REPTILE, META_MULTITASK } MetaAlgo;
+typedef enum { META_LR_NONE, META_LR_PER_LAYER, META_LR_PER_LAYER_STEP } MetaLrMode;
+
+bool meta_algo_parse(const char *s, MetaAlgo *a);
+const char *meta_algo_name(MetaAlgo a);
+bool meta_lr_mode_parse(const char *s, MetaLrMode *m);
+
+typedef struct {
+  MetaAlgo algo;
+  int steps;             /* k */
+  int batch;             /* support utterances per inner step; 0: all */
+  int num_layers;        /* L */
+  bool *adapt;           /* adapt[l]: layer l changes in the inner loop */
+  MetaLrMode lr_mode;    /* whether rates are meta-parameters */
+  int rate_steps;        /* kr: 1 (one rate per layer) or k (per layer and step) */
+  float *rates;          /* L * kr: rate of layer l at step j is rates[min(j,kr-1)*L + l] */
+} MetaInner;
+
+/* Rates initialised to `lr` for every layer (kr = k for per-layer-step, else 1); all
+ * layers adapt. Caller frees with meta_inner_free. */
+MetaInner *meta_inner_new(const Nnet *n, MetaAlgo algo, int steps, int batch, float lr,
+                          MetaLrMode mode);
+void meta_inner_free(MetaInner *in);
+int meta_inner_num_rates(const MetaInner *in); /* L * kr */
+/* Meta-parameters besides theta: the rates when they are learned (maml, fomaml), else 0. */
+int meta_inner_num_learned(const MetaInner *in);
+/* --adapt-layers: "all", "last" (the last layer with parameters), or a comma-separated
+ * list of layer indices (0-based, as nnet-info numbers them). ERROR on a bad list or a
+ * listed layer without parameters. */
+void meta_inner_set_adapt(MetaInner *in, const Nnet *n, const char *spec);
+/* Reads the adapt mask and learned rates stored in a model (when present); returns true
+ * when rates were found (they replace in->rates; kr from their size). */
+bool meta_inner_from_model(MetaInner *in, const Nnet *n);
+/* Stores the adapt mask (always) and the rates when learned; rates a model already
+ * holds are replaced by the constant ones used when not learned. */
+void meta_inner_to_model(const MetaInner *in, Nnet *n);
+/* Effective rate of layer l at inner step j (0 for layers that do not adapt). */
+float meta_inner_rate(const MetaInner *in, int l, int j);
+
+/* Per-thread scratch: a network work area, batches, the trajectory theta_0..theta_{k-1}
+ * (and the support gradients when FOMAML learns rates). */
+typedef struct MetaWork MetaWork;
+MetaWork *meta_work_new(const Nnet *n, const MetaInner *in);
+void meta_work_free(MetaWork *w);
+
+/* One task's figures. Losses are NAN when not computed. */
+typedef struct {
+  double query_before, query_after;  /* L_Q at theta and at theta_k */
+  double support_first;              /* L_S at theta (the first inner step) */
+  long frames;
+  bool ok;                           /* false: a non-finite loss or gradient */
+} MetaTaskStats;
+
+/* k inner steps from theta into theta_out (P floats) on the task's support set; with
+ * inner-batch b < support size, step j uses the utterances [j*b, j*b+b) (cyclic) of the
+ * support set shuffled by `seed`. Returns false on a non-finite loss or gradient. */
+bool meta_inner_adapt(const Nnet *n, const MetaInner *in, MetaWork *w, const MetaData *d,
+                      const MetaTask *t, uint64_t seed, const float *theta, float *theta_out,
+                      MetaTaskStats *st);
+/* The task's meta-gradient at (theta, in->rates) for in->algo: grad (P floats) and, when
+ * rates are learned, rate_grad (meta_inner_num_learned floats); both overwritten.
+ * Returns false (st->ok false) on a non-finite value. */
+bool meta_task_grad(const Nnet *n, const MetaInner *in, MetaWork *w, const MetaData *d,
+                    const MetaTask *t, uint64_t seed, const float *theta, float *grad,
+                    float *rate_grad, MetaTaskStats *st);
+/* Query loss after adapting (validation, evaluation): L_Q(theta_k), NAN on failure. */
+double meta_task_eval(const Nnet *n, const MetaInner *in, MetaWork *w, const MetaData *d,
+                      const MetaTask *t, uint64_t seed, const float *theta, MetaTaskStats *st);
+
+/* ---- A meta-batch on threads ---- */
+typedef struct MetaPool MetaPool;
+/* threads workers; with tasks_parallel, tasks run one per thread with single-threaded
+ * BLAS, otherwise one task at a time with `threads` BLAS threads. */
+MetaPool *meta_pool_new(const Nnet *n, const MetaInner *in, int threads, bool tasks_parallel);
+void meta_pool_free(MetaPool *p);
+
+typedef struct {
+  int tasks, tasks_ok;               /* tasks given, tasks whose gradient is summed */
+  double query_before, query_after;  /* sums over the ok tasks */
+  long frames;
+} MetaBatchStats;
+
+/* Sum over the tasks task_idx[0..nt) of t of their meta-gradients at (theta, in->rates)
+ * into grad_sum (P + meta_inner_num_learned floats: theta's part then the rates'),
+ * overwritten. Task i uses the seed rng_split(seed_rng, i). Tasks with a non-finite value
+ * are left out with a WARNING (naming the episode) and not counted in tasks_ok. The sum
+ * is taken in task order, so it does not depend on the threads' timing. */
+void meta_batch_grad(MetaPool *p, const MetaData *d, const MetaTasks *t, const int *task_idx,
+                     int nt, const Rng *seed_rng, const float *theta, float *grad_sum,
+                     MetaBatchStats *st);
+/* Mean query loss after adaptation over all tasks of t (validation); tasks failing are
+ * left out; NAN when all fail. */
+double meta_batch_eval(MetaPool *p, const MetaData *d, const MetaTasks *t, const Rng *seed_rng,
+                       const float *theta);
+
+/* ---- meta-train: the whole run ---- */
+typedef struct {
+  const char *algo;             /* maml|fomaml|reptile|multitask */
+  int inner_steps, inner_batch;
+  float inner_lr;
+  const char *learn_inner_lr;   /* none|per-layer|per-layer-step */
+  const char *adapt_layers;     /* all|last|i,j,... */
+  NnetOptimOpts outer;          /* --outer-optimizer, --outer-lr, ... */
+  float clip;                   /* > 0: overrides --outer-max-grad-norm */
+  int meta_batch, iterations, seed, num_threads;
+  const char *thread_mode;      /* tasks|blas */
+  int progress_every, valid_every, checkpoint_every, max_bad_steps;
+  const char *valid_episodes, *checkpoint;
+  bool keep_best, resume, skip_missing, binary;
+} MetaTrainOpts;
+
+MetaTrainOpts meta_train_opts_default(void);
+void meta_train_opts_register(MetaTrainOpts *o, Options *po);
+/* Reads the model, tables and episodes, meta-trains, writes model_out (the best model on
+ * the validation episodes with keep_best). ERROR on bad input or divergence. */
+void meta_train(const MetaTrainOpts *o, const char *model_in, const char *feats_rspec,
+                const char *labels_rspec, const char *episodes, const char *model_out);
+
+/* ---- fast-adapt ---- */
+typedef struct {
+  int steps, batch, patience, seed, num_threads;
+  float lr;                 /* <= 0: the model's learned rates if any, else 0.01 */
+  const char *adapt_layers; /* "": the model's stored choice, else all */
+  float heldout_fraction;
+  bool cache_frozen;        /* run the layers below the first adapted one only once */
+  bool binary;
+} MetaAdaptOpts;
+
+MetaAdaptOpts meta_adapt_opts_default(void);
+void meta_adapt_opts_register(MetaAdaptOpts *o, Options *po);
+/* Adapts n in place to the utterances of d (all of them, less a held-out part); returns
+ * the steps taken (with a held-out part: the step whose parameters were kept). */
+int meta_adapt(const MetaAdaptOpts *o, Nnet *n, const MetaData *d);
+
+#endif

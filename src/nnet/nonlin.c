@@ -1,0 +1,100 @@
+/* Elementwise nonlinearities y = f(x), no parameters, any shape (N x D, N = T*B).
+ *   backward:  dx = dy f'(x)
+ *   R-forward: R{y} = f'(x) R{x}
+ *   R-backward: R{dx} = R{dy} f'(x) + dy f''(x) R{x}
+ * Derivatives are written through y: relu f' = [x > 0], f'' = 0;
+ * tanh f' = 1 - y^2, f'' = -2 y (1 - y^2); sigmoid f' = y (1 - y), f'' = y (1 - y)(1 - 2y). */
+#include <math.h>
+#include <stdio.h>
+
+#include "nnet/layer.h"
+
+enum { RELU, TANH, SIGMOID };
+
+static bool nonlin_configure(NnetLayer *l, NnetArgs *a, int default_out, char *err, size_t errlen) {
+  (void)a; (void)default_out; (void)err; (void)errlen;
+  l->out_dim = l->in_dim;
+  l->num_params = 0;
+  return true;
+}
+
+/* The loops below are written per kind, without calls or branches inside, so that the
+ * compiler vectorises them. */
+static void apply(int kind, Mat x, Mat y) {
+  for (int r = 0; r < x.rows; r++) {
+    const float *xr = mat_row(x, r);
+    float *yr = mat_row(y, r);
+    int n = x.cols;
+    if (kind == RELU)
+      for (int c = 0; c < n; c++) yr[c] = xr[c] > 0 ? xr[c] : 0;
+    else if (kind == TANH)
+      for (int c = 0; c < n; c++) yr[c] = tanhf(xr[c]);
+    else
+      for (int c = 0; c < n; c++) yr[c] = 1.0f / (1.0f + expf(-xr[c]));
+  }
+}
+
+/* out = a * f'(y) */
+static void chain1(int kind, Mat y, Mat a, Mat out) {
+  for (int r = 0; r < y.rows; r++) {
+    const float *yr = mat_row(y, r), *ar = mat_row(a, r);
+    float *o = mat_row(out, r);
+    int n = y.cols;
+    if (kind == RELU)
+      for (int k = 0; k < n; k++) o[k] = yr[k] > 0 ? ar[k] : 0;
+    else if (kind == TANH)
+      for (int k = 0; k < n; k++) o[k] = ar[k] * (1 - yr[k] * yr[k]);
+    else
+      for (int k = 0; k < n; k++) o[k] = ar[k] * yr[k] * (1 - yr[k]);
+  }
+}
+
+/* out = a * f'(y) + b * f''(y) * c */
+static void chain(int kind, Mat y, Mat a, Mat b, Mat c, Mat out) {
+  chain1(kind, y, a, out);
+  if (!b.data || kind == RELU) return;
+  for (int r = 0; r < y.rows; r++) {
+    const float *yr = mat_row(y, r), *br = mat_row(b, r), *cr = mat_row(c, r);
+    float *o = mat_row(out, r);
+    int n = y.cols;
+    if (kind == TANH)
+      for (int k = 0; k < n; k++) o[k] += br[k] * cr[k] * (-2 * yr[k] * (1 - yr[k] * yr[k]));
+    else
+      for (int k = 0; k < n; k++) o[k] += br[k] * cr[k] * yr[k] * (1 - yr[k]) * (1 - 2 * yr[k]);
+  }
+}
+
+#define NONLIN_KIND(NAME, KIND, STR)                                                              \
+  static void NAME##_forward(const NnetLayer *l, const float *w, NnetSeq in, NnetSeq out, Mat x,  \
+                             Mat y, float *work) {                                                \
+    (void)l; (void)w; (void)in; (void)out; (void)work;                                            \
+    apply(KIND, x, y);                                                                            \
+  }                                                                                               \
+  static void NAME##_backward(const NnetLayer *l, const float *w, NnetSeq in, NnetSeq out, Mat x, \
+                              Mat y, Mat dy, Mat dx, float *dw, float *work) {                    \
+    (void)l; (void)w; (void)in; (void)out; (void)x; (void)dw; (void)work;                         \
+    if (dx.data) chain(KIND, y, dy, (Mat){0}, (Mat){0}, dx);                                      \
+  }                                                                                               \
+  static void NAME##_rforward(const NnetLayer *l, const float *w, const float *v, NnetSeq in,     \
+                              NnetSeq out, Mat x, Mat rx, Mat y, Mat ry, float *work) {           \
+    (void)l; (void)w; (void)v; (void)in; (void)out; (void)x; (void)work;                          \
+    chain(KIND, y, rx, (Mat){0}, (Mat){0}, ry);                                                   \
+  }                                                                                               \
+  static void NAME##_rbackward(const NnetLayer *l, const float *w, const float *v, NnetSeq in,    \
+                               NnetSeq out, Mat x, Mat rx, Mat y, Mat ry, Mat dy, Mat rdy,        \
+                               Mat rdx, float *rdw, float *work) {                                \
+    (void)l; (void)w; (void)v; (void)in; (void)out; (void)x; (void)ry; (void)rdw; (void)work;     \
+    if (rdx.data) chain(KIND, y, rdy, dy, rx, rdx);                                               \
+  }                                                                                               \
+  const NnetLayerKind nnet_##NAME##_kind = {                                                      \
+      .name = STR,                                                                                \
+      .configure = nonlin_configure,                                                              \
+      .forward = NAME##_forward,                                                                  \
+      .backward = NAME##_backward,                                                                \
+      .rforward = NAME##_rforward,                                                                \
+      .rbackward = NAME##_rbackward,                                                              \
+  };
+
+NONLIN_KIND(relu, RELU, "relu")
+NONLIN_KIND(tanh, TANH, "tanh")
+NONLIN_KIND(sigmoid, SIGMOID, "sigmoid")

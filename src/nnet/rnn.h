@@ -1,0 +1,71 @@
+/* Pieces shared by the recurrent layers (lstm.c, gru.c); internal to src/nnet.
+ *
+ * Settings of both kinds: dim=H (units per direction, required) and
+ * bidirectional=true|false (default false). A bidirectional layer runs a second,
+ * reverse-time recurrence and outputs [h_forward, h_reverse] (out_dim 2H), as PyTorch's
+ * bidirectional=True does. ia[0] = H, ia[1] = number of directions.
+ *
+ * Parameters of one direction, PyTorch's layout and names, for G gates (LSTM 4, GRU 3):
+ *   W_ih (G*H x I), W_hh (G*H x H), b_ih (G*H), b_hh (G*H), row-major, one after the
+ * other; the reverse direction's block follows the forward one's. So the flat slice is
+ * torch's weight_ih_l0, weight_hh_l0, bias_ih_l0, bias_hh_l0[, *_reverse] concatenated.
+ *
+ * Time order: direction 0 runs t = 0..T-1, direction 1 runs t = T-1..0 and starts each
+ * utterance at len[b]-1 with a zero state. Padded frames (t >= len[b]) get a zero state
+ * and output, so the reverse recurrence, reading frame t+1 as its predecessor, starts
+ * from zero at len[b]-1 without any special case, and every tangent and gradient row of
+ * a padded frame is zero. Whole-sequence products (input projections, weight
+ * gradients) are single gemms; only h_{t-1} W_hh^T and its transposes are per step. */
+#ifndef NNET_RNN_H
+#define NNET_RNN_H
+
+#include <math.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "matrix/matrix.h"
+#include "nnet/layer.h"
+
+/* configure() of a recurrent kind with `gates` gate blocks. */
+bool nnet_rnn_configure(NnetLayer *l, NnetArgs *a, int gates, char *err, size_t errlen);
+
+/* PyTorch's initialisation: every parameter uniform in +-1/sqrt(H). */
+void nnet_rnn_init(const NnetLayer *l, float *w, Rng *rng);
+
+/* One direction's weights inside a slice w (parameters, gradients or a direction v). */
+typedef struct {
+  Mat Wih, Whh;     /* G*H x I, G*H x H */
+  float *bih, *bhh; /* G*H each */
+} RnnWeights;
+RnnWeights nnet_rnn_weights(const NnetLayer *l, const float *w, int gates, int dir);
+
+/* Sets every row of m to a + b (b may be NULL). */
+void nnet_rnn_fill_bias(Mat m, const float *a, const float *b);
+
+/* The rows of `cur` whose frame has a predecessor in direction dir's time order, and
+ * the rows of `prev` holding those predecessors ((T-1)*B rows each): turns
+ * sum_t A_t B_{t-1} into one gemm. */
+void nnet_rnn_shift(int T, int B, int dir, Mat cur, Mat prev, Mat *cur_rows, Mat *prev_rows);
+
+/* Takes n floats from *p, keeping 64-byte alignment. */
+static inline float *nnet_rnn_take(float **p, size_t n) {
+  float *r = *p;
+  *p += (n + 15) & ~(size_t)15;
+  return r;
+}
+static inline size_t nnet_rnn_round(size_t n) { return (n + 15) & ~(size_t)15; }
+
+/* Frame of step k (0..T-1) of direction dir; its predecessor is t - s, successor t + s. */
+static inline int nnet_rnn_frame(int T, int dir, int k) { return dir ? T - 1 - k : k; }
+static inline int nnet_rnn_sign(int dir) { return dir ? -1 : 1; }
+
+/* Row b of frame t in a time-major buffer of `width` floats a row. */
+static inline float *nnet_rnn_row(float *buf, int t, int B, int b, int width) {
+  return buf + ((size_t)t * (size_t)B + (size_t)b) * (size_t)width;
+}
+
+/* y = sigmoid(x), y = tanh(x) elementwise, vectorised (y may be x). */
+void nnet_rnn_sigmoid(float *y, const float *x, int n);
+void nnet_rnn_tanh(float *y, const float *x, int n);
+
+#endif

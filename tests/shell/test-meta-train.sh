@@ -1,0 +1,129 @@
+#!/usr/bin/env bash
+# meta-train and fast-adapt as programs, on tiny text archives: every algorithm and
+# option, resume to a bit-identical model (after a checkpoint and after kill -9), thread
+# independence, validation with keep-best, and bad input.
+source "$(dirname "$0")/lib.sh"
+
+printf 'affine dim=8\ntanh\naffine\nlog-softmax\n' > dnn.conf
+nnet-init --input-dim=4 --output-dim=4 --seed=1 dnn.conf init.mdl 2>/dev/null
+# 24 utterances of 7 frames x 4 dims; task t shifts which dim lights up.
+awk 'BEGIN { srand(7); for (u = 1; u <= 24; u++) { t = (u - 1) % 3; printf "u%02d  [\n", u;
+  for (f = 0; f < 7; f++) { for (c = 0; c < 4; c++) printf " %.3f", (c == (f + t) % 4) + 0.3 * (rand() - 0.5);
+  printf (f == 6 ? " ]\n" : "\n") } } }' > feats.txt
+awk 'BEGIN { for (u = 1; u <= 24; u++) printf "u%02d %d %d\n", u, 1 + u % 3, 1 + (u + 1) % 3 }' > labels.txt
+awk 'BEGIN { for (e = 0; e < 5; e++) { b = e * 4; printf "ep%d task%d support u%02d,u%02d query u%02d,u%02d\n",
+  e, e % 3, b + 1, b + 2, b + 3, b + 4 } }' > episodes.txt
+echo "v0 task2 support u21,u22 query u23,u24" > valid.txt
+T="ark:feats.txt ark:labels.txt"
+MT="meta-train --inner-steps=2 --meta-batch=2 --iterations=6 --progress-every=0"
+
+for a in maml fomaml reptile multitask; do
+  check "meta-train --algo=$a changes the model" \
+    bash -c "$MT --algo=$a init.mdl $T episodes.txt $a.mdl && ! cmp -s init.mdl $a.mdl"
+done
+check "the four algorithms give four different models" \
+  bash -c "! cmp -s maml.mdl fomaml.mdl && ! cmp -s fomaml.mdl reptile.mdl && ! cmp -s reptile.mdl multitask.mdl"
+check "same seed, same model" bash -c "$MT --algo=maml init.mdl $T episodes.txt again.mdl && cmp maml.mdl again.mdl"
+check "another --seed, another model" bash -c "$MT --seed=5 init.mdl $T episodes.txt s5.mdl && ! cmp -s maml.mdl s5.mdl"
+for opt in --inner-steps=1 --inner-lr=0.3 --inner-batch=1 --outer-lr=0.01 --outer-optimizer=sgd \
+           --meta-batch=3 --iterations=4 --clip=0.01 --adapt-layers=last --adapt-layers=0 \
+           --outer-max-grad-norm=0.01 --outer-adam-beta1=0.5 --outer-adam-beta2=0.9 --outer-adam-eps=0.1 \
+           --outer-warmup-steps=3 "--outer-lr-schedule=exponential --outer-lr-decay-steps=1"; do
+  check "meta-train $opt has an effect" \
+    bash -c "$MT $opt init.mdl $T episodes.txt o.mdl && ! cmp -s maml.mdl o.mdl"
+done
+S="$MT --outer-optimizer=sgd --outer-lr=0.1"
+check "--outer-momentum and --outer-nesterov have an effect" bash -c \
+  "$S init.mdl $T episodes.txt sgd.mdl && $S --outer-momentum=0.9 init.mdl $T episodes.txt mom.mdl &&
+   $S --outer-momentum=0.9 --outer-nesterov init.mdl $T episodes.txt nest.mdl &&
+   ! cmp -s sgd.mdl mom.mdl && ! cmp -s mom.mdl nest.mdl"
+check "--num-threads=2 --thread-mode=tasks gives the 1-thread model" \
+  bash -c "$MT --num-threads=2 --thread-mode=tasks init.mdl $T episodes.txt t2.mdl && cmp maml.mdl t2.mdl"
+check "--binary=false writes a text model" bash -c \
+  "$MT --binary=false init.mdl $T episodes.txt text.mdl && head -c 6 text.mdl | grep -q '<Nnet>'"
+check "fast-adapt --binary=false writes a text model" bash -c \
+  "fast-adapt --steps=1 --binary=false init.mdl $T text2.mdl && head -c 6 text2.mdl | grep -q '<Nnet>'"
+check "fast-adapt --num-threads=2 runs" bash -c "fast-adapt --steps=2 --num-threads=2 init.mdl $T nt.mdl"
+check "--thread-mode=blas runs" bash -c "$MT --num-threads=2 --thread-mode=blas init.mdl $T episodes.txt tb.mdl"
+
+# Learned rates and adapted layers are stored in the model; fast-adapt uses them.
+check "--learn-inner-lr=per-layer-step stores 2 rates per layer" bash -c \
+  "$MT --learn-inner-lr=per-layer-step --adapt-layers=2 init.mdl $T episodes.txt lr.mdl &&
+   nnet-info lr.mdl | grep -q 'meta-inner-lr dim=8' && nnet-info lr.mdl | grep -q 'meta-adapt-layers dim=4'"
+check "--learn-inner-lr=per-layer stores 1 rate per layer" bash -c \
+  "$MT --learn-inner-lr=per-layer init.mdl $T episodes.txt lr1.mdl && nnet-info lr1.mdl | grep -q 'meta-inner-lr dim=4'"
+check_fails "learned rates need maml or fomaml" "needs --algo=maml or fomaml" \
+  $MT --algo=reptile --learn-inner-lr=per-layer init.mdl $T episodes.txt x.mdl
+check "fast-adapt uses the learned rates" bash -c \
+  "fast-adapt --steps=3 lr.mdl $T ad.mdl 2>&1 | grep -q 'learned inner rates (2 per layer)'"
+check "fast-adapt --lr overrides them" bash -c "fast-adapt --steps=3 --lr=0.2 lr.mdl $T ad2.mdl 2>&1 | grep -q 'instead of'"
+
+# Progress, validation, keep-best.
+check "progress lines with losses, frames/s and ETA" bash -c \
+  "$MT --progress-every=3 init.mdl $T episodes.txt p.mdl 2>&1 | grep -q 'Iteration 6/6: query loss .* before, .* after adaptation.*frames/s, ETA'"
+check "validation every 2 iterations" bash -c \
+  "$MT --valid-episodes=valid.txt --valid-every=2 init.mdl $T episodes.txt v.mdl 2>&1 | grep -c 'validation query loss' | grep -qx 3"
+# keep-best: the model written is the model of the best validated iteration, so a plain
+# run stopped at that iteration gives the same file.
+$MT --outer-lr=1 --iterations=10 --valid-episodes=valid.txt --valid-every=1 --keep-best \
+  init.mdl $T episodes.txt best.mdl 2> best.log
+bi=$(sed -n 's/.*Keeping the best model: iteration \([0-9]*\),.*/\1/p' best.log)
+check "--keep-best writes the best validated model (iteration ${bi:-?})" bash -c \
+  "[ -n '$bi' ] && [ '$bi' != 10 ] && $MT --outer-lr=1 --iterations=$bi init.mdl $T episodes.txt plain.mdl && cmp best.mdl plain.mdl"
+
+# Resume: after stopping at a checkpoint, and after kill -9, to the bit-identical model.
+R="$MT --algo=maml --learn-inner-lr=per-layer --valid-episodes=valid.txt --valid-every=2 --keep-best --iterations=9"
+$R init.mdl $T episodes.txt full.mdl 2>/dev/null
+check "resume from a checkpoint gives the uninterrupted model" bash -c \
+  "$R --iterations=5 --checkpoint-every=5 --checkpoint=r.ckpt init.mdl $T episodes.txt part.mdl &&
+   $R --resume --checkpoint=r.ckpt init.mdl $T episodes.txt resumed.mdl 2> r.log &&
+   grep -q 'Resuming from r.ckpt at iteration 5' r.log &&
+   cmp full.mdl resumed.mdl"
+check_fails "resume refuses other settings" "cannot resume" \
+  $R --resume --checkpoint=r.ckpt --inner-steps=3 init.mdl $T episodes.txt x.mdl
+K="$MT --algo=fomaml --outer-optimizer=adam --iterations=3000"
+$K init.mdl $T episodes.txt k_full.mdl 2>/dev/null
+$K --checkpoint-every=1 --checkpoint=k.ckpt init.mdl $T episodes.txt k.mdl 2>/dev/null & pid=$!
+for i in $(seq 100); do [ -e k.ckpt ] && break; sleep 0.02; done
+sleep 0.2
+kill -9 $pid 2>/dev/null; wait $pid 2>/dev/null
+check "kill -9 then --resume gives the uninterrupted model" bash -c \
+  "[ ! -e k.mdl ] && $K --resume --checkpoint=k.ckpt init.mdl $T episodes.txt k.mdl 2> k.log &&
+   grep -q 'Resuming from k.ckpt at iteration' k.log && cmp k_full.mdl k.mdl"
+
+# fast-adapt options.
+check "fast-adapt --steps=0 leaves the model unchanged" bash -c "fast-adapt --steps=0 init.mdl $T f0.mdl && cmp init.mdl f0.mdl"
+check "fast-adapt lowers the loss" bash -c \
+  "fast-adapt --steps=20 --lr=0.5 init.mdl $T f.mdl 2>&1 | awk '/Adapted/ { ok = (\$(NF-3) + 0 < \$(NF-5) + 0) } END { exit !ok }'"
+for opt in --batch=5 --lr=0.1 --adapt-layers=last --heldout-fraction=0.25 --seed=3; do
+  check "fast-adapt $opt has an effect" bash -c "fast-adapt --steps=5 --batch=3 $opt init.mdl $T g.mdl && fast-adapt --steps=5 --batch=3 init.mdl $T h.mdl && ! cmp -s h.mdl g.mdl"
+done
+check "fast-adapt --cache-frozen: frozen layers run once (and not with =false)" bash -c \
+  "fast-adapt --steps=2 --adapt-layers=last init.mdl $T c1.mdl 2>&1 | grep -q 'Layers 0..1 are frozen' &&
+   ! fast-adapt --steps=2 --adapt-layers=last --cache-frozen=false init.mdl $T c2.mdl 2>&1 | grep -q 'are frozen'"
+check "fast-adapt early stopping with --patience" bash -c \
+  "fast-adapt --steps=200 --lr=3 --heldout-fraction=0.3 --patience=2 init.mdl $T e.mdl 2>&1 | grep -q 'Early stop after step'"
+check "fast-adapt uses the model's adapt-layers" bash -c \
+  "$MT --adapt-layers=2 init.mdl $T episodes.txt al.mdl && fast-adapt --steps=2 al.mdl $T al2.mdl 2>&1 && nnet-copy --binary=false al.mdl al.txt && nnet-copy --binary=false al2.mdl al2.txt && [ \"\$(grep -m1 '<Params>' al.txt)\" = \"\$(grep -m1 '<Params>' al2.txt)\" ]"
+
+# Bad input.
+echo "ep9 task0 support u01,nosuch query u03" > bad-ep.txt
+check_fails "missing utterance: error naming it" "nosuch" $MT init.mdl $T bad-ep.txt x.mdl
+check "--skip-missing skips and counts it" bash -c \
+  "$MT --skip-missing init.mdl $T bad-ep.txt x.mdl 2>&1 | grep -q 'skipped 1 missing utterances'"
+echo "ep9 task0 support u01 query u02" > ep1.txt
+check_fails "label beyond the model's outputs" "utterance u01 .*label 7 outside" \
+  $MT init.mdl ark:feats.txt "ark:echo u01 7 1 |" ep1.txt x.mdl
+nnet-init --input-dim=5 --output-dim=4 dnn.conf dim5.mdl 2>/dev/null
+check_fails "input dim differs from the features" "feature dim 4 differs from the model's input dim 5" \
+  $MT dim5.mdl $T episodes.txt x.mdl
+check_fails "malformed episodes file" "bad-format.txt line 1" bash -c \
+  "echo 'ep1 t supp a' > bad-format.txt && $MT init.mdl $T bad-format.txt x.mdl"
+check_fails "divergence stops the run naming the iteration" "diverged.*at iteration" \
+  $MT --outer-optimizer=sgd --outer-lr=1e37 --iterations=50 --checkpoint-every=1 --checkpoint=d.ckpt \
+  init.mdl $T episodes.txt div.mdl
+check_fails "--max-bad-steps=1 stops at the first skipped step" "diverged: 1 consecutive" \
+  $MT --outer-optimizer=sgd --outer-lr=1e37 --iterations=50 --max-bad-steps=1 init.mdl $T episodes.txt div1.mdl
+check "divergence leaves no model and keeps a checkpoint" bash -c "[ ! -e div.mdl ] && [ -s d.ckpt ]"
+check_fails "fast-adapt: no utterances" "no usable utterances" bash -c \
+  "fast-adapt init.mdl 'ark:echo -n |' ark:labels.txt x.mdl"

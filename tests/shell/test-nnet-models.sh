@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# nnet-init, nnet-info, nnet-copy, nnet-average: model files, formats and failures.
+source "$(dirname "$0")/lib.sh"
+conf=$TOPDIR/conf
+
+cat > tiny.conf <<'CONF'
+input-dim=5
+splice context=-1:1
+affine dim=8
+relu
+subsample factor=2
+affine
+log-softmax
+CONF
+# 15*8+8 + 16*5+5 parameters
+check "nnet-init writes a model" nnet-init --output-dim=5 --seed=3 tiny.conf a.mdl
+check "nnet-info: parameter count and subsampling" \
+  bash -c 'nnet-info a.mdl > info && grep -qx "num-params 213" info && grep -qx "frame-subsampling 2" info'
+check "nnet-info: layer lines" bash -c 'grep -q "^layer 4: affine dim=5 in-dim=16 out-dim=5 params=85" info'
+check "same seed, same model" bash -c 'nnet-init --output-dim=5 --seed=3 tiny.conf a2.mdl && cmp a.mdl a2.mdl'
+check "other seed, other model" bash -c 'nnet-init --output-dim=5 --seed=4 tiny.conf b.mdl && ! cmp -s a.mdl b.mdl'
+check "--input-dim overrides the config" \
+  bash -c 'nnet-init --input-dim=7 --output-dim=5 tiny.conf c.mdl && nnet-info c.mdl | grep -qx "input-dim 7"'
+check "conf/dnn.conf: 3x512 DNN over +-5 frames" \
+  bash -c "nnet-init --output-dim=64 $conf/dnn.conf d.mdl && nnet-info d.mdl | grep -qx 'num-params 783936'"
+check "--binary=false writes text" bash -c 'nnet-init --binary=false --output-dim=5 --seed=3 tiny.conf t.mdl && head -c 6 t.mdl | grep -q "<Nnet>"'
+check "text -> binary round trip is exact" bash -c 'nnet-copy t.mdl tb.mdl && cmp tb.mdl a.mdl'
+check "binary -> text -> binary via pipes" bash -c 'nnet-copy --binary=false a.mdl - | nnet-copy - p.mdl && cmp p.mdl a.mdl'
+check "gzip model when the name ends in .gz" \
+  bash -c 'nnet-copy a.mdl z.mdl.gz && gzip -t z.mdl.gz && nnet-copy z.mdl.gz u.mdl && cmp u.mdl a.mdl'
+
+head -c 500 a.mdl > trunc.mdl
+check_fails "truncated model is rejected" "truncated" nnet-info trunc.mdl
+sed 's/<Version> 1 /<Version> 2 /' t.mdl > v2.mdl
+check_fails "other version is rejected" "version 2" nnet-info v2.mdl
+check_fails "not a model" "not a model file" nnet-info tiny.conf
+sed 's/<NumParams> 85 /<NumParams> 84 /' t.mdl > badcount.mdl
+check_fails "layer parameter count must agree" "84 parameters" nnet-info badcount.mdl
+check_fails "missing model" "nope.mdl" nnet-info nope.mdl
+
+printf 'input-dim=5\naffine dim=4\nfoo\nlog-softmax\n' > bad1.conf
+check_fails "unknown layer names the line" "bad1.conf line 3: unknown layer 'foo'" nnet-init --output-dim=4 bad1.conf x.mdl
+check "no model left behind on failure" test ! -e x.mdl
+printf 'input-dim=5\naffine dim=4 size=3\nlog-softmax\n' > bad2.conf
+check_fails "unknown setting" "line 2: unknown setting 'size'" nnet-init --output-dim=4 bad2.conf x.mdl
+printf 'input-dim=5\naffine dim=4\n' > bad3.conf
+check_fails "last layer must be log-softmax" "log-softmax" nnet-init --output-dim=4 bad3.conf x.mdl
+printf 'input-dim=5\naffine dim=4\nlog-softmax\n' > good.conf
+check_fails "output dim disagreement" "output dim asked for is 9" nnet-init --output-dim=9 good.conf x.mdl
+printf 'affine dim=4\nlog-softmax\n' > bad4.conf
+check_fails "no input dim" "no input dim" nnet-init bad4.conf x.mdl
+
+check "average of a model with itself is the model" bash -c 'nnet-average a.mdl a.mdl avg.mdl && cmp avg.mdl a.mdl'
+check "--weights=1:0 selects the first model" bash -c 'nnet-average --weights=1:0 a.mdl b.mdl w.mdl && cmp w.mdl a.mdl'
+check "--weights=0:2 selects the second (normalised)" bash -c 'nnet-average --weights=0:2 a.mdl b.mdl w2.mdl && cmp w2.mdl b.mdl'
+check "average is symmetric and differs from both" \
+  bash -c 'nnet-average a.mdl b.mdl ab.mdl && nnet-average b.mdl a.mdl ba.mdl && cmp ab.mdl ba.mdl && ! cmp -s ab.mdl a.mdl'
+check "averaged parameters are the mean" bash -c '
+  nnet-copy --binary=false a.mdl - | grep -o "<Params> \[ [^ ]*" | sed -n 2p | awk "{print \$3}" > pa
+  nnet-copy --binary=false b.mdl - | grep -o "<Params> \[ [^ ]*" | sed -n 2p | awk "{print \$3}" > pb
+  nnet-copy --binary=false ab.mdl - | grep -o "<Params> \[ [^ ]*" | sed -n 2p | awk "{print \$3}" > pab
+  awk -v a=$(cat pa) -v b=$(cat pb) -v m=$(cat pab) "BEGIN { d = (a + b) / 2 - m; exit !(d < 1e-6 && d > -1e-6) }"'
+check_fails "average needs one architecture" "different architectures" nnet-average a.mdl c.mdl x.mdl
+check_fails "bad --weights" "weights" nnet-average --weights=1:x a.mdl b.mdl x.mdl

@@ -1,0 +1,60 @@
+/* Every layer kind's backward, R-forward and R-backward against central finite
+ * differences (tests/unit/nnet-check.h), on tiny padded batches. */
+#include "nnet-check.h"
+
+static const int lens[3] = {5, 3, 1}; /* T = 5, B = 3: full, partial and one-frame utterances */
+
+static void test_affine(void) { nnet_check_layer("affine", "dim=3", 4, 5, 3, lens, 1); }
+static void test_affine_default_dim(void) { nnet_check_layer("affine", "", 2, 5, 3, lens, 2); }
+static void test_relu(void) { nnet_check_layer("relu", "", 4, 5, 3, lens, 3); }
+static void test_tanh(void) { nnet_check_layer("tanh", "", 4, 5, 3, lens, 4); }
+static void test_sigmoid(void) { nnet_check_layer("sigmoid", "", 4, 5, 3, lens, 5); }
+static void test_splice_context(void) { nnet_check_layer("splice", "context=-2:1", 2, 5, 3, lens, 6); }
+static void test_splice_offsets(void) { nnet_check_layer("splice", "offsets=-3,0,2", 2, 5, 3, lens, 7); }
+static void test_subsample(void) {
+  nnet_check_layer("subsample", "factor=2", 3, 5, 3, lens, 8);
+  nnet_check_layer("subsample", "factor=3", 2, 5, 3, lens, 9);
+  nnet_check_layer("subsample", "factor=4 stack=2", 2, 5, 3, lens, 10);
+}
+static void test_layer_norm(void) { nnet_check_layer("layer-norm", "", 5, 5, 3, lens, 11); }
+static void test_log_softmax(void) { nnet_check_layer("log-softmax", "", 4, 5, 3, lens, 12); }
+
+static void test_subsample_frames(void) {
+  NnetLayer l;
+  char err[200];
+  CHECK(nnet_layer_configure(&l, nnet_layer_kind_find("subsample"), 4, "factor=3", 0, err, sizeof(err)));
+  CHECK(l.kind->out_frames(&l, 7) == 3 && l.kind->out_frames(&l, 6) == 2 && l.kind->out_frames(&l, 1) == 1);
+  CHECK(l.out_dim == 12);
+}
+
+static void test_bad_settings(void) {
+  NnetLayer l;
+  char err[200];
+  CHECK(!nnet_layer_configure(&l, nnet_layer_kind_find("affine"), 4, "dim=x", 0, err, sizeof(err)));
+  CHECK(strstr(err, "dim=x") != NULL);
+  CHECK(!nnet_layer_configure(&l, nnet_layer_kind_find("affine"), 4, "", 0, err, sizeof(err)));
+  CHECK(!nnet_layer_configure(&l, nnet_layer_kind_find("relu"), 4, "size=3", 0, err, sizeof(err)));
+  CHECK(strstr(err, "unknown setting 'size'") != NULL);
+  CHECK(!nnet_layer_configure(&l, nnet_layer_kind_find("splice"), 4, "context=2:-2", 0, err, sizeof(err)));
+  CHECK(!nnet_layer_configure(&l, nnet_layer_kind_find("splice"), 4, "offsets=1,1", 0, err, sizeof(err)));
+  CHECK(!nnet_layer_configure(&l, nnet_layer_kind_find("subsample"), 4, "factor=0", 0, err, sizeof(err)));
+  CHECK(!nnet_layer_configure(&l, nnet_layer_kind_find("layer-norm"), 4, "eps=-1", 0, err, sizeof(err)));
+  CHECK(!nnet_layer_configure(&l, nnet_layer_kind_find("affine"), 4, "dim", 0, err, sizeof(err)));
+  CHECK(nnet_layer_kind_find("no-such-layer") == NULL);
+}
+
+int main(void) {
+  RUN(test_affine);
+  RUN(test_affine_default_dim);
+  RUN(test_relu);
+  RUN(test_tanh);
+  RUN(test_sigmoid);
+  RUN(test_splice_context);
+  RUN(test_splice_offsets);
+  RUN(test_subsample);
+  RUN(test_layer_norm);
+  RUN(test_log_softmax);
+  RUN(test_subsample_frames);
+  RUN(test_bad_settings);
+  return test_summary();
+}

@@ -1,0 +1,288 @@
+/* Tests of the tasks library: grouping by keys, episode sampling, the episodes file. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "base/util.h"
+#include "tasks/tasks.h"
+#include "testing.h"
+
+static char dir[] = "/tmp/test-tasks-XXXXXX";
+
+static void write_file(const char *name, const char *text) {
+  char *path = xasprintf("%s/%s", dir, name);
+  FILE *f = fopen(path, "w");
+  fputs(text, f);
+  fclose(f);
+  free(path);
+}
+
+/* 12 utterances: en (8: 4 clean, 4 noisy) and fr (4 clean); speakers a, b, c. */
+static void make_data_dir(void) {
+  char utt2spk[2048] = "", utt2lang[2048] = "", utt2cond[2048] = "", utt2dur[2048] = "";
+  for (int i = 0; i < 12; i++) {
+    const char *spk = i < 4 ? "a" : i < 8 ? "b" : "c";
+    char line[128];
+    snprintf(line, sizeof line, "%s-%02d %s\n", spk, i, spk);
+    strcat(utt2spk, line);
+    snprintf(line, sizeof line, "%s-%02d %s\n", spk, i, i < 8 ? "en" : "fr");
+    strcat(utt2lang, line);
+    snprintf(line, sizeof line, "%s-%02d %s\n", spk, i, i >= 4 && i < 8 ? "pink-5db" : "clean");
+    strcat(utt2cond, line);
+    snprintf(line, sizeof line, "%s-%02d %d.5\n", spk, i, 1 + i % 3); /* 1.5, 2.5, 3.5 s */
+    strcat(utt2dur, line);
+  }
+  write_file("utt2spk", utt2spk);
+  write_file("utt2lang", utt2lang);
+  write_file("utt2cond", utt2cond);
+  write_file("utt2dur", utt2dur);
+}
+
+static void test_group_one_key(void) {
+  TaskSet *ts = task_set_new(dir, "lang", 0.01);
+  CHECK(ts->num_utts == 12);
+  CHECK(ts->num_tasks == 2);
+  CHECK(!strcmp(ts->tasks[0].id, "en") && ts->tasks[0].num_utts == 8);
+  CHECK(!strcmp(ts->tasks[1].id, "fr") && ts->tasks[1].num_utts == 4);
+  CHECK_NEAR(ts->tasks[1].seconds, 3.5 + 1.5 + 2.5 + 3.5, 1e-9); /* utts 8..11 */
+  CHECK(task_set_find(ts, "fr") == 1 && task_set_find(ts, "de") == -1);
+  CHECK(task_set_find_utt(ts, "c-09") == 9);
+  for (int i = 1; i < ts->tasks[0].num_utts; i++) CHECK(ts->tasks[0].utts[i] > ts->tasks[0].utts[i - 1]);
+  task_set_free(ts);
+}
+
+static void test_group_two_keys(void) {
+  TaskSet *ts = task_set_new(dir, "lang,cond", 0.01);
+  CHECK(ts->num_tasks == 3);
+  CHECK(!strcmp(ts->tasks[0].id, "en+clean") && ts->tasks[0].num_utts == 4);
+  CHECK(!strcmp(ts->tasks[1].id, "en+pink-5db") && ts->tasks[1].num_utts == 4);
+  CHECK(!strcmp(ts->tasks[2].id, "fr+clean") && ts->tasks[2].num_utts == 4);
+  task_set_free(ts);
+  ts = task_set_new(dir, "spk", 0.01);
+  CHECK(ts->num_tasks == 3 && !strcmp(ts->tasks[2].id, "c"));
+  task_set_free(ts);
+}
+
+static void test_missing_values_left_out(void) {
+  write_file("utt2dialect", "a-00 x\na-01 x\nb-05 y\n");
+  TaskSet *ts = task_set_new(dir, "dialect", 0.01);
+  CHECK(ts->num_tasks == 2 && ts->tasks[0].num_utts == 2 && ts->tasks[1].num_utts == 1);
+  task_set_free(ts);
+}
+
+static void test_durations_from_frames(void) {
+  char sub[256];
+  snprintf(sub, sizeof sub, "%s/frames", dir);
+  mkdir(sub, 0755);
+  char *p = xasprintf("%s/utt2spk", sub);
+  FILE *f = fopen(p, "w"); fputs("u1 s\nu2 s\n", f); fclose(f); free(p);
+  p = xasprintf("%s/utt2num_frames", sub);
+  f = fopen(p, "w"); fputs("u1 150\nu2 250\n", f); fclose(f); free(p);
+  TaskSet *ts = task_set_new(sub, "spk", 0.01);
+  CHECK(ts->dur && fabs(ts->dur[0] - 1.5) < 1e-9 && fabs(ts->dur[1] - 2.5) < 1e-9);
+  CHECK_NEAR(ts->tasks[0].seconds, 4.0, 1e-9);
+  task_set_free(ts);
+}
+
+static bool in_task(const TaskSet *ts, const char *task, const char *utt) {
+  const Task *t = &ts->tasks[task_set_find(ts, task)];
+  int u = task_set_find_utt(ts, utt);
+  for (int i = 0; i < t->num_utts; i++)
+    if (t->utts[i] == u) return true;
+  return false;
+}
+
+static void test_sample_counts(void) {
+  TaskSet *ts = task_set_new(dir, "lang", 0.01);
+  TaskEpisodeOpts o = task_episode_opts_default();
+  o.support = 2; o.query = 2; o.num_episodes = 50; o.seed = 7;
+  TaskEpisodes *e = task_episodes_sample(ts, &o);
+  CHECK(e->num == 50);
+  CHECK(!strcmp(e->ep[0].id, "ep01") && !strcmp(e->ep[49].id, "ep50"));
+  for (int i = 0; i < e->num; i++) {
+    TaskEpisode *ep = &e->ep[i];
+    CHECK(ep->num_support == 2 && ep->num_query == 2);
+    for (int j = 0; j < 2; j++) {
+      CHECK(in_task(ts, ep->task, ep->support[j]) && in_task(ts, ep->task, ep->query[j]));
+      for (int k = 0; k < 2; k++) CHECK(strcmp(ep->support[j], ep->query[k]));
+    }
+    CHECK(strcmp(ep->support[0], ep->support[1]) < 0);
+  }
+  /* Same seed, same episodes; another seed, others. */
+  TaskEpisodes *e2 = task_episodes_sample(ts, &o);
+  o.seed = 8;
+  TaskEpisodes *e3 = task_episodes_sample(ts, &o);
+  int same2 = 0, same3 = 0;
+  for (int i = 0; i < e->num; i++) {
+    same2 += !strcmp(e->ep[i].support[0], e2->ep[i].support[0]) && !strcmp(e->ep[i].query[1], e2->ep[i].query[1]);
+    same3 += !strcmp(e->ep[i].support[0], e3->ep[i].support[0]) && !strcmp(e->ep[i].query[1], e3->ep[i].query[1]);
+  }
+  CHECK(same2 == 50);
+  CHECK(same3 < 40);
+  task_episodes_free(e);
+  task_episodes_free(e2);
+  task_episodes_free(e3);
+  task_set_free(ts);
+}
+
+/* Uniform weighting draws en and fr equally often; size weighting 8:4. */
+static void test_weighting(void) {
+  TaskSet *ts = task_set_new(dir, "lang", 0.01);
+  TaskEpisodeOpts o = task_episode_opts_default();
+  o.support = 1; o.query = 1; o.num_episodes = 6000;
+  for (int w = 0; w < 2; w++) {
+    o.task_weighting = w ? "size" : "uniform";
+    TaskEpisodes *e = task_episodes_sample(ts, &o);
+    int en = 0;
+    for (int i = 0; i < e->num; i++) en += !strcmp(e->ep[i].task, "en");
+    CHECK_NEAR((double)en / e->num, w ? 8.0 / 12 : 0.5, 0.025);
+    task_episodes_free(e);
+  }
+  task_set_free(ts);
+}
+
+static void test_sample_seconds(void) {
+  TaskSet *ts = task_set_new(dir, "lang", 0.01);
+  TaskEpisodeOpts o = task_episode_opts_default();
+  o.support_seconds = 4.0; o.query = 1; o.num_episodes = 100;
+  TaskEpisodes *e = task_episodes_sample(ts, &o);
+  int varied = 0;
+  for (int i = 0; i < e->num; i++) {
+    double sum = 0, min = 1e9;
+    for (int j = 0; j < e->ep[i].num_support; j++) {
+      double d = ts->dur[task_set_find_utt(ts, e->ep[i].support[j])];
+      sum += d;
+      if (d < min) min = d;
+    }
+    CHECK(sum >= 4.0);
+    CHECK(sum - min < 4.0 + 3.5); /* no more than needed, give or take the order drawn */
+    CHECK(e->ep[i].num_query == 1);
+    varied += e->ep[i].num_support != 2;
+  }
+  CHECK(varied > 0); /* 1.5+2.5 = 4 needs 2, 1.5+1.5+... needs 3 */
+  task_episodes_free(e);
+  task_set_free(ts);
+}
+
+static void test_exclude_and_small(void) {
+  TaskSet *ts = task_set_new(dir, "lang,cond", 0.01);
+  TaskEpisodeOpts o = task_episode_opts_default();
+  o.support = 2; o.query = 1; o.num_episodes = 200; o.exclude_tasks = "fr+*,en+pink-5db";
+  bool el[3];
+  CHECK(task_eligible(ts, &o, el) == 1 && el[0] && !el[1] && !el[2]);
+  TaskEpisodes *e = task_episodes_sample(ts, &o);
+  for (int i = 0; i < e->num; i++) CHECK(!strcmp(e->ep[i].task, "en+clean"));
+  task_episodes_free(e);
+  /* 4 utterances per task: support 3 + query 2 is too many. */
+  o.exclude_tasks = ""; o.support = 3; o.query = 2;
+  CHECK(task_eligible(ts, &o, el) == 0);
+  o.support = 3; o.query = 1;
+  CHECK(task_eligible(ts, &o, el) == 3);
+  task_set_free(ts);
+}
+
+static void test_write_read(void) {
+  TaskSet *ts = task_set_new(dir, "lang", 0.01);
+  TaskEpisodeOpts o = task_episode_opts_default();
+  o.support = 3; o.query = 0; o.num_episodes = 12;
+  TaskEpisodes *e = task_episodes_sample(ts, &o);
+  char *path = xasprintf("%s/episodes", dir);
+  task_episodes_write(e, path);
+  char *text = NULL;
+  size_t n = 0;
+  FILE *f = fopen(path, "r");
+  CHECK(getline(&text, &n, f) > 0);
+  fclose(f);
+  char expect[512];
+  snprintf(expect, sizeof expect, "ep01 %s support %s,%s,%s query -\n", e->ep[0].task,
+           e->ep[0].support[0], e->ep[0].support[1], e->ep[0].support[2]);
+  CHECK(!strcmp(text, expect));
+  TaskEpisodes *r = task_episodes_read(path);
+  CHECK(r->num == 12);
+  for (int i = 0; i < r->num; i++) {
+    CHECK(!strcmp(r->ep[i].id, e->ep[i].id) && !strcmp(r->ep[i].task, e->ep[i].task));
+    CHECK(r->ep[i].num_support == 3 && r->ep[i].num_query == 0);
+    for (int j = 0; j < 3; j++) CHECK(!strcmp(r->ep[i].support[j], e->ep[i].support[j]));
+  }
+  task_episodes_free(r);
+  /* Through gzip and a pipe, as any rxfilename/wxfilename. */
+  char *gz = xasprintf("%s/episodes.gz", dir), *pipe = xasprintf("gunzip -c %s |", gz);
+  task_episodes_write(e, gz);
+  r = task_episodes_read(pipe);
+  CHECK(r->num == 12 && !strcmp(r->ep[11].support[2], e->ep[11].support[2]));
+  task_episodes_free(r);
+  free(gz);
+  free(pipe);
+  write_file("episodes2", "# comment\n\nep1 fr support a,b query c\nep2 en  support x query y,z\n");
+  free(path);
+  path = xasprintf("%s/episodes2", dir);
+  r = task_episodes_read(path);
+  CHECK(r->num == 2 && r->ep[1].num_query == 2 && !strcmp(r->ep[1].query[1], "z"));
+  CHECK(!strcmp(r->ep[0].task, "fr") && !strcmp(r->ep[0].support[1], "b"));
+  task_episodes_free(r);
+  free(text); free(path);
+  task_episodes_free(e);
+  task_set_free(ts);
+}
+
+/* Runs fn in a child; true when it exits with status 1 (an ERROR). */
+static bool fails(void (*fn)(const char *), const char *arg) {
+  fflush(NULL);
+  pid_t pid = fork();
+  if (pid == 0) {
+    freopen("/dev/null", "w", stderr);
+    fn(arg);
+    _exit(0);
+  }
+  int status;
+  waitpid(pid, &status, 0);
+  return WIFEXITED(status) && WEXITSTATUS(status) == 1;
+}
+
+static void read_episodes_text(const char *text) {
+  write_file("bad", text);
+  char *path = xasprintf("%s/bad", dir);
+  task_episodes_read(path);
+}
+
+static void read_tasks_with(const char *utt2lang) {
+  write_file("utt2lang", utt2lang);
+  task_set_new(dir, "lang", 0.01);
+}
+
+static void test_bad_input(void) {
+  CHECK(!fails(read_episodes_text, "ep1 fr support a,b query c\n"));
+  CHECK(fails(read_episodes_text, "ep1 fr support a,b\n"));
+  CHECK(fails(read_episodes_text, "ep1 fr supports a,b query c\n"));
+  CHECK(fails(read_episodes_text, "ep1 fr support a,,b query c\n"));
+  CHECK(fails(read_episodes_text, "ep1 fr support - query c\n"));
+  CHECK(fails(read_episodes_text, "ep1 fr support a,b query b\n"));
+  CHECK(fails(read_episodes_text, "ep1 fr support a query b\nep1 fr support a query b\n"));
+  CHECK(fails(read_tasks_with, "a-00 en\nzz-99 en\n"));     /* unknown utterance */
+  CHECK(fails(read_tasks_with, "a-00 en\na-00 fr\n"));      /* duplicate */
+  CHECK(fails(read_tasks_with, "a-00 en extra\n"));         /* three fields */
+  CHECK(fails(read_tasks_with, "a-00\n"));                  /* one field */
+  make_data_dir();
+}
+
+int main(void) {
+  if (!mkdtemp(dir)) { perror("mkdtemp"); return 1; }
+  make_data_dir();
+  RUN(test_group_one_key);
+  RUN(test_group_two_keys);
+  RUN(test_missing_values_left_out);
+  RUN(test_durations_from_frames);
+  RUN(test_sample_counts);
+  RUN(test_weighting);
+  RUN(test_sample_seconds);
+  RUN(test_exclude_and_small);
+  RUN(test_write_read);
+  RUN(test_bad_input);
+  char *cmd = xasprintf("rm -rf %s", dir);
+  if (system(cmd) != 0) fprintf(stderr, "could not remove %s\n", dir);
+  free(cmd);
+  return test_summary();
+}
