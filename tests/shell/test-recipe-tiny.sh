@@ -79,4 +79,4 @@ check_fails "an unknown initialisation is refused" "conf/meta/foo.conf" ./run.sh
 check_fails "a bad --unit is refused" "must be phone or char" ./run.sh --tiny true --unit word
 check_fails "an unknown option is refused" "xyz" ./run.sh --xyz 1
 check_fails "path.sh: unbuilt programs are reported" "run 'make'" bash -c \
-  'mkdir -p ../../../empty && rm ../../../bin && ln -s empty ../../../bin && . ./path.sh'
+  'mkdir -p ../../../empty && rm ../../../bin && ln -s empty ../../../bin && PATH=/usr/bin:/bin && . ./path.sh'
