@@ -253,7 +253,9 @@ if stage_run 8 plots; then
 fi
 if stage_run 9 results; then
   local/make_results.sh --unit $unit --inits "$inits" --shots "$shots" --draws $draws \
-    --target-shots $target_shots --reference-shots $reference_shots --cmdline "$cmdline" $data $exp > $results.tmp
+    --target-shots $target_shots --reference-shots $reference_shots \
+    --adapt-conf $adapt_conf --decode-conf $decode_conf --adapt-lr $adapt_lr \
+    --train-opts "$train_opts" --cmdline "$cmdline" $data $exp > $results.tmp
   mv $results.tmp $results
   cat $results
   stage_done

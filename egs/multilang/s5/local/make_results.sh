@@ -9,10 +9,15 @@ inits="scratch multitask fomaml maml reptile maml-lslr"
 shots="5 10 20 50 100"
 draws=3
 cmdline="./run.sh"
+adapt_conf=conf/adapt.conf
+decode_conf=conf/decode.conf
+adapt_lr=0.05
+train_opts=
 target_shots=20       # meta-learned < multitask < scratch at this many utterances
 reference_shots=100   # and meta-learned at target_shots <= scratch at this many
 help_message="Usage: local/make_results.sh [options] <data> <exp> > RESULTS
   --unit phone|char --inits '<names>' --shots '<N ...>' --draws D --cmdline '<command>'
+  --adapt-conf FILE --decode-conf FILE --adapt-lr R --train-opts '<opts>'   the setup
   --target-shots N --reference-shots M   targets: meta < multitask < scratch at N
                                          utterances, meta at N <= scratch at M [$target_shots, $reference_shots]
 e.g.: local/make_results.sh --inits 'scratch maml' data exp > RESULTS"
@@ -88,9 +93,23 @@ if ($has{scratch} && $has{multitask} && @meta && grep({ $_ == $t } @shots)) {
 }
 ' || exit 1
 
+echo "# Setup: every trained initialisation starts from the random model (exp/init/0.mdl)"
+if [ -s $exp/pretrain/final.mdl ]; then
+  echo "# after $(sed -n 's/.*--iterations=\([0-9]*\) exp\/init.*/\1/p' $exp/pretrain/log/train.log | head -n 1) multitask iterations (exp/pretrain), then runs its own:"
+else
+  echo "# and runs:"
+fi
+for i in $inits; do
+  if [ $i = scratch ]; then echo "#   scratch    the random model, no training"; continue; fi
+  printf "#   %-10s %s\n" $i "$(grep -v '^#' conf/meta/$i.conf 2>/dev/null | tr '\n' ' ')"
+done
+[ -n "$train_opts" ] && echo "# and, for all of them: $train_opts"
+echo "# Adaptation (every initialisation): fast-adapt $(grep -v '^#' $adapt_conf | tr '\n' ' ')and --lr=$adapt_lr"
+echo "# unless the model has learned inner rates; decoding: decode $(grep -v '^#' $decode_conf | tr '\n' ' ')"
+echo
 echo "# Time per stage (seconds), of the last run of each stage"
 [ -f $exp/stage_times ] && awk '{ printf "stage %-2s %-10s %6d\n", $1, $2, $3 }' $exp/stage_times
-for i in $inits; do
+for i in pretrain $inits; do
   [ -f $exp/$i/train_time ] && awk '{ printf "train    %-10s %6d\n", $1, $2 }' $exp/$i/train_time
 done
 echo
