@@ -75,7 +75,7 @@ The multilingual meta-learning recipe (see the top of run.sh). Options [defaults
 e.g.: ./run.sh --nj 2            (then see RESULTS and exp/plots/)"
 
 cmdline=$0; [ $# -gt 0 ] && cmdline="$0$(printf " %q" "$@")"
-[ -f ./cmd.sh ] && . ./cmd.sh
+. ./cmd.sh || exit 1
 . ./path.sh || exit 1
 . utils/parse_options.sh || exit 1
 [ $# -eq 0 ] || { echo "$help_message" >&2; exit 1; }
@@ -201,6 +201,8 @@ if stage_run 6 train; then
           $exp/tasks/episodes.${task_key//,/+}.txt $dir/final.mdl
     else
       # --train-nj jobs per outer step (a cluster): steps/meta_train.sh.
+      [ -x steps/meta_train.sh ] ||
+        { echo "run.sh: ERROR: --train-nj $train_nj needs steps/meta_train.sh, which this tree lacks" >&2; return 1; }
       local iters=$(echo $(cat $conf) $train_opts "$@" | tr ' ' '\n' | sed -n 's/^--iterations=//p' | tail -n 1)
       steps/meta_train.sh --cmd "$train_cmd" --nj $train_nj --iterations ${iters:-100} \
         --train-opts "--config=$conf --seed=$seed $train_opts $*" \
