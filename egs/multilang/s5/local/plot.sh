@@ -42,7 +42,7 @@ cols=$(( nl < 2 ? nl : 2 )); rows=$(( (nl + cols - 1) / cols ))
   echo "set terminal $term size $((cols * 520)),$((rows * 380 + 40))"
   echo "set output '$out/error_rate.png'"
   echo "set multiplot layout $rows,$cols title '$what error rate after fast adaptation' font ',13'"
-  echo "set logscale x 2; set grid; set key top right font ',8'; set offsets graph 0.05, graph 0.05, 0, 0"
+  echo "set logscale x 2; set grid; set key top right font ',8'; set offsets graph 0.05, graph 0.05, graph 0.05, 0"
   echo "set xlabel 'adaptation utterances'; set ylabel '$what error rate (%)'"
   for l in $langs; do
     echo "set title '$l'"
@@ -72,7 +72,7 @@ else
     echo "set terminal $term size 900,560"
     echo "set output '$out/training.png'"
     echo "set title 'Meta-training: query loss before (dashed) and after (solid) inner adaptation'"
-    echo "set xlabel 'iteration'; set ylabel 'query loss (CTC)'; set grid; set key top right"
+    echo "set xlabel 'iteration'; set ylabel 'query loss (CTC, log scale)'; set logscale y; set grid; set key top right"
     plot="plot" c=1
     for i in $curves; do
       plot="$plot '$out/data/train.$i.dat' using 1:3 with lines lw 2 lc $c title '$i',"
