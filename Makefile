@@ -18,7 +18,8 @@ DEBS    := build-essential pkg-config libfftw3-dev libopenblas-dev zlib1g-dev \
            hunspell-pt-pt hunspell-nl hunspell-pl hunspell-sv hunspell-da hunspell-cs \
            hunspell-ru hunspell-el hunspell-ro hunspell-hr hunspell-ca hunspell-uk \
            hunspell-sk hunspell-is fortunes-de fortunes-es fortunes-it fortunes-ru \
-           fortunes-pl fortunes-cs
+           fortunes-pl fortunes-cs \
+           slurm-wlm munge
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 

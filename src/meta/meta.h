@@ -168,6 +168,13 @@ typedef struct {
 void meta_batch_grad(MetaPool *p, const MetaData *d, const MetaTasks *t, const int *task_idx,
                      int nt, const Rng *seed_rng, const float *theta, float *grad_sum,
                      MetaBatchStats *st);
+/* As meta_batch_grad for the tasks at positions first .. first+nt-1 of a meta-batch
+ * (task_idx points at position `first`): task i uses the seed rng_split(seed_rng, first+i),
+ * the one it has in the whole batch, so the sums of the parts of a meta-batch add up to
+ * the whole batch's (parallel training: each job takes a part). */
+void meta_batch_grad_at(MetaPool *p, const MetaData *d, const MetaTasks *t, const int *task_idx,
+                        int nt, int first, const Rng *seed_rng, const float *theta,
+                        float *grad_sum, MetaBatchStats *st);
 /* Mean query loss after adaptation over all tasks of t (validation); tasks failing are
  * left out; NAN when all fail. */
 double meta_batch_eval(MetaPool *p, const MetaData *d, const MetaTasks *t, const Rng *seed_rng,
@@ -187,6 +194,8 @@ typedef struct {
   int progress_every, valid_every, checkpoint_every, max_bad_steps;
   const char *valid_episodes, *checkpoint;
   bool keep_best, resume, skip_missing, binary;
+  int job, num_jobs;            /* this process takes part job of num_jobs of each meta-batch */
+  const char *write_meta_grad;  /* "": train; else write the part's meta-gradient and stop */
 } MetaTrainOpts;
 
 MetaTrainOpts meta_train_opts_default(void);

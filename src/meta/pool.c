@@ -99,7 +99,7 @@ static void run_job(MetaPool *p) {
 }
 
 static void set_job(MetaPool *p, const MetaData *d, const MetaTasks *t, const int *idx, int nt,
-                    const Rng *seed_rng, const float *theta, bool eval) {
+                    int first, const Rng *seed_rng, const float *theta, bool eval) {
   p->d = d;
   p->t = t;
   p->idx = idx;
@@ -108,7 +108,7 @@ static void set_job(MetaPool *p, const MetaData *d, const MetaTasks *t, const in
   p->eval = eval;
   p->seeds = xmalloc(sizeof(uint64_t) * (size_t)(nt ? nt : 1));
   for (int i = 0; i < nt; i++) {
-    Rng r = rng_split(seed_rng, (uint64_t)i);
+    Rng r = rng_split(seed_rng, (uint64_t)(first + i));
     p->seeds[i] = rng_next(&r);
   }
   p->stats = xrealloc(p->stats, sizeof(MetaTaskStats) * (size_t)(nt ? nt : 1));
@@ -122,7 +122,13 @@ static void set_job(MetaPool *p, const MetaData *d, const MetaTasks *t, const in
 void meta_batch_grad(MetaPool *p, const MetaData *d, const MetaTasks *t, const int *task_idx,
                      int nt, const Rng *seed_rng, const float *theta, float *grad_sum,
                      MetaBatchStats *st) {
-  set_job(p, d, t, task_idx, nt, seed_rng, theta, false);
+  meta_batch_grad_at(p, d, t, task_idx, nt, 0, seed_rng, theta, grad_sum, st);
+}
+
+void meta_batch_grad_at(MetaPool *p, const MetaData *d, const MetaTasks *t, const int *task_idx,
+                        int nt, int first, const Rng *seed_rng, const float *theta,
+                        float *grad_sum, MetaBatchStats *st) {
+  set_job(p, d, t, task_idx, nt, first, seed_rng, theta, false);
   run_job(p);
   size_t S = slot_size(p);
   memset(grad_sum, 0, sizeof(float) * S);
@@ -149,7 +155,7 @@ double meta_batch_eval(MetaPool *p, const MetaData *d, const MetaTasks *t, const
                        const float *theta) {
   double *loss = xmalloc(sizeof(double) * (size_t)(t->num ? t->num : 1));
   p->eval_loss = loss;
-  set_job(p, d, t, NULL, t->num, seed_rng, theta, true);
+  set_job(p, d, t, NULL, t->num, 0, seed_rng, theta, true);
   run_job(p);
   double sum = 0;
   int ok = 0;

@@ -13,6 +13,7 @@
 #include "base/log.h"
 #include "base/util.h"
 #include "meta/meta-internal.h"
+#include "meta/parallel.h"
 
 MetaTrainOpts meta_train_opts_default(void) {
   MetaTrainOpts o = {.algo = "maml", .inner_steps = 1, .inner_batch = 0, .inner_lr = 0.1f,
@@ -22,7 +23,7 @@ MetaTrainOpts meta_train_opts_default(void) {
                          .progress_every = 10, .valid_every = 0, .checkpoint_every = 0,
                          .max_bad_steps = 5, .valid_episodes = "", .checkpoint = "",
                          .keep_best = false, .resume = false, .skip_missing = false,
-                         .binary = true};
+                         .binary = true, .job = 1, .num_jobs = 1, .write_meta_grad = ""};
   nnet_optim_opts_default(&o.outer);
   o.outer.type = "adam";
   o.outer.lr = 0.001f;
@@ -62,6 +63,7 @@ void meta_train_opts_register(MetaTrainOpts *o, Options *po) {
   opts_int(po, "max-bad-steps", &o->max_bad_steps,
            "Stop with an error after this many consecutive steps skipped for non-finite values");
   opts_bool(po, "binary", &o->binary, "Write the model in binary");
+  meta_parallel_opts_register(o, po);
 }
 
 /* The state a checkpoint keeps besides the model and the optimiser. */
@@ -144,13 +146,39 @@ static void progress(Trainer *t, int it, Window *w) {
   w->t0 = now;
 }
 
-/* One outer step; false when it was skipped for non-finite values. */
-static bool outer_iteration(Trainer *t, int it, int *idx, Window *w) {
+/* The summed meta-gradient of this job's part of iteration it's meta-batch (the whole
+ * batch for one job) at mp, into t->grad. */
+static void share_grad(Trainer *t, int it, int *idx, MetaBatchStats *bs) {
+  int lo, hi;
   select_tasks(t, it, idx);
+  meta_share_range(t->o->meta_batch, t->o->job, t->o->num_jobs, &lo, &hi);
   Rng tb = rng_split(&t->st.base, 1), tr = rng_split(&tb, (uint64_t)it);
   if (t->R) memcpy(t->inner->rates, t->mp + t->P, sizeof(float) * (size_t)t->R);
+  meta_batch_grad_at(t->pool, t->data, t->tasks, idx + lo, hi - lo, lo, &tr, t->mp, t->grad, bs);
+}
+
+/* --write-meta-grad: this job's part of the next iteration, for meta-combine. */
+static void write_share(Trainer *t, const char *path) {
+  int *idx = xmalloc(sizeof(int) * (size_t)t->o->meta_batch);
   MetaBatchStats bs;
-  meta_batch_grad(t->pool, t->data, t->tasks, idx, t->o->meta_batch, &tr, t->mp, t->grad, &bs);
+  if (t->st.iter >= t->o->iterations)
+    ERROR("the checkpoint is at iteration %d, --iterations is %d: nothing to compute", t->st.iter,
+          t->o->iterations);
+  share_grad(t, t->st.iter, idx, &bs);
+  MetaGradFile g = {.iter = t->st.iter, .job = t->o->job, .num_jobs = t->o->num_jobs,
+                    .num_meta = t->P + t->R, .tasks = bs.tasks, .tasks_ok = bs.tasks_ok,
+                    .frames = bs.frames, .query_before = bs.query_before,
+                    .query_after = bs.query_after, .grad = t->grad};
+  meta_grad_file_write(path, &g);
+  LOG("Iteration %d, job %d of %d: meta-gradient of %d tasks (%d finite) written to %s",
+      t->st.iter + 1, t->o->job, t->o->num_jobs, bs.tasks, bs.tasks_ok, path);
+  free(idx);
+}
+
+/* One outer step; false when it was skipped for non-finite values. */
+static bool outer_iteration(Trainer *t, int it, int *idx, Window *w) {
+  MetaBatchStats bs;
+  share_grad(t, it, idx, &bs);
   w->frames += bs.frames;
   if (bs.tasks_ok == 0 || !meta_finite(t->P + t->R, t->grad)) return false;
   vec_scale(t->P + t->R, 1.0f / (float)bs.tasks_ok, t->grad);
@@ -203,6 +231,7 @@ static void setup(Trainer *t, const char *model_in, const char *feats, const cha
   if (o->inner_steps < 1) ERROR("--inner-steps must be >= 1 (got %d)", o->inner_steps);
   if (o->meta_batch < 1 || o->iterations < 0 || o->inner_batch < 0 || o->max_bad_steps < 1)
     ERROR("--meta-batch and --max-bad-steps must be >= 1, --iterations and --inner-batch >= 0");
+  meta_parallel_opts_check(o);
   if (mode != META_LR_NONE && (algo == META_REPTILE || algo == META_MULTITASK))
     ERROR("--learn-inner-lr=%s needs --algo=maml or fomaml (%s has no meta-gradient for rates)",
           o->learn_inner_lr, o->algo);
@@ -247,16 +276,20 @@ void meta_train(const MetaTrainOpts *o, const char *model_in, const char *feats_
   LOG("%s: %d training episodes, %d parameters%s, %d inner steps, meta-batch %d, %d iterations",
       o->algo, t.tasks->num, t.P, t.R ? " + learned rates" : "", o->inner_steps, o->meta_batch,
       o->iterations);
-  run(&t, ckpt);
-  const float *final = t.mp;
-  if (o->keep_best && t.st.have_best) {
-    LOG("Keeping the best model: iteration %d, validation loss %.5f", t.st.best_iter, t.st.best_loss);
-    final = t.st.best;
+  if (o->write_meta_grad[0]) {
+    write_share(&t, o->write_meta_grad);
+  } else {
+    run(&t, ckpt);
+    const float *final = t.mp;
+    if (o->keep_best && t.st.have_best) {
+      LOG("Keeping the best model: iteration %d, validation loss %.5f", t.st.best_iter, t.st.best_loss);
+      final = t.st.best;
+    }
+    meta_train_to_model(t.model, t.inner, final, t.P, t.R);
+    nnet_write(t.model, model_out, o->binary);
+    LOG("Done %d iterations (%d steps skipped for non-finite values); wrote %s", t.st.iter,
+        t.st.bad_total, model_out);
   }
-  meta_train_to_model(t.model, t.inner, final, t.P, t.R);
-  nnet_write(t.model, model_out, o->binary);
-  LOG("Done %d iterations (%d steps skipped for non-finite values); wrote %s", t.st.iter,
-      t.st.bad_total, model_out);
   free(ckpt);
   meta_pool_free(t.pool);
   nnet_optim_free(t.outer);
