@@ -1,0 +1,86 @@
+#!/usr/bin/env bash
+# Plots of a run (gnuplot, PNG) in <out-dir>:
+#   error_rate.png  error rate against adaptation utterances (log scale), one panel per
+#                   target language, one line per initialisation (mean over draws, bars
+#                   one standard deviation)
+#   training.png    meta-training curves: query loss before (dashed) and after (solid)
+#                   inner adaptation against iteration, from meta-train's progress lines
+#                   ("Iteration i/n: query loss B before, A after adaptation ...")
+# The numbers plotted are left next to them as <out-dir>/data/*.dat.
+unit=phone
+inits="scratch multitask fomaml maml reptile maml-lslr"
+help_message="Usage: local/plot.sh [--unit phone|char] [--inits '<names>'] <exp> <out-dir>
+e.g.: local/plot.sh exp exp/plots"
+[ -f ./path.sh ] && . ./path.sh
+. utils/parse_options.sh || exit 1
+[ $# -eq 2 ] || { echo "$help_message" >&2; exit 1; }
+exp=$1 out=$2
+prog=plot.sh
+die() { echo "$prog: ERROR: $*" >&2; exit 1; }
+command -v gnuplot >/dev/null || die "gnuplot not found (Debian package gnuplot-nox; make deps)"
+mkdir -p $out/data || exit 1
+rm -f $out/data/*.dat
+what=$([ $unit = char ] && echo "Character" || echo "Phone")
+if echo 'set terminal' | gnuplot 2>&1 | grep -qw pngcairo; then term="pngcairo enhanced font 'sans,10'"
+else term="png"; fi
+
+# Error rates: <out>/data/<lang>.<init>.dat with "N mean sd" lines.
+langs=$(ls -d $exp/adapt/*/*/ 2>/dev/null | awk -F/ '{print $(NF-1)}' | sort -u)
+[ -n "$langs" ] || die "no adaptation results under $exp/adapt (run stage 7)"
+for i in $inits; do for l in $langs; do
+  for f in $exp/adapt/$i/$l/*_*/wer; do
+    [ -f $f ] && echo "$(basename $(dirname $f) | cut -d_ -f1) $(awk '/^%WER/ { print $2 }' $f)"
+  done | awk '{ n[$1]++; s[$1] += $2; q[$1] += $2 * $2 }
+              END { for (k in n) { m = s[k] / n[k]; v = n[k] > 1 ? (q[k] - n[k] * m * m) / (n[k] - 1) : 0;
+                                   printf "%d %.3f %.3f\n", k, m, (v > 0 ? sqrt(v) : 0) } }' |
+    sort -n > $out/data/$l.$i.dat
+  [ -s $out/data/$l.$i.dat ] || die "no results for $i on $l in $exp/adapt/$i/$l"
+done; done
+nl=$(echo $langs | wc -w)
+cols=$(( nl < 2 ? nl : 2 )); rows=$(( (nl + cols - 1) / cols ))
+{
+  echo "set terminal $term size $((cols * 520)),$((rows * 380 + 40))"
+  echo "set output '$out/error_rate.png'"
+  echo "set multiplot layout $rows,$cols title '$what error rate after fast adaptation' font ',13'"
+  echo "set logscale x 2; set grid; set key top right font ',8'; set offsets graph 0.05, graph 0.05, graph 0.05, 0"
+  echo "set xlabel 'adaptation utterances'; set ylabel '$what error rate (%)'"
+  for l in $langs; do
+    echo "set title '$l'"
+    plot="plot"
+    for i in $inits; do
+      plot="$plot '$out/data/$l.$i.dat' using 1:2:3 with yerrorlines title '$i',"
+    done
+    echo "${plot%,}"
+  done
+  echo "unset multiplot"
+} > $out/error_rate.gp
+gnuplot $out/error_rate.gp || die "gnuplot failed on $out/error_rate.gp"
+
+# Training curves: <out>/data/train.<init>.dat with "iteration before after" lines.
+curves=""
+for i in $inits; do
+  log=$exp/$i/log/train.log
+  [ -f $log ] || continue
+  sed -n 's/.*Iteration \([0-9]*\)[/0-9]*: query loss \([^ ]*\) before, \([^ ]*\) after adaptation.*/\1 \2 \3/p' \
+    $log > $out/data/train.$i.dat
+  [ -s $out/data/train.$i.dat ] && curves="$curves $i"
+done
+if [ -z "$curves" ]; then
+  echo "$prog: WARNING: no meta-train progress lines in $exp/*/log/train.log; no training.png" >&2
+else
+  {
+    echo "set terminal $term size 900,560"
+    echo "set output '$out/training.png'"
+    echo "set title 'Meta-training: query loss before (dashed) and after (solid) inner adaptation'"
+    echo "set xlabel 'iteration'; set ylabel 'query loss (CTC, log scale)'; set logscale y; set grid; set key top right"
+    plot="plot" c=1
+    for i in $curves; do
+      plot="$plot '$out/data/train.$i.dat' using 1:3 with lines lw 2 lc $c title '$i',"
+      plot="$plot '$out/data/train.$i.dat' using 1:2 with lines dt 2 lc $c notitle,"
+      c=$((c + 1))
+    done
+    echo "${plot%,}"
+  } > $out/training.gp
+  gnuplot $out/training.gp || die "gnuplot failed on $out/training.gp"
+fi
+echo "$prog: wrote $(ls $out/*.png | tr '\n' ' ')" >&2
