@@ -24,13 +24,14 @@ typedef struct {
   int talkers, seed;
 } NoiseOpts;
 
-/* The WAVs of a wav.scp ("key rxfilename" lines; rxfilename may be a pipe). */
-static int read_babble(const char *list, float samp_freq, WavData **out) {
+/* Reads the WAVs of --babble-list to mix talkers from: not all of them (a corpus's whole
+ * wav.scp may list thousands), but a random subset of 4 x --babble-talkers lines, so each
+ * noisy copy costs a few file reads. rxfilenames may be pipes. */
+static int read_babble(const char *list, float samp_freq, int talkers, Rng *rng, WavData **out) {
   Input *in = input_open(list);
-  char *line = NULL;
+  char *line = NULL, **files = NULL;
   size_t cap = 0;
   int n = 0;
-  WavData *w = NULL;
   while (input_getline(in, &line, &cap)) {
     char *p = line;
     while (*p == ' ' || *p == '\t') p++;
@@ -38,18 +39,28 @@ static int read_babble(const char *list, float samp_freq, WavData **out) {
     p += strcspn(p, " \t");
     while (*p == ' ' || *p == '\t') p++;
     if (!*p) ERROR("%s: line without a file: %s", list, line);
-    w = xrealloc(w, sizeof(WavData) * (n + 1));
-    w[n] = (WavData){{0}, 0};
-    wav_read_file(p, &w[n]);
-    if (w[n].samp_freq != samp_freq)
-      ERROR("%s: %s has sample rate %g, the input has %g", list, p, w[n].samp_freq, samp_freq);
-    n++;
+    files = xrealloc(files, sizeof(char *) * (size_t)(n + 1));
+    files[n++] = xstrdup(p);
   }
   free(line);
   input_close(in, NULL, 0);
   if (n == 0) ERROR("--babble-list=%s lists no files", list);
+  int *order = xmalloc(sizeof(int) * (size_t)n);
+  for (int i = 0; i < n; i++) order[i] = i;
+  rng_shuffle_int(rng, order, n);
+  int nb = n < 4 * talkers ? n : 4 * talkers;
+  WavData *w = xcalloc((size_t)nb, sizeof(WavData));
+  for (int i = 0; i < nb; i++) {
+    const char *f = files[order[i]];
+    wav_read_file(f, &w[i]);
+    if (w[i].samp_freq != samp_freq)
+      ERROR("%s: %s has sample rate %g, the input has %g", list, f, w[i].samp_freq, samp_freq);
+  }
+  for (int i = 0; i < n; i++) free(files[i]);
+  free(files);
+  free(order);
   *out = w;
-  return n;
+  return nb;
 }
 
 static void make_noise(const NoiseOpts *o, const WavData *file, const WavData *babble, int nb,
@@ -93,11 +104,13 @@ int main(int argc, char **argv) {
     wav_read_file(o.noise, &noise);
     if (noise.samp_freq != wav.samp_freq)
       ERROR("noise %s has sample rate %g but %s has %g", o.noise, noise.samp_freq, in_name, wav.samp_freq);
-  } else if (babble) {
-    nb = read_babble(o.babble_list, wav.samp_freq, &talkers);
   }
   Rng rng;
   rng_seed(&rng, (uint64_t)o.seed);
+  if (babble) {
+    Rng pick = rng_split(&rng, 1); /* which files: a stream of its own */
+    nb = read_babble(o.babble_list, wav.samp_freq, o.talkers, &pick, &talkers);
+  }
   int64_t n = wav.data.cols;
   float *buf = xmalloc(sizeof(float) * n);
   for (int c = 0; c < wav.data.rows; c++) {
