@@ -137,12 +137,7 @@ static void backward_dir(const NnetLayer *l, const float *w, int dir, NnetSeq in
                     ROW(k.DH, tn, H), dh, dgx, dhh);
     }
   }
-  Mat cur, prev;
-  mat_gemm(true, false, 1.0f, DGX, x, 1.0f, dp.Wih);
-  nnet_rnn_shift(T, B, dir, DHH, h, &cur, &prev);
-  mat_gemm(true, false, 1.0f, cur, prev, 1.0f, dp.Whh);
-  mat_add_col_sums(dp.bih, 1.0f, DGX);
-  mat_add_col_sums(dp.bhh, 1.0f, DHH);
+  nnet_rnn_weight_grads(T, B, dir, DGX, DHH, x, h, true, dp);
 }
 
 static void gru_backward(const NnetLayer *l, const float *w, NnetSeq in, NnetSeq out, Mat x, Mat y,
@@ -252,14 +247,8 @@ static void rbackward_dir(const NnetLayer *l, const float *w, const float *v, in
       cell_rbackward(H, q);
     }
   }
-  mat_gemm(true, false, 1.0f, RDGX, x, 1.0f, dp.Wih);
-  if (rx.data) mat_gemm(true, false, 1.0f, DGX, rx, 1.0f, dp.Wih);
-  nnet_rnn_shift(T, B, dir, RDHH, h, &cur, &prev);
-  mat_gemm(true, false, 1.0f, cur, prev, 1.0f, dp.Whh);
-  nnet_rnn_shift(T, B, dir, DHH, rh, &cur, &prev);
-  mat_gemm(true, false, 1.0f, cur, prev, 1.0f, dp.Whh);
-  mat_add_col_sums(dp.bih, 1.0f, RDGX);
-  mat_add_col_sums(dp.bhh, 1.0f, RDHH);
+  nnet_rnn_weight_grads(T, B, dir, RDGX, RDHH, x, h, true, dp);
+  nnet_rnn_weight_grads(T, B, dir, DGX, DHH, rx, rh, false, dp);
 }
 
 static void gru_rbackward(const NnetLayer *l, const float *w, const float *v, NnetSeq in, NnetSeq out,

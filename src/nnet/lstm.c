@@ -142,12 +142,7 @@ static void backward_dir(const NnetLayer *l, const float *w, int dir, NnetSeq in
                     ROW(k.G, tn, 4 * H), dc, da);
     }
   }
-  Mat cur, prev;
-  mat_gemm(true, false, 1.0f, DA, x, 1.0f, dp.Wih);
-  nnet_rnn_shift(T, B, dir, DA, h, &cur, &prev);
-  mat_gemm(true, false, 1.0f, cur, prev, 1.0f, dp.Whh);
-  mat_add_col_sums(dp.bih, 1.0f, DA);
-  mat_add_col_sums(dp.bhh, 1.0f, DA);
+  nnet_rnn_weight_grads(T, B, dir, DA, DA, x, h, true, dp);
 }
 
 static void lstm_backward(const NnetLayer *l, const float *w, NnetSeq in, NnetSeq out, Mat x, Mat y,
@@ -261,14 +256,8 @@ static void rbackward_dir(const NnetLayer *l, const float *w, const float *v, in
       cell_rbackward(H, r);
     }
   }
-  mat_gemm(true, false, 1.0f, RDA, x, 1.0f, dp.Wih);
-  if (rx.data) mat_gemm(true, false, 1.0f, DA, rx, 1.0f, dp.Wih);
-  nnet_rnn_shift(T, B, dir, RDA, h, &cur, &prev);
-  mat_gemm(true, false, 1.0f, cur, prev, 1.0f, dp.Whh);
-  nnet_rnn_shift(T, B, dir, DA, rh, &cur, &prev);
-  mat_gemm(true, false, 1.0f, cur, prev, 1.0f, dp.Whh);
-  mat_add_col_sums(dp.bih, 1.0f, RDA);
-  mat_add_col_sums(dp.bhh, 1.0f, RDA);
+  nnet_rnn_weight_grads(T, B, dir, RDA, RDA, x, h, true, dp);
+  nnet_rnn_weight_grads(T, B, dir, DA, DA, rx, rh, false, dp);
 }
 
 static void lstm_rbackward(const NnetLayer *l, const float *w, const float *v, NnetSeq in, NnetSeq out,

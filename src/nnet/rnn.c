@@ -55,6 +55,17 @@ void nnet_rnn_shift(int T, int B, int dir, Mat cur, Mat prev, Mat *cur_rows, Mat
   *prev_rows = mat_rows(prev, dir ? B : 0, n);
 }
 
+void nnet_rnn_weight_grads(int T, int B, int dir, Mat d_in, Mat d_h, Mat x, Mat h, bool with_bias,
+                           RnnWeights dw) {
+  Mat cur, prev;
+  if (x.data) mat_gemm(true, false, 1.0f, d_in, x, 1.0f, dw.Wih);
+  nnet_rnn_shift(T, B, dir, d_h, h, &cur, &prev);
+  mat_gemm(true, false, 1.0f, cur, prev, 1.0f, dw.Whh);
+  if (!with_bias) return;
+  mat_add_col_sums(dw.bih, 1.0f, d_in);
+  mat_add_col_sums(dw.bhh, 1.0f, d_h);
+}
+
 /* Vectorised exp for the gate nonlinearities (Cephes' expf: exp(x) = 2^n exp(r),
  * r = x - n ln2 in [-ln2/2, ln2/2], a degree-7 polynomial; about 1 ulp), four lanes
  * with GCC/Clang vector extensions (SSE2, the x86-64 baseline; no -ffast-math). */

@@ -47,6 +47,13 @@ void nnet_rnn_fill_bias(Mat m, const float *a, const float *b);
  * sum_t A_t B_{t-1} into one gemm. */
 void nnet_rnn_shift(int T, int B, int dir, Mat cur, Mat prev, Mat *cur_rows, Mat *prev_rows);
 
+/* One direction's weight gradients from its gate gradients: dw.Wih += d_in^T x,
+ * dw.Whh += sum_t d_h(t)^T h(t-1), and with_bias: dw.bih += sum d_in, dw.bhh += sum d_h.
+ * x.data NULL skips the W_ih term. The R-pass calls it twice: with R{d} and x, h, then
+ * without bias with d and R{x}, R{h} (the product rule). */
+void nnet_rnn_weight_grads(int T, int B, int dir, Mat d_in, Mat d_h, Mat x, Mat h, bool with_bias,
+                           RnnWeights dw);
+
 /* Takes n floats from *p, keeping 64-byte alignment. */
 static inline float *nnet_rnn_take(float **p, size_t n) {
   float *r = *p;
