@@ -156,6 +156,7 @@ void meta_data_free(MetaData *d) {
   free(d->keys);
   free(d->feats);
   free(d->labels);
+  free(d->in_frames);
   free(d);
 }
 

@@ -44,6 +44,9 @@ typedef struct {
   char **keys;     /* sorted */
   Mat *feats;
   IntVec *labels;
+  int *in_frames;  /* NULL, or the network's input frames of each utterance when feats
+                      are the outputs of frozen layers (meta_data_prefix): the loss stays
+                      normalised by the input frames, as for the whole network */
 } MetaData;
 
 /* Loads the utterances the episode sets name (all utterances with labels when

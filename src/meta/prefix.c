@@ -77,6 +77,7 @@ MetaData *meta_data_prefix(const Nnet *n, int f, const MetaData *d) {
   o->keys = xmalloc(sizeof(char *) * (size_t)N);
   o->feats = xmalloc(sizeof(Mat) * (size_t)N);
   o->labels = xmalloc(sizeof(IntVec) * (size_t)N);
+  o->in_frames = xmalloc(sizeof(int) * (size_t)N);
   /* Batches of utterances of similar length (sorted by frames), so padding stays small. */
   int *order = xmalloc(sizeof(int) * (size_t)N);
   for (int i = 0; i < d->num; i++) order[i] = i;
@@ -91,6 +92,7 @@ MetaData *meta_data_prefix(const Nnet *n, int f, const MetaData *d) {
   free(order);
   for (int i = 0; i < d->num; i++) {
     o->keys[i] = xstrdup(d->keys[i]);
+    o->in_frames[i] = d->in_frames ? d->in_frames[i] : d->feats[i].rows;
     o->labels[i].len = d->labels[i].len;
     o->labels[i].data = xmalloc(sizeof(int) * (size_t)(d->labels[i].len + 1));
     if (d->labels[i].len)

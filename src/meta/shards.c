@@ -2,7 +2,9 @@
  * takes a contiguous share of the utterances with its own work area and one BLAS
  * thread (faster than threaded BLAS for recurrent layers, whose per-frame products are
  * small), computes the summed loss (NNET_NORM_SUM), and the shares are added in order
- * and divided by the total input frames, so L = sum_u CTC_u / F as nnet.h defines it.
+ * and divided by the total input frames, so L = sum_u CTC_u / F as nnet.h defines it
+ * (the whole network's input frames also when the utterances hold frozen layers'
+ * outputs, which a subsampling layer may have shortened).
  * Results depend on the number of threads (summation order), never on their timing. */
 #include <pthread.h>
 #include <stdlib.h>
@@ -20,7 +22,8 @@ typedef struct {
   float *grad;      /* this share's gradient */
   bool want_grad;   /* false: loss only */
   double loss_sum;
-  long frames;
+  long frames;      /* the network's input frames of the share's utterances */
+  bool frames_known; /* frames set at fill time (MetaData.in_frames), not by the batch */
 } Share;
 
 struct MetaShards {
@@ -77,7 +80,11 @@ void meta_shards_fill(MetaShards *m, const MetaData *d, const int *idx, int cnt)
   }
   for (int i = 0; i < m->k; i++) {
     int a = (int)((long)cnt * i / m->k), b = (int)((long)cnt * (i + 1) / m->k);
-    nnet_batch_fill(m->s[i].b, m->n, b - a, m->fbuf + a, m->lbuf + a, m->kbuf + a);
+    Share *s = &m->s[i];
+    nnet_batch_fill(s->b, m->n, b - a, m->fbuf + a, m->lbuf + a, m->kbuf + a);
+    s->frames_known = d->in_frames != NULL;
+    s->frames = 0;
+    for (int j = 0; s->frames_known && j < s->b->B; j++) s->frames += d->in_frames[idx[a + s->b->src[j]]];
   }
 }
 
@@ -86,7 +93,7 @@ static void *share_run(void *arg) {
   NnetStats st;
   float *g = s->want_grad ? s->grad : NULL;
   s->loss_sum = s->b->B ? nnet_loss_grad(s->n, s->theta, s->nw, s->b, g, &st) : 0.0;
-  s->frames = s->b->B ? st.frames : 0;
+  if (!s->frames_known) s->frames = s->b->B ? st.frames : 0;
   if (!s->b->B && g) memset(g, 0, sizeof(float) * (size_t)nnet_num_params(s->n));
   return NULL;
 }

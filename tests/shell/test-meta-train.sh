@@ -101,6 +101,14 @@ done
 check "fast-adapt --cache-frozen: frozen layers run once (and not with =false)" bash -c \
   "fast-adapt --steps=2 --adapt-layers=last init.mdl $T c1.mdl 2>&1 | grep -q 'Layers 0..1 are frozen' &&
    ! fast-adapt --steps=2 --adapt-layers=last --cache-frozen=false init.mdl $T c2.mdl 2>&1 | grep -q 'are frozen'"
+# A subsampling layer among the frozen ones shortens the cached outputs: the loss must
+# stay normalised by the network's input frames (a different scale is a different rate).
+printf 'subsample factor=2\naffine dim=8\ntanh\naffine\nlog-softmax\n' > sub.conf
+nnet-init --input-dim=4 --output-dim=4 --seed=1 sub.conf sub.mdl 2>/dev/null
+check "fast-adapt --cache-frozen: same losses and model below a subsampling layer" bash -c \
+  "fast-adapt --steps=3 --lr=0.5 --adapt-layers=last sub.mdl $T s1.mdl 2>&1 | grep Adapted | sed 's/.*)//' > s1.log &&
+   fast-adapt --steps=3 --lr=0.5 --adapt-layers=last --cache-frozen=false sub.mdl $T s2.mdl 2>&1 | grep Adapted | sed 's/.*)//' > s2.log &&
+   grep -q 'loss' s1.log && cmp s1.log s2.log && cmp s1.mdl s2.mdl"
 check "fast-adapt early stopping with --patience" bash -c \
   "fast-adapt --steps=200 --lr=3 --heldout-fraction=0.3 --patience=2 init.mdl $T e.mdl 2>&1 | grep -q 'Early stop after step'"
 check "fast-adapt uses the model's adapt-layers" bash -c \
