@@ -28,7 +28,7 @@ adapt_lr=0.05         # fast-adapt's rate for models without learned inner rates
 decode_conf=conf/decode.conf
 src_langs=            # source languages (espeak-ng voices); default: local/prepare_data.sh's
 tgt_langs=            # held-out target languages; default: local/prepare_data.sh's
-noise_types="white pink"  # noisy copies' conditions (also babble: see below)
+noise_types="white pink babble"  # noisy copies' conditions
 prep_opts=            # more options for local/prepare_data.sh, e.g. "--train-utts 400"
 inits="scratch multitask fomaml maml reptile maml-lslr"   # conf/meta/<init>.conf each
 task_key=lang         # what a meta-training task is: lang, dialect, spk, cond, lang,cond ...
@@ -92,9 +92,6 @@ if $tiny; then
   pretrain_iters=4; test_utts=0
   model_conf=conf/dnn_tiny.conf
 fi
-# Babble is left out by default: wav-add-noise reads every file of the babble list for
-# each babbled utterance (seconds of CPU per utterance with a few thousand files),
-# which alone would take longer than the whole default run.
 prep_opts="--noise-types '$noise_types' $prep_opts"
 [ -n "$src_langs" ] && prep_opts="--src-langs '$src_langs' $prep_opts"
 [ -n "$tgt_langs" ] && prep_opts="--tgt-langs '$tgt_langs' $prep_opts"
