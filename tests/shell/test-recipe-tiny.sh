@@ -69,6 +69,13 @@ check "a second run skips work already done" bash -c \
 check "--stage/--stop-stage run only the chosen stages" bash -c \
   'rm exp/stage_times && ./run.sh --tiny true --stage 8 --stop-stage 8 &&
    [ "$(cut -d" " -f1 exp/stage_times)" = 8 ]'
+check "--adapt-dir: another adaptation setup on the same models, results and plots apart" bash -c \
+  './run.sh --tiny true --stage 7 --adapt-conf conf/adapt_1step.conf --adapt-dir exp/adapt_1step \
+     --plot-dir exp/plots_1step --results RESULTS.1step &&
+   grep -q -- "fast-adapt --steps=1 --batch=0" RESULTS.1step && ls exp/adapt_1step/maml/*/4_2/wer &&
+   [ -s exp/plots_1step/error_rate.png ] && ! cmp -s RESULTS RESULTS.1step'
+check "--adapt-dir leaves exp/adapt as it was" bash -c \
+  "[ \"\$(ls -l --time-style=+%s.%N exp/adapt/maml/*/2_1/wer exp/maml/final.mdl data/train/feats_cmvn.scp)\" = '$before' ]"
 
 if [ -x "$TOPDIR/steps/meta_train.sh" ]; then
   check "--train-nj 2: training through steps/meta_train.sh, 2 jobs per outer step" bash -c \

@@ -46,7 +46,10 @@ draws=3               # random draws of the adaptation utterances per shot count
 seed=1
 results=              # the results file [RESULTS; RESULTS.char with --unit char]
 test_utts=100         # utterances of each target test set decoded (evenly spaced; 0: all)
-keep_models=false     # keep every adapted model (exp/adapt/.../final.mdl)
+keep_models=false     # keep every adapted model (<adapt-dir>/.../final.mdl)
+adapt_dir=            # stage 7's draws and results [exp/adapt]; another directory (with
+                      # another --adapt-conf) compares adaptation setups on the same models
+plot_dir=             # stage 8's plots [exp/plots]
 
 help_message="Usage: ./run.sh [options]
 The multilingual meta-learning recipe (see the top of run.sh). Options [defaults]:
@@ -71,6 +74,8 @@ The multilingual meta-learning recipe (see the top of run.sh). Options [defaults
   --feat-conf, --model-conf, --adapt-conf, --decode-conf FILE   [$feat_conf, $model_conf, $adapt_conf, $decode_conf]
   --adapt-lr R               fast-adapt rate (models without learned rates) [$adapt_lr]
   --results FILE             where the results table goes [RESULTS, RESULTS.char]
+  --adapt-dir DIR            adaptation draws and results [exp/adapt]
+  --plot-dir DIR             plots [exp/plots]
   --seed N                   [$seed]
 e.g.: ./run.sh --nj 2            (then see RESULTS and exp/plots/)"
 
@@ -95,6 +100,8 @@ fi
 prep_opts="--noise-types '$noise_types' $prep_opts"
 [ -n "$src_langs" ] && prep_opts="--src-langs '$src_langs' $prep_opts"
 [ -n "$tgt_langs" ] && prep_opts="--tgt-langs '$tgt_langs' $prep_opts"
+[ -n "$adapt_dir" ] || adapt_dir=$exp/adapt
+[ -n "$plot_dir" ] || plot_dir=$exp/plots
 [ -n "$results" ] || results=$([ $unit = phone ] && echo RESULTS || echo RESULTS.$unit)
 case $unit in phone|char) ;; *) echo "run.sh: ERROR: --unit must be phone or char, got '$unit'" >&2; exit 1 ;; esac
 for i in $inits; do
@@ -226,35 +233,35 @@ if stage_run 7 adapt; then
   # For each target language, shot count and draw: adapt every initialisation to the
   # drawn utterances, decode the test set, score. Draw d of N utterances is the first N
   # of the d-th random order of the adaptation set, so the sets are nested across N.
-  mkdir -p $exp/adapt/log
+  mkdir -p $adapt_dir/log
   for l in $(target_codes); do
     # The test utterances decoded: --test-utts of them, evenly spaced, or all.
-    t=$exp/adapt/test/$l; mkdir -p $t
+    t=$adapt_dir/test/$l; mkdir -p $t
     n=$(wc -l < $data/$l/test/feats_cmvn.scp) k=$test_utts
     [ $k -gt 0 ] && [ $k -lt $n ] || k=$n
     awk -v n=$n -v k=$k 'BEGIN { for (i = 0; i < k; i++) keep[int(i * n / k) + 1] = 1 }
       keep[NR] { print $1 }' $data/$l/test/feats_cmvn.scp > $t/utts
     utils/filter_scp.pl $t/utts $data/$l/test/feats_cmvn.scp > $t/feats.scp
     utils/filter_scp.pl $t/utts $data/$l/test/text.$unit > $t/text
-    local/make_draws.sh --seed $seed --draws $draws --shots "$shots" $data/$l/adapt $exp/adapt/draws/$l
+    local/make_draws.sh --seed $seed --draws $draws --shots "$shots" $data/$l/adapt $adapt_dir/draws/$l
   done
-  for i in $inits; do for l in $(target_codes); do echo "$i $l"; done; done > $exp/adapt/jobs
-  njobs=$(wc -l < $exp/adapt/jobs)
-  $cmd --max-jobs-run $nj JOB=1:$njobs $exp/adapt/log/adapt.JOB.log \
+  for i in $inits; do for l in $(target_codes); do echo "$i $l"; done; done > $adapt_dir/jobs
+  njobs=$(wc -l < $adapt_dir/jobs)
+  $cmd --max-jobs-run $nj JOB=1:$njobs $adapt_dir/log/adapt.JOB.log \
     local/adapt_decode.sh --adapt-conf $adapt_conf --decode-conf $decode_conf --unit $unit \
-      --lr $adapt_lr --keep-models $keep_models --job JOB $exp/adapt/jobs $data $exp
+      --lr $adapt_lr --keep-models $keep_models --adapt-dir $adapt_dir --job JOB $adapt_dir/jobs $data $exp
   stage_done
 fi
 
 if stage_run 8 plots; then
-  local/plot.sh --unit $unit --inits "$inits" $exp $exp/plots
+  local/plot.sh --unit $unit --inits "$inits" --adapt-dir $adapt_dir $exp $plot_dir
   stage_done
 fi
 if stage_run 9 results; then
   local/make_results.sh --unit $unit --inits "$inits" --shots "$shots" --draws $draws \
     --target-shots $target_shots --reference-shots $reference_shots \
     --adapt-conf $adapt_conf --decode-conf $decode_conf --adapt-lr $adapt_lr \
-    --train-opts "$train_opts" --cmdline "$cmdline" $data $exp > $results.tmp
+    --train-opts "$train_opts" --adapt-dir $adapt_dir --cmdline "$cmdline" $data $exp > $results.tmp
   mv $results.tmp $results
   cat $results
   stage_done

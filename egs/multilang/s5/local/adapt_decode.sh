@@ -10,6 +10,7 @@ decode_conf=conf/decode.conf
 unit=phone
 job=1
 keep_models=false
+adapt_dir=             # where draws, test lists and results are [<exp>/adapt]
 lr=0.05               # adaptation learning rate of models without learned inner rates
 help_message="Usage: local/adapt_decode.sh [options] <jobs> <data> <exp>
   --job N                 the line of <jobs> to run [$job]
@@ -18,11 +19,13 @@ help_message="Usage: local/adapt_decode.sh [options] <jobs> <data> <exp>
   --unit phone|char       [$unit]
   --lr R                  fast-adapt --lr, unless conf/meta/<init>.conf learns the rates [$lr]
   --keep-models true      keep the adapted models [$keep_models]
+  --adapt-dir DIR         draws, test lists and results [<exp>/adapt]
 e.g.: local/adapt_decode.sh --job 3 exp/adapt/jobs data exp"
 [ -f ./path.sh ] && . ./path.sh
 . utils/parse_options.sh || exit 1
 [ $# -eq 3 ] || { echo "$help_message" >&2; exit 1; }
 jobs=$1 data=$2 exp=$3
+[ -n "$adapt_dir" ] || adapt_dir=$exp/adapt
 prog=adapt_decode.sh
 set -o pipefail
 die() { echo "$prog: ERROR: $*" >&2; exit 1; }
@@ -32,19 +35,19 @@ read -r init lang < <(sed -n "${job}p" $jobs)
 model=$exp/$init/final.mdl
 [ -s $model ] || die "no model $model (run the training stage)"
 units=$data/lang_$unit/units.txt
-adapt=$data/$lang/adapt test=$exp/adapt/test/$lang
+adapt=$data/$lang/adapt test=$adapt_dir/test/$lang
 for f in $adapt/feats_cmvn.scp $adapt/labels_$unit.scp $test/feats.scp $test/text $units; do
   [ -s $f ] || die "missing $f"
 done
 # Models meta-trained with learned inner rates adapt with them.
 lr_opt="--lr=$lr"
 grep -qs -- '--learn-inner-lr=per-layer' conf/meta/$init.conf && lr_opt=
-ls $exp/adapt/draws/$lang/*_*.list >/dev/null 2>&1 || die "no draws in $exp/adapt/draws/$lang"
+ls $adapt_dir/draws/$lang/*_*.list >/dev/null 2>&1 || die "no draws in $adapt_dir/draws/$lang"
 
 n=0 failed=0
-for list in $exp/adapt/draws/$lang/*_*.list; do
+for list in $adapt_dir/draws/$lang/*_*.list; do
   name=$(basename $list .list)
-  dir=$exp/adapt/$init/$lang/$name
+  dir=$adapt_dir/$init/$lang/$name
   [ -s $dir/wer ] && continue
   mkdir -p $dir
   utils/filter_scp.pl $list $adapt/feats_cmvn.scp > $dir/feats.scp

@@ -13,11 +13,13 @@ adapt_conf=conf/adapt.conf
 decode_conf=conf/decode.conf
 adapt_lr=0.05
 train_opts=
+adapt_dir=            # the adaptation results [<exp>/adapt]
 target_shots=20       # meta-learned < multitask < scratch at this many utterances
 reference_shots=100   # and meta-learned at target_shots <= scratch at this many
 help_message="Usage: local/make_results.sh [options] <data> <exp> > RESULTS
   --unit phone|char --inits '<names>' --shots '<N ...>' --draws D --cmdline '<command>'
   --adapt-conf FILE --decode-conf FILE --adapt-lr R --train-opts '<opts>'   the setup
+  --adapt-dir DIR                        the adaptation results [<exp>/adapt]
   --target-shots N --reference-shots M   targets: meta < multitask < scratch at N
                                          utterances, meta at N <= scratch at M [$target_shots, $reference_shots]
 e.g.: local/make_results.sh --inits 'scratch maml' data exp > RESULTS"
@@ -25,13 +27,14 @@ e.g.: local/make_results.sh --inits 'scratch maml' data exp > RESULTS"
 . utils/parse_options.sh || exit 1
 [ $# -eq 2 ] || { echo "$help_message" >&2; exit 1; }
 data=$1 exp=$2
+[ -n "$adapt_dir" ] || adapt_dir=$exp/adapt
 langs=$(ls -d $data/*/adapt 2>/dev/null | awk -F/ '{print $(NF-1)}' | sort | tr '\n' ' ')
 [ -n "$langs" ] || { echo "make_results.sh: ERROR: no target languages in $data" >&2; exit 1; }
 
-UNIT=$unit INITS="$inits" SHOTS="$shots" DRAWS=$draws LANGS="$langs" EXP=$exp \
+UNIT=$unit INITS="$inits" SHOTS="$shots" DRAWS=$draws LANGS="$langs" ADAPT=$adapt_dir \
 CMDLINE="$cmdline" TSHOTS=$target_shots RSHOTS=$reference_shots perl -e '
 use strict; use warnings;
-my ($exp, $draws) = ($ENV{EXP}, $ENV{DRAWS});
+my ($adapt, $draws) = ($ENV{ADAPT}, $ENV{DRAWS});
 my @inits = split " ", $ENV{INITS};
 my @shots = split " ", $ENV{SHOTS};
 my @langs = split " ", $ENV{LANGS};
@@ -40,7 +43,7 @@ my (%mean, %sd, %pooled);
 for my $l (@langs) { for my $i (@inits) { for my $n (@shots) {
   my @v;
   for my $d (1 .. $draws) {
-    my $f = "$exp/adapt/$i/$l/${n}_$d/wer";
+    my $f = "$adapt/$i/$l/${n}_$d/wer";
     open(my $fh, "<", $f) or die "make_results.sh: ERROR: missing result $f (language $l, $i, $n utterances, draw $d)\n";
     my ($w) = map { /^%WER\s+([\d.]+|nan|inf)/i ? $1 : () } <$fh>;
     defined $w or die "make_results.sh: ERROR: no %WER line in $f\n";

@@ -9,12 +9,14 @@
 # The numbers plotted are left next to them as <out-dir>/data/*.dat.
 unit=phone
 inits="scratch multitask fomaml maml reptile maml-lslr"
-help_message="Usage: local/plot.sh [--unit phone|char] [--inits '<names>'] <exp> <out-dir>
+adapt_dir=            # the adaptation results [<exp>/adapt]
+help_message="Usage: local/plot.sh [--unit phone|char] [--inits '<names>'] [--adapt-dir DIR] <exp> <out-dir>
 e.g.: local/plot.sh exp exp/plots"
 [ -f ./path.sh ] && . ./path.sh
 . utils/parse_options.sh || exit 1
 [ $# -eq 2 ] || { echo "$help_message" >&2; exit 1; }
 exp=$1 out=$2
+[ -n "$adapt_dir" ] || adapt_dir=$exp/adapt
 prog=plot.sh
 die() { echo "$prog: ERROR: $*" >&2; exit 1; }
 command -v gnuplot >/dev/null || die "gnuplot not found (Debian package gnuplot-nox; make deps)"
@@ -25,16 +27,16 @@ if echo 'set terminal' | gnuplot 2>&1 | grep -qw pngcairo; then term="pngcairo e
 else term="png"; fi
 
 # Error rates: <out>/data/<lang>.<init>.dat with "N mean sd" lines.
-langs=$(ls -d $exp/adapt/*/*/ 2>/dev/null | awk -F/ '{print $(NF-1)}' | sort -u)
-[ -n "$langs" ] || die "no adaptation results under $exp/adapt (run stage 7)"
+langs=$(ls -d $adapt_dir/*/*/ 2>/dev/null | awk -F/ '{print $(NF-1)}' | sort -u)
+[ -n "$langs" ] || die "no adaptation results under $adapt_dir (run stage 7)"
 for i in $inits; do for l in $langs; do
-  for f in $exp/adapt/$i/$l/*_*/wer; do
+  for f in $adapt_dir/$i/$l/*_*/wer; do
     [ -f $f ] && echo "$(basename $(dirname $f) | cut -d_ -f1) $(awk '/^%WER/ { print $2 }' $f)"
   done | awk '{ n[$1]++; s[$1] += $2; q[$1] += $2 * $2 }
               END { for (k in n) { m = s[k] / n[k]; v = n[k] > 1 ? (q[k] - n[k] * m * m) / (n[k] - 1) : 0;
                                    printf "%d %.3f %.3f\n", k, m, (v > 0 ? sqrt(v) : 0) } }' |
     sort -n > $out/data/$l.$i.dat
-  [ -s $out/data/$l.$i.dat ] || die "no results for $i on $l in $exp/adapt/$i/$l"
+  [ -s $out/data/$l.$i.dat ] || die "no results for $i on $l in $adapt_dir/$i/$l"
 done; done
 nl=$(echo $langs | wc -w)
 cols=$(( nl < 2 ? nl : 2 )); rows=$(( (nl + cols - 1) / cols ))
