@@ -51,6 +51,11 @@ check "sizes, speakers and --dialects false" bash -c "[ \$(wc -l < $E/train/utt2
   [ \"\$(cut -d' ' -f2 $E/train/utt2dialect | sort -u)\" = en-us ]"
 check "--min-words/--max-words" bash -c "awk 'NF != 3 { exit 1 }' $E/train/text $E/pt/test/text"
 check "--noisy-copies 0 and --wavdir" bash -c "! grep -v ' clean\$' $E/train/utt2cond && grep -q '$TESTDIR/w2/train/' $E/train/wav.scp"
+check "the same options and --seed build the same corpus, audio included" bash -c "cd $S5 && local/prepare_data.sh --nj 1 \
+  --src-langs en-us --tgt-langs pt --dialects false --train-utts 2 --train-spk 2 --adapt-utts 2 --adapt-spk 1 --test-utts 1 \
+  --test-spk 1 --min-words 2 --max-words 2 --noise-types white --snrs -3 --noisy-copies 0 --use-fortunes false --seed 5 \
+  --wavdir $TESTDIR/w3 $TESTDIR/d3 && for f in \$(cd $TESTDIR/w2 && find . -name '*.wav'); do cmp $TESTDIR/w2/\$f $TESTDIR/w3/\$f || exit 1; done &&
+  cmp $E/train/text.phone $TESTDIR/d3/train/text.phone && [ \$(find $TESTDIR/w3 -name '*.wav' | wc -l) = 5 ]"
 check "--noise-types, --snrs, --noisy-copies, --seed" bash -c "cd $S5 && local/make_data_dirs.pl --noise-types white --snrs -3 --copies 1 --seed 5 \
   $E/local/plan.tsv $E/local/synth/out.* 2>/dev/null && grep -q 'white-m3db wav-add-noise --snr=-3 --noise-type=white --seed=' $E/train/wav.scp"
 
