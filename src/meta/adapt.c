@@ -98,14 +98,15 @@ static int adapt_loop(const MetaAdaptOpts *o, Nnet *n, const MetaInner *in, cons
     if (!isfinite(L) || !meta_finite(P, w->gs)) {
       WARN("step %d: non-finite loss or gradient; stopping with the last good parameters", j + 1);
       memcpy(theta, best, sizeof(float) * (size_t)P);
+      if (nh == 0) steps = j > 0 ? j - 1 : 0;
       break;
     }
+    /* Without a held-out part, the last good parameters are the last ones whose loss was
+     * finite: these, before the step (the step's result is checked by the next one). */
+    if (nh == 0) memcpy(best, theta, sizeof(float) * (size_t)P);
     meta_inner_step(n, in, j, w->gs, theta);
     steps = j + 1;
-    if (nh == 0) {
-      memcpy(best, theta, sizeof(float) * (size_t)P);
-      continue;
-    }
+    if (nh == 0) continue;
     double H = meta_shards_loss_grad(ho, theta, NULL);
     VLOG(1, "step %d: adaptation loss %.5f, held-out loss %.5f", j + 1, L, H);
     if (isfinite(H) && H < best_loss) {
@@ -123,6 +124,12 @@ static int adapt_loop(const MetaAdaptOpts *o, Nnet *n, const MetaInner *in, cons
   }
   if (w->subset) meta_shards_fill(tr, d, all, N - nh);
   double last = meta_shards_loss_grad(tr, theta, NULL);
+  if (!isfinite(last) && nh == 0 && steps == o->steps && steps > 0) {
+    WARN("step %d left a non-finite loss; keeping the parameters before it", steps);
+    memcpy(theta, best, sizeof(float) * (size_t)P);
+    steps--;
+    last = meta_shards_loss_grad(tr, theta, NULL);
+  }
   LOG("Adapted on %d utterances: loss %.5f before, %.5f after %d steps", N - nh, first, last, steps);
   free(best);
   free(all);

@@ -55,3 +55,13 @@ check "--max-bad-steps is honoured; no model is written" bash -c "
 check "the diverged run kept its last checkpoint, complete (no temporary)" bash -c "[ -s ck ] && ! ls ck.tmp.* 2>/dev/null | grep -q ."
 check_fails "meta-train stops when training diverges, naming the iteration" "diverged.*iteration" \
   meta-train --skip-missing --outer-lr=1e30 --outer-optimizer=sgd --inner-steps=1 --iterations=20 --max-bad-steps=2 0.mdl ark:tr.feats.ark ark,t:tr.labels.txt episodes.txt z.mdl
+# fast-adapt whose steps overflow the network stops and keeps the last parameters with a
+# finite loss: the model it writes decodes every utterance.
+check "fast-adapt that diverges keeps the last good parameters" bash -c "
+  fast-adapt --steps=5 --lr=1e30 0.mdl ark:tr.feats.ark ark,t:tr.labels.txt dv.mdl 2> dv.log &&
+  grep -q 'non-finite loss or gradient; stopping with the last good parameters' dv.log &&
+  grep 'Adapted on' dv.log | awk '{ exit !(\$(NF-3) + 0 < 1e30) }' &&
+  decode --units=units.txt dv.mdl ark:tr.feats.ark ark,t:dv.txt 2> /dev/null && [ \$(wc -l < dv.txt) -eq 16 ]"
+check "fast-adapt whose last step diverges keeps the parameters before it" bash -c "
+  fast-adapt --steps=1 --lr=1e30 0.mdl ark:tr.feats.ark ark,t:tr.labels.txt dv1.mdl 2> dv1.log &&
+  grep -q 'step 1 left a non-finite loss; keeping the parameters before it' dv1.log && cmp -s 0.mdl dv1.mdl"
