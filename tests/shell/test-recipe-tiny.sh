@@ -86,6 +86,16 @@ if [ -x "$TOPDIR/steps/meta_train.sh" ]; then
 else
   echo "SKIP: --train-nj 2 (no steps/meta_train.sh in this tree)" >&2
 fi
+# The character system: character units and labels, its own models, CER in RESULTS.char.
+check "--unit char: a character recogniser, scored by character error rate" bash -c \
+  './run.sh --tiny true --unit char --exp exp_char --stage 3 --inits "scratch multitask maml" &&
+   [ -s data/train/labels_char.scp ] && [ -s exp_char/maml/final.mdl ] &&
+   grep -q "^# Character error rate" RESULTS.char && grep -Eq "^[a-z]+ +maml +[0-9.]+ \+-" RESULTS.char &&
+   ! cmp -s exp/init/0.mdl exp_char/init/0.mdl'
+check "--unit char: references and hypotheses are character units" bash -c \
+  'cat exp_char/adapt/test/*/text | grep -q "<space>" &&
+   cat exp_char/adapt/multitask/*/8_*/hyp.txt | cut -s -d" " -f2- | tr " " "\n" | sed /^$/d | sort -u > hyp_units &&
+   cut -d" " -f1 data/lang_char/units.txt | sort > char_units && [ -z "$(comm -23 hyp_units char_units)" ]'
 check_fails "an unknown initialisation is refused" "conf/meta/foo.conf" ./run.sh --tiny true --inits "scratch foo"
 check_fails "a bad --unit is refused" "must be phone or char" ./run.sh --tiny true --unit word
 check_fails "cmd.sh: an unknown CLUSTER is refused" "unknown CLUSTER='xyz'" env CLUSTER=xyz ./run.sh --tiny true
