@@ -74,6 +74,17 @@ check "--adapt-dir: another adaptation setup on the same models, results and plo
      --plot-dir exp/plots_1step --results RESULTS.1step &&
    grep -q -- "fast-adapt --steps=1 --batch=0" RESULTS.1step && ls exp/adapt_1step/maml/*/4_2/wer &&
    [ -s exp/plots_1step/error_rate.png ] && ! cmp -s RESULTS RESULTS.1step'
+check "every conf/adapt*.conf holds valid fast-adapt options" bash -c \
+  'd=exp/adapt_1step/maml/$(ls exp/adapt_1step/maml | head -1)/4_1 &&
+   for c in conf/adapt*.conf; do
+     fast-adapt --config=$c --steps=2 --lr=0.05 exp/scratch/final.mdl scp:$d/feats.scp scp:$d/labels.scp c.mdl ||
+       { echo "$c failed"; exit 1; }
+   done'
+check_fails "plots of an --adapt-dir without results are refused" "no adaptation results under exp/nothing" \
+  ./run.sh --tiny true --stage 8 --stop-stage 8 --adapt-dir exp/nothing --plot-dir exp/plots_nothing
+check_fails "RESULTS of an --adapt-dir without results are refused" "missing result exp/nothing/scratch/" \
+  ./run.sh --tiny true --stage 9 --adapt-dir exp/nothing --results RESULTS.nothing
+check "... and leave no RESULTS file" bash -c '! ls RESULTS.nothing* 2>/dev/null | grep -q .'
 check "--adapt-dir leaves exp/adapt as it was" bash -c \
   "[ \"\$(ls -l --time-style=+%s.%N exp/adapt/maml/*/2_1/wer exp/maml/final.mdl data/train/feats_cmvn.scp)\" = '$before' ]"
 

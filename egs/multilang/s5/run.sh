@@ -249,7 +249,7 @@ if stage_run 7 adapt; then
   njobs=$(wc -l < $adapt_dir/jobs)
   $cmd --max-jobs-run $nj JOB=1:$njobs $adapt_dir/log/adapt.JOB.log \
     local/adapt_decode.sh --adapt-conf $adapt_conf --decode-conf $decode_conf --unit $unit \
-      --lr $adapt_lr --keep-models $keep_models --adapt-dir $adapt_dir --job JOB $adapt_dir/jobs $data $exp
+      --lr $adapt_lr --keep-models $keep_models --job JOB $adapt_dir/jobs $data $exp
   stage_done
 fi
 
@@ -261,7 +261,8 @@ if stage_run 9 results; then
   local/make_results.sh --unit $unit --inits "$inits" --shots "$shots" --draws $draws \
     --target-shots $target_shots --reference-shots $reference_shots \
     --adapt-conf $adapt_conf --decode-conf $decode_conf --adapt-lr $adapt_lr \
-    --train-opts "$train_opts" --adapt-dir $adapt_dir --cmdline "$cmdline" $data $exp > $results.tmp
+    --train-opts "$train_opts" --adapt-dir $adapt_dir --cmdline "$cmdline" $data $exp > $results.tmp ||
+    { rm -f $results.tmp; exit 1; }
   mv $results.tmp $results
   cat $results
   stage_done

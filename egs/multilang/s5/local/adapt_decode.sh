@@ -1,16 +1,16 @@
 #!/usr/bin/env bash
 # One adaptation job of run.sh's stage 7: line <job> of <jobs> names an initialisation and
-# a target language ("maml ca"). For every draw list exp/adapt/draws/<lang>/<N>_<d>.list:
-# fast-adapt exp/<init>/final.mdl to those utterances of data/<lang>/adapt, decode the
-# test utterances exp/adapt/test/<lang>/feats.scp, score against exp/adapt/test/<lang>/text.
-# Writes, in exp/adapt/<init>/<lang>/<N>_<d>/, hyp.txt, wer (compute-wer's output) and adapt.log/decode.log; skips a directory whose
-# wer exists.
+# a target language ("maml ca"). The directory of <jobs> (exp/adapt, or run.sh's
+# --adapt-dir) holds the draws and test lists and gets the results. For every draw list
+# <dir>/draws/<lang>/<N>_<d>.list: fast-adapt exp/<init>/final.mdl to those utterances of
+# data/<lang>/adapt, decode the test utterances <dir>/test/<lang>/feats.scp, score against
+# <dir>/test/<lang>/text. Writes, in <dir>/<init>/<lang>/<N>_<d>/, hyp.txt, wer
+# (compute-wer's output) and adapt.log/decode.log; skips a directory whose wer exists.
 adapt_conf=conf/adapt.conf
 decode_conf=conf/decode.conf
 unit=phone
 job=1
 keep_models=false
-adapt_dir=             # where draws, test lists and results are [<exp>/adapt]
 lr=0.05               # adaptation learning rate of models without learned inner rates
 help_message="Usage: local/adapt_decode.sh [options] <jobs> <data> <exp>
   --job N                 the line of <jobs> to run [$job]
@@ -19,17 +19,17 @@ help_message="Usage: local/adapt_decode.sh [options] <jobs> <data> <exp>
   --unit phone|char       [$unit]
   --lr R                  fast-adapt --lr, unless conf/meta/<init>.conf learns the rates [$lr]
   --keep-models true      keep the adapted models [$keep_models]
-  --adapt-dir DIR         draws, test lists and results [<exp>/adapt]
 e.g.: local/adapt_decode.sh --job 3 exp/adapt/jobs data exp"
 [ -f ./path.sh ] && . ./path.sh
 . utils/parse_options.sh || exit 1
 [ $# -eq 3 ] || { echo "$help_message" >&2; exit 1; }
 jobs=$1 data=$2 exp=$3
-[ -n "$adapt_dir" ] || adapt_dir=$exp/adapt
+adapt_dir=$(dirname $jobs)
 prog=adapt_decode.sh
 set -o pipefail
 die() { echo "$prog: ERROR: $*" >&2; exit 1; }
 
+[ -s $jobs ] || die "no jobs file $jobs (run.sh's stage 7 writes it)"
 read -r init lang < <(sed -n "${job}p" $jobs)
 [ -n "$lang" ] || die "no line $job in $jobs"
 model=$exp/$init/final.mdl
