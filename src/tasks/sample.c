@@ -42,23 +42,47 @@ static bool excluded(const char *id, const char *list) {
   return hit;
 }
 
-static int largest_group(const Task *t) {
-  int m = 0;
-  for (int g = 0; g < t->num_groups; g++)
-    if (t->group_start[g + 1] - t->group_start[g] > m) m = t->group_start[g + 1] - t->group_start[g];
-  return m;
+/* The most utterances a support set of `count` can use up, over the orders in which its
+ * groups may be drawn: the groups drawn before its last one sum to S < count, the last
+ * one (of size z) takes it to count or past, and its copies left over go unused, so the
+ * answer is the largest such S + z. reach[S]: whether the other groups have a subset
+ * summing to S (subset sum, one pass per distinct size z). */
+static int support_worst_use(const Task *t, int count) {
+  int ng = t->num_groups, worst = count, max_size = 0;
+  for (int g = 0; g < ng; g++)
+    if (t->group_start[g + 1] - t->group_start[g] > max_size) max_size = t->group_start[g + 1] - t->group_start[g];
+  bool *reach = xmalloc((size_t)count * sizeof *reach);
+  bool *done = xcalloc((size_t)max_size + 1, sizeof *done);
+  for (int last = 0; last < ng; last++) {
+    int z = t->group_start[last + 1] - t->group_start[last];
+    if (done[z]) continue;
+    done[z] = true;
+    memset(reach, 0, (size_t)count * sizeof *reach);
+    reach[0] = true;
+    for (int g = 0; g < ng; g++) {
+      int size = t->group_start[g + 1] - t->group_start[g];
+      if (g == last) continue;
+      for (int sum = count - 1; sum >= size; sum--) reach[sum] |= reach[sum - size];
+    }
+    for (int sum = count - z > 0 ? count - z : 0; sum < count; sum++)
+      if (reach[sum] && sum + z > worst) worst = sum + z;
+  }
+  free(reach);
+  free(done);
+  return worst;
 }
 
-/* Whether task t can give a support and query set of the requested sizes. Counts: the
- * support set's last group may leave up to (largest group - 1) copies unused, and the
- * test allows for it, so every draw succeeds. With seconds the test is on totals: a
- * sampled set may still fail, and sampling then retries. */
+/* Whether task t can give a support and query set of the requested sizes. Counts: every
+ * draw succeeds, whatever copies the support set's last group leaves unused. With
+ * seconds the test is on totals: a sampled set may still fail, and sampling then
+ * retries. */
 static bool big_enough(const TaskSet *ts, const Task *t, const TaskEpisodeOpts *o) {
   bool seconds = o->support_seconds > 0 || o->query_seconds > 0;
   bool has_query = o->query_seconds > 0 || o->query > 0;
   if (has_query && t->num_groups < 2) return false;
   if (!seconds)
-    return t->num_utts >= o->support + o->query + (has_query ? largest_group(t) - 1 : 0);
+    return t->num_utts >= o->support &&
+           (!has_query || t->num_utts - support_worst_use(t, o->support) >= o->query);
   int nmin = (o->support_seconds > 0 ? 1 : o->support) + (o->query_seconds > 0 ? 1 : o->query);
   if (t->num_utts < nmin) return false;
   double smin = (o->support_seconds > 0 ? o->support_seconds : 0) +

@@ -67,31 +67,25 @@ check "--list-tasks" bash -c "make-tasks --task-key=spk --support=3 --query=3 --
 # a recording in its support set and in its query set.
 cp -r d g
 sed 's/-white-10db / /' d/utt2spk | paste -d' ' <(cut -d' ' -f1 d/utt2spk) - | cut -d' ' -f1,2 > g/utt2uniq
-leaks() { # utt2uniq episodes: how many episodes have a recording on both sides
-  awk 'NR == FNR { r[$1] = $2; next }
-    { split("", s); n = split($4, u, ","); for (i = 1; i <= n; i++) s[r[u[i]]] = 1
-      m = $6 == "-" ? 0 : split($6, u, ","); for (i = 1; i <= m; i++) if (r[u[i]] in s) { bad++; break } }
-    END { print bad + 0 }' "$1" "$2"
-}
 augmented() { # utt2uniq episodes: how many support sets hold two copies of a recording
   awk 'NR == FNR { r[$1] = $2; next } { split("", s); n = split($4, u, ",")
     for (i = 1; i <= n; i++) if (s[r[u[i]]]++) { aug++; break } } END { print aug + 0 }' "$1" "$2"
 }
-export -f leaks augmented
+export -f augmented
 check "utt2uniq: grouped by default, and the log says so" bash -c "make-tasks --support=3 --query=3 --num-episodes=300 g ep 2>err &&
   grep -q 'Grouping the copies of each recording by g/utt2uniq' err && grep -q '24 utterances of 12 recordings' err"
 check "no recording on both sides of any episode (lang, dialect, spk; counts and seconds)" bash -c "
   for k in lang dialect spk; do make-tasks --task-key=\$k --support=3 --query=2 --num-episodes=300 g ep &&
-    [ \$(leaks g/utt2uniq ep) = 0 ] && check_fields ep 3 2 || exit 1; done &&
-  make-tasks --support-seconds=4 --query-seconds=3 --num-episodes=300 g ep && [ \$(leaks g/utt2uniq ep) = 0 ]"
+    [ \$(episode_leaks g/utt2uniq ep) = 0 ] && check_fields ep 3 2 || exit 1; done &&
+  make-tasks --support-seconds=4 --query-seconds=3 --num-episodes=300 g ep && [ \$(episode_leaks g/utt2uniq ep) = 0 ]"
 check "support sets may hold several copies of one recording" bash -c "make-tasks --support=3 --query=3 --num-episodes=300 g ep &&
   [ \$(augmented g/utt2uniq ep) -gt 100 ]"
 check "--group-key= turns groups off (and recordings leak)" bash -c "make-tasks --group-key= --support=3 --query=3 --num-episodes=300 g ep 2>err &&
-  ! grep -q Grouping err && [ \$(leaks g/utt2uniq ep) -gt 100 ] && make-tasks --support=3 --query=3 --num-episodes=300 d ep2 && cmp ep ep2"
+  ! grep -q Grouping err && [ \$(episode_leaks g/utt2uniq ep) -gt 100 ] && make-tasks --support=3 --query=3 --num-episodes=300 d ep2 && cmp ep ep2"
 check "--group-key=uniq, =utt2uniq and a path are the default" bash -c "make-tasks --seed=2 g a && make-tasks --seed=2 --group-key=uniq g b &&
   make-tasks --seed=2 --group-key=utt2uniq g c && cp g/utt2uniq u && make-tasks --seed=2 --group-key=\$PWD/u g e && cmp a b && cmp a c && cmp a e"
 check "--group-key=spk: support and query never share a speaker" bash -c "make-tasks --group-key=spk --support=3 --query=3 --num-episodes=100 g ep &&
-  [ \$(leaks g/utt2spk ep) = 0 ] && [ \$(leaks g/utt2uniq ep) = 0 ]"
+  [ \$(episode_leaks g/utt2spk ep) = 0 ] && [ \$(episode_leaks g/utt2uniq ep) = 0 ]"
 # fr has 6 utterances of 3 recordings: a support set of 3 leaves one copy unused, so 3 + 3 does not fit.
 check "a task whose recordings cannot fill both sets is skipped" bash -c "make-tasks --support=3 --query=3 --num-episodes=20 g a 2>err &&
   [ \"\$(tasks_of a)\" = 'en ' ] && grep -q 'Skipped 1 task(s) .*fr(6)' err && make-tasks --support=3 --query=2 --num-episodes=200 g b &&

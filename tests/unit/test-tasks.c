@@ -303,6 +303,22 @@ static void test_recording_groups(void) {
   CHECK(task_eligible(ts, &o, el) == 0);
   o.support = 5; o.query = 4;
   CHECK(task_eligible(ts, &o, el) == 1 && el[0] && !el[1]);
+  o.support = 4; o.query = 6; /* 2 whole recordings, then 3: nothing is left unused */
+  CHECK(task_eligible(ts, &o, el) == 1 && el[0] && !el[1]);
+  e = task_episodes_sample(ts, &o);
+  CHECK(leaks(e, &augmented) == 0 && e->ep[0].num_support == 4 && e->ep[0].num_query == 6);
+  task_episodes_free(e);
+  task_set_free(ts);
+  /* Speaker s0 has recordings of 2, 2, 2 and 3 copies (9), s1 of 2, 2, 3 and 3 (10): a
+   * support set of 3 uses up at most 5 utterances (2, then 3 of which 1 is used),
+   * leaving 4 (s0) or 5 (s1) for the query set. */
+  ts = task_set_new(sub, "spk", NULL, 0.01);
+  o.support = 3; o.query = 4;
+  CHECK(task_eligible(ts, &o, el) == 2 && el[0] && el[1]);
+  o.query = 5;
+  CHECK(task_eligible(ts, &o, el) == 1 && !el[0] && el[1]);
+  o.query = 6;
+  CHECK(task_eligible(ts, &o, el) == 0);
   task_set_free(ts);
 
   /* The same names for the same file; "" turns groups off, and then recordings leak. */
