@@ -82,8 +82,9 @@ check "support sets may hold several copies of one recording" bash -c "make-task
   [ \$(augmented g/utt2uniq ep) -gt 100 ]"
 check "--group-key= turns groups off (and recordings leak)" bash -c "make-tasks --group-key= --support=3 --query=3 --num-episodes=300 g ep 2>err &&
   ! grep -q Grouping err && [ \$(episode_leaks g/utt2uniq ep) -gt 100 ] && make-tasks --support=3 --query=3 --num-episodes=300 d ep2 && cmp ep ep2"
-check "--group-key=uniq, =utt2uniq and a path are the default" bash -c "make-tasks --seed=2 g a && make-tasks --seed=2 --group-key=uniq g b &&
-  make-tasks --seed=2 --group-key=utt2uniq g c && cp g/utt2uniq u && make-tasks --seed=2 --group-key=\$PWD/u g e && cmp a b && cmp a c && cmp a e"
+check "--group-key=uniq, =utt2uniq, =auto and a path are the default" bash -c "make-tasks --seed=2 g a && make-tasks --seed=2 --group-key=uniq g b &&
+  make-tasks --seed=2 --group-key=utt2uniq g c && cp g/utt2uniq u && make-tasks --seed=2 --group-key=\$PWD/u g e &&
+  make-tasks --seed=2 --group-key=auto g a2 && cmp a b && cmp a c && cmp a e && cmp a a2"
 check "--group-key=spk: support and query never share a speaker" bash -c "make-tasks --group-key=spk --support=3 --query=3 --num-episodes=100 g ep &&
   [ \$(episode_leaks g/utt2spk ep) = 0 ] && [ \$(episode_leaks g/utt2uniq ep) = 0 ]"
 # fr has 6 utterances of 3 recordings: a support set of 3 leaves one copy unused, so 3 + 3 does not fit.
