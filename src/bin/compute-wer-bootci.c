@@ -58,7 +58,8 @@ int main(int argc, char **argv) {
   bool two = hyp_rspec[1] != NULL, chars = strcmp(level, "char") == 0;
   if (replications < 1) ERROR("--replications must be at least 1 (got %d)", replications);
 
-  ScoreTexts *hyps[2] = {score_texts_read(hyp_rspec[0]), two ? score_texts_read(hyp_rspec[1]) : NULL};
+  ScoreTexts *hyps[2] = {score_texts_read(hyp_rspec[0]),
+                         two ? score_texts_read(hyp_rspec[1]) : NULL};
   if (two) { /* the systems must be compared on the same utterances */
     bool in_first;
     const char *key = score_texts_first_difference(hyps[0], hyps[1], &in_first);
@@ -78,7 +79,8 @@ int main(int argc, char **argv) {
     bool found = score_texts_find(hyps[0], key, &hyp[0], &nhyp[0]);
     if (two) score_texts_find(hyps[1], key, &hyp[1], &nhyp[1]); /* the same keys: found too */
     if (!found) {
-      if (strcmp(mode, "strict") == 0) ERROR("No hypothesis for key %s and strict mode specifier.", key);
+      if (strcmp(mode, "strict") == 0)
+        ERROR("No hypothesis for key %s and strict mode specifier.", key);
       absent++;
       if (strcmp(mode, "present") == 0) continue;
     }
@@ -93,8 +95,10 @@ int main(int argc, char **argv) {
   int unused = score_texts_unused(hyps[0], &first);
   if (unused) WARN("%d hypotheses have no reference in %s (e.g. key %s); not scored", unused,
                    ref_rspec, first);
-  if (n == 0) ERROR("no utterance to score in %s (%d without a hypothesis, --mode=%s)", ref_rspec, absent, mode);
-  if (words == 0) ERROR("the %d references scored in %s have no %s", n, ref_rspec, chars ? "characters" : "words");
+  if (n == 0)
+    ERROR("no utterance to score in %s (%d without a hypothesis, --mode=%s)", ref_rspec, absent, mode);
+  if (words == 0)
+    ERROR("the %d references scored in %s have no %s", n, ref_rspec, chars ? "characters" : "words");
   LOG("Bootstrap of %d utterances (%ld %s, %d not present in hyp), %d replications", n, words,
       chars ? "characters" : "words", absent, replications);
 

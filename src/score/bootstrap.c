@@ -45,6 +45,7 @@ void score_bootstrap(const ScoreUttErrors *u, int n, bool two, int replications,
     for (int s = 0; s < (two ? 2 : 1); s++) moments_add(&m[s], (double)errs[s] / (double)words);
     improved += two && errs[0] - errs[1] > 0;
   }
-  for (int s = 0; s < 2; s++) moments_interval(&m[s], replications, &out->mean[s], &out->half_width[s]);
+  for (int s = 0; s < 2; s++)
+    moments_interval(&m[s], replications, &out->mean[s], &out->half_width[s]);
   out->p_improve = two ? (double)improved / replications : 0;
 }

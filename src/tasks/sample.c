@@ -42,28 +42,28 @@ static bool excluded(const char *id, const char *list) {
   return hit;
 }
 
+static int group_size(const Task *t, int g) { return t->group_start[g + 1] - t->group_start[g]; }
+
 /* The most utterances a support set of `count` can use up, over the orders in which its
  * groups may be drawn: the groups drawn before its last one sum to S < count, the last
  * one (of size z) takes it to count or past, and its copies left over go unused, so the
  * answer is the largest such S + z. reach[S]: whether the other groups have a subset
  * summing to S (subset sum, one pass per distinct size z). */
 static int support_worst_use(const Task *t, int count) {
-  int ng = t->num_groups, worst = count, max_size = 0;
-  for (int g = 0; g < ng; g++)
-    if (t->group_start[g + 1] - t->group_start[g] > max_size) max_size = t->group_start[g + 1] - t->group_start[g];
+  int worst = count, max_size = 0;
+  for (int g = 0; g < t->num_groups; g++)
+    if (group_size(t, g) > max_size) max_size = group_size(t, g);
   bool *reach = xmalloc((size_t)count * sizeof *reach);
   bool *done = xcalloc((size_t)max_size + 1, sizeof *done);
-  for (int last = 0; last < ng; last++) {
-    int z = t->group_start[last + 1] - t->group_start[last];
+  for (int last = 0; last < t->num_groups; last++) {
+    int z = group_size(t, last);
     if (done[z]) continue;
     done[z] = true;
     memset(reach, 0, (size_t)count * sizeof *reach);
     reach[0] = true;
-    for (int g = 0; g < ng; g++) {
-      int size = t->group_start[g + 1] - t->group_start[g];
-      if (g == last) continue;
-      for (int sum = count - 1; sum >= size; sum--) reach[sum] |= reach[sum - size];
-    }
+    for (int g = 0; g < t->num_groups; g++)
+      for (int sum = count - 1; g != last && sum >= group_size(t, g); sum--)
+        reach[sum] |= reach[sum - group_size(t, g)];
     for (int sum = count - z > 0 ? count - z : 0; sum < count; sum++)
       if (reach[sum] && sum + z > worst) worst = sum + z;
   }
@@ -168,7 +168,7 @@ static void shuffle_by_group(const Task *t, Rng *r, int *order, int *perm) {
   rng_shuffle_int(r, order, t->num_groups);
   int n = 0;
   for (int i = 0; i < t->num_groups; i++) {
-    int g = order[i], len = t->group_start[g + 1] - t->group_start[g];
+    int g = order[i], len = group_size(t, g);
     memcpy(perm + n, t->utts + t->group_start[g], (size_t)len * sizeof *perm);
     rng_shuffle_int(r, perm + n, len);
     n += len;
