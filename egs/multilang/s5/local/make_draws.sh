@@ -24,7 +24,6 @@ die() { echo "$prog: ERROR: $*" >&2; exit 1; }
 feats=$data/feats_cmvn.scp
 [ -s $feats ] || die "no $feats (run the features stage)"
 [[ "$draws" =~ ^[1-9][0-9]*$ ]] || die "bad --draws '$draws'"
-mkdir -p $dir || exit 1
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 
 # The recording of each utterance with features, and the recordings in the order of
@@ -46,6 +45,7 @@ for n in $shots; do
   [ $n -le $total ] || die "$n recordings asked for, $counted $total ($nutts utterances with features)"
 done
 
+mkdir -p $dir || exit 1
 for d in $(seq $draws); do
   # A seeded Fisher-Yates shuffle (same order on every machine: perl's own generator).
   perl -e 'srand($ARGV[0]); my @u = <STDIN>;
