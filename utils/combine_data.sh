@@ -3,7 +3,8 @@
 # and sorted; a file present in only some sources is left out with a warning (the result
 # would not cover every utterance). An utterance in two sources is an error, and so is a
 # speaker whose per-speaker lines (cmvn.scp, spk2gender) differ between sources.
-# spk2utt is remade.
+# utt2uniq, as in Kaldi, is made where a source lacks it: each of its utterances is
+# then its own recording. spk2utt is remade.
 help_message="Usage: utils/combine_data.sh <dest-dir> <src-dir1> <src-dir2> ...
 Combines the data directories <src-dir*> into <dest-dir>.
 e.g.: utils/combine_data.sh data/train_all data/train_clean data/train_noisy"
@@ -24,10 +25,13 @@ files=$(for s in "$@"; do (cd "$s" && ls -1 wav.scp feats.scp text text.* utt2* 
 for f in $files; do
   missing=""
   for s in "$@"; do [ -f "$s/$f" ] || missing="$missing $s"; done
-  if [ -n "$missing" ]; then
+  if [ -n "$missing" ] && [ "$f" != utt2uniq ]; then
     echo "$prog: WARNING: leaving out $f: not in$missing" >&2; continue
   fi
   case $f in
+    utt2uniq) for s in "$@"; do
+                if [ -f "$s/$f" ]; then cat "$s/$f"; else awk '{ print $1, $1 }' "$s/utt2spk"; fi
+              done | sort -s -k1,1 > "$tmp/$f" ;;
     # A speaker may be in several sources, with the same line in each.
     cmvn.scp|spk2gender) for s in "$@"; do cat "$s/$f"; done | sort -u | sort -s -k1,1 > "$tmp/$f" ;;
     *) for s in "$@"; do cat "$s/$f"; done | sort -s -k1,1 > "$tmp/$f" ;;

@@ -3,8 +3,9 @@
 # text, text.*, utt2*, feats.scp) is sorted, has no duplicate keys and covers exactly the
 # utterances of utt2spk; spk2utt agrees with utt2spk; per-speaker files (cmvn.scp,
 # spk2gender) cover exactly its speakers; utt2dur holds positive numbers, utt2num_frames
-# positive integers; wav.scp files that are not pipes exist. The first problem found is
-# reported with the file and the utterance, and the script exits 1.
+# positive integers, utt2uniq one recording per utterance; wav.scp files that are not
+# pipes exist. The first problem found is reported with the file and the utterance, and
+# the script exits 1.
 no_wav=false
 no_text=false
 help_message="Usage: utils/validate_data_dir.sh [--no-wav true] [--no-text true] <data-dir>
@@ -89,6 +90,12 @@ if (my $d = $vals{"utt2num_frames"}) {
   for (@$ukeys) {
     fail("utt2num_frames: utterance $_ has \"$d->{$_}[0]\" frames, expected a positive integer")
       unless $d->{$_}[0] =~ /^[1-9]\d*$/;
+  }
+}
+if (my $d = $vals{"utt2uniq"}) {
+  for (@$ukeys) {
+    fail("utt2uniq: utterance $_ has " . (1 + @{$d->{$_}}) . " fields, expected 2 (the utterance and its recording)")
+      if @{$d->{$_}} != 1;
   }
 }
 if (my $t = $vals{"text"}) {

@@ -21,3 +21,12 @@ check_fails() {
   if grep -q -- "$pattern" "$TESTDIR/.out"; then echo "PASS: $name"
   else echo "FAIL: $name (no '$pattern' in output)"; sed 's/^/    /' "$TESTDIR/.out" | tail -n 20 >&2; fi
 }
+# episode_leaks UTT2REC EPISODES: how many episodes have a recording (the value UTT2REC,
+# e.g. utt2uniq, gives an utterance) in both their support and their query set.
+episode_leaks() {
+  awk 'NR == FNR { r[$1] = $2; next }
+    { split("", s); n = split($4, u, ","); for (i = 1; i <= n; i++) s[r[u[i]]] = 1
+      m = $6 == "-" ? 0 : split($6, u, ","); for (i = 1; i <= m; i++) if (r[u[i]] in s) { bad++; break } }
+    END { print bad + 0 }' "$1" "$2"
+}
+export -f episode_leaks

@@ -52,6 +52,7 @@ full_disk make-tasks make-tasks --task-key=lang --support=1 --query=1 --num-epis
 full_disk wav-add-noise wav-add-noise --snr=10 a.wav /dev/full
 full_disk "wav-add-noise (stdout)" bash -c "wav-add-noise --snr=10 a.wav - > /dev/full"
 full_disk compute-wer bash -c "compute-wer ark:text ark:text > /dev/full"
+full_disk compute-wer-bootci bash -c "compute-wer-bootci ark:text ark:text > /dev/full"
 check "nothing was left behind (no model, no checkpoint, no temporary)" \
   bash -c '! ls nt.mdl mt.mdl x.ark *.tmp.* 2>/dev/null | grep -q .'
 
