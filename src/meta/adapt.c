@@ -35,7 +35,7 @@ void meta_adapt_opts_register(MetaAdaptOpts *o, Options *po) {
   opts_string(po, "utt2uniq", &o->utt2uniq,
               "rspecifier mapping each utterance to the recording it derives from (e.g. "
               "ark:data/x/utt2uniq): the held-out part takes whole recordings, so no copy of a "
-              "held-out recording is adapted on");
+              "held-out recording is adapted on (no effect without --heldout-fraction)");
   opts_int(po, "patience", &o->patience,
            "With a held-out part: stop after this many steps without improvement (0: never stop "
            "early, still keep the best step)");
@@ -214,8 +214,6 @@ int meta_adapt(const MetaAdaptOpts *o, Nnet *n, const MetaData *d) {
   if (o->steps < 0 || o->batch < 0 || o->patience < 0 || !(o->passes >= 0) ||
       o->heldout_fraction < 0 || o->heldout_fraction >= 1)
     ERROR("--steps, --batch, --patience, --passes must be >= 0 and --heldout-fraction in [0, 1)");
-  if (o->utt2uniq[0] && o->heldout_fraction <= 0)
-    ERROR("--utt2uniq=%s is only used with --heldout-fraction", o->utt2uniq);
   if (d->num == 0) ERROR("no utterances to adapt on");
   mat_set_num_threads(o->num_threads);
   MetaInner *in = adapt_inner(o, n);
