@@ -23,7 +23,7 @@ cp exp/stage_times stage_times.first 2>/dev/null
 check "every stage 1..9 ran" bash -c \
   'for s in 1 2 3 4 5 6 7 8 9; do grep -q "^$s " exp/stage_times || { echo "stage $s missing"; exit 1; }; done'
 check "logs under exp/*/log" bash -c \
-  'ls exp/make_feats/*/log/make_feats.1.log exp/tasks/log/make_tasks.lang.log exp/init/log/init.log \
+  'ls exp/make_feats/*/log/make_fbank_*.1.log exp/make_feats/*/log/cmvn_*.log exp/tasks/log/make_tasks.lang.log exp/init/log/init.log \
       exp/maml/log/train.log exp/adapt/log/adapt.1.log'
 check "a model per initialisation" bash -c \
   "for i in $inits; do [ -s exp/\$i/final.mdl ] || { echo \"no exp/\$i/final.mdl\"; exit 1; }; done"
