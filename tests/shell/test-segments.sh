@@ -48,6 +48,16 @@ check "features of a segment equal features of the same samples" bash -c '
   cmp <(compute-features --dither=0 "ark:extract-segments scp:wav.scp \"echo a-1 r1 0.1 0.5 |\" ark:- |" ark:- | copy-feats ark:- ark,t:-) \
       <(compute-features --dither=0 "scp:echo a-1 a1.wav |" ark:- | copy-feats ark:- ark,t:-)'
 
+# Kaldi's own programs on the same segments (tests/reference/make_segment_refs.sh): the
+# same archive, byte for byte, and the same durations.
+printf "cards $W/cards8k.wav\nespeak $W/espeak22k.wav\nspeech $W/speech16k.wav\nstereo $W/stereo8k.wav\n" > ref.scp
+check "extract-segments writes Kaldi's archive byte for byte (tests/reference/segments.ref)" bash -c '
+  extract-segments scp:ref.scp $TOPDIR/tests/reference/segments.txt ark:ref.ark 2>/dev/null &&
+  [ "$(md5sum < ref.ark | cut -d" " -f1)" = "$(head -n 1 $TOPDIR/tests/reference/segments.ref)" ]'
+check "wav-to-duration prints Kaldi's durations" bash -c '
+  cmp <(wav-to-duration ark:ref.ark ark,t:- 2>/dev/null) <(tail -n +2 $TOPDIR/tests/reference/segments.ref) &&
+  cmp <(wav-to-duration --read-entire-file ark:ref.ark ark,t:- 2>/dev/null) <(tail -n +2 $TOPDIR/tests/reference/segments.ref)'
+
 # Skipped with a warning, as in Kaldi: too short, recording absent, channel absent.
 printf 'x-1 r1 0.1 0.15\nx-2 r9 0 1\nx-3 r1 0 1 1\nx-4 r1 1.0 1.5\n' > skip
 check "too short, unknown recording and missing channel are skipped with warnings" bash -c '
