@@ -9,7 +9,7 @@
 # Unlike Kaldi (scp,p: reading), a WAV that cannot be read (a failing wav.scp command, a
 # missing file) or a bad segment fails the job: then no feats.scp is written and this
 # run's archives are removed.
-type=${0##*/make_}; type=${type%.sh}
+type=$(basename "$0" .sh); type=${type#make_}
 case $type in fbank|mfcc) ;; *) echo "$0: ERROR: run as steps/make_fbank.sh or steps/make_mfcc.sh" >&2; exit 1 ;; esac
 nj=4
 cmd=run.pl

@@ -32,7 +32,8 @@ if $has_segments; then
     echo "$prog: $s has no segments: one segment per utterance, from $s/utt2dur" >&2
     [ -s "$s/utt2dur" ] || "$utils/data/get_utt2dur.sh" "$s" >&2 || exit 1
     awk '{ print $1, $1, 0, $2 }' "$s/utt2dur"
-  done | sort -s -k1,1 > "$tmp/segments" || exit 1
+  done > "$tmp/segments.all" || exit 1
+  sort -s -k1,1 "$tmp/segments.all" > "$tmp/segments"
 fi
 for f in $files; do
   missing=""

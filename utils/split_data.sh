@@ -8,7 +8,7 @@
 # wav.scp, reco2file_and_channel and reco2dur are indexed by recording and each part
 # keeps the recordings its segments use.
 per_utt=false
-help_message="Usage: utils/split_data.sh [--per-utt true] <data-dir> <num-parts>
+help_message="Usage: utils/split_data.sh [--per-utt] <data-dir> <num-parts>
 Splits a data directory into <data-dir>/split<num-parts>/{1..num-parts}.
 e.g.: utils/split_data.sh data/train 4   # then use data/train/split4/JOB"
 . "$(dirname "$0")/parse_options.sh" || exit 1
