@@ -4,7 +4,9 @@
 # or last N, or the first N of each speaker). With --uniq true N counts recordings
 # (utt2uniq: an utterance and its noisy or perturbed copies are one recording, listed in
 # the order of their first utterance), and every copy of a chosen recording is kept.
-# Every per-utterance and per-speaker file present is filtered, spk2utt is remade.
+# Every per-utterance and per-speaker file present is filtered, spk2utt is remade. With a
+# segments file, wav.scp, reco2file_and_channel and reco2dur keep the recordings of the
+# subset's segments.
 utt_list=
 spk_list=
 first=false
@@ -74,11 +76,18 @@ fi
 [ -s "$tmp/utt2spk" ] || die "the subset of $src is empty"
 cp "$tmp/utt2spk" "$dest/utt2spk"
 "$utils/utt2spk_to_spk2utt.pl" "$dest/utt2spk" > "$dest/spk2utt"
-for f in wav.scp feats.scp text $(cd "$src" && ls -1 text.* utt2* 2>/dev/null | grep -v '~$'); do
+has_segments=false; [ -f "$src/segments" ] && has_segments=true
+for f in $($has_segments && echo segments || echo wav.scp) feats.scp text \
+         $(cd "$src" && ls -1 text.* utt2* 2>/dev/null | grep -v '~$'); do
   [ "$f" != utt2spk ] && [ -f "$src/$f" ] && "$utils/filter_scp.pl" "$dest/utt2spk" "$src/$f" > "$dest/$f"
 done
 for f in cmvn.scp spk2gender; do
   [ -f "$src/$f" ] && "$utils/filter_scp.pl" "$dest/spk2utt" "$src/$f" > "$dest/$f"
+done
+if $has_segments; then awk '{ print $2 }' "$dest/segments" | sort -u > "$tmp/recordings"
+else cp "$dest/utt2spk" "$tmp/recordings"; fi
+for f in $($has_segments && echo wav.scp) reco2file_and_channel reco2dur; do
+  [ -f "$src/$f" ] && "$utils/filter_scp.pl" "$tmp/recordings" "$src/$f" > "$dest/$f"
 done
 echo "$prog: $dest: $(wc -l < "$dest/utt2spk") of $total utterances of $src$($uniq && echo " ($num recordings)")" >&2
 exit 0

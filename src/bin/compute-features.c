@@ -19,6 +19,7 @@ static const char *usage =
 
 typedef struct {
   const char *type;
+  const char *utt2dur;
   int channel;
   int seed;
   float min_duration;
@@ -29,12 +30,15 @@ typedef struct {
 static Options *make_options(ProgOpts *p, FeatType type) {
   Options *po = opts_new(usage);
   p->type = type == FEAT_MFCC ? "mfcc" : type == FEAT_FBANK ? "fbank" : "spectrogram";
+  p->utt2dur = "";
   p->channel = -1;
   p->seed = 0;
   p->min_duration = 0.0f;
   p->subtract_mean = false;
   feat_opts_default(&p->feat, type);
   opts_choice(po, "type", &p->type, "mfcc|fbank|spectrogram", "Type of features");
+  opts_string(po, "write-utt2dur", &p->utt2dur,
+              "Wspecifier to write duration of each utterance in seconds, e.g. 'ark,t:utt2dur'.");
   opts_int(po, "channel", &p->channel, "Channel to extract (-1 -> expect mono, 0 -> left, 1 -> right)");
   opts_int(po, "seed", &p->seed, "Seed for the dither noise (per utterance, from the seed and the key)");
   opts_float(po, "min-duration", &p->min_duration, "Minimum duration of segments to process (in seconds).");
@@ -117,6 +121,7 @@ int main(int argc, char **argv) {
   if (!fc) ERROR("%s", err);
   TableReader *reader = tbl_reader_open(opts_arg(po, 0), &tbl_wav_holder);
   TableWriter *writer = tbl_writer_open(opts_arg(po, 1), &tbl_matrix_holder);
+  TableWriter *utt2dur = *p.utt2dur ? tbl_writer_open(p.utt2dur, &tbl_float_holder) : NULL;
   Mat feats = {0};
   int num_utts = 0, num_success = 0;
   for (; !tbl_reader_done(reader); tbl_reader_next(reader)) {
@@ -124,12 +129,17 @@ int main(int argc, char **argv) {
     num_utts++;
     if (!process(&p, fc, key, tbl_reader_value(reader), &feats)) continue;
     tbl_writer_write(writer, key, &feats);
+    if (utt2dur) {
+      float duration = wav_duration(tbl_reader_value(reader));
+      tbl_writer_write(utt2dur, key, &duration);
+    }
     if (num_utts % 100 == 0) LOG("Processed %d utterances", num_utts);
     VLOG(2, "Processed features for key %s", key);
     num_success++;
   }
   tbl_reader_close(reader);
   tbl_writer_close(writer);
+  if (utt2dur) tbl_writer_close(utt2dur);
   LOG("Done %d out of %d utterances.", num_success, num_utts);
   mat_release(&feats);
   feat_computer_free(fc);

@@ -491,3 +491,21 @@ static void int32_write(Output *out, bool binary, const void *value) {
 }
 
 const TblHolder tbl_int32_holder = {"int32", sizeof(int), int32_clear, int32_read, int32_write, NULL};
+
+/* ---------- float scalar holder (durations) ---------- */
+
+static void float_clear(void *v) { *(float *)v = 0; }
+
+static bool float_read(Input *in, void *value, char *err, size_t errlen) {
+  bool binary = kio_read_binary_marker(in);
+  if (!kio_read_float(in, binary, value)) FAIL("expected a float");
+  return true;
+}
+
+static void float_write(Output *out, bool binary, const void *value) {
+  if (binary) output_write(out, "\0B", 2);
+  kio_write_float(out, binary, *(const float *)value);
+  if (!binary) output_putc(out, '\n');
+}
+
+const TblHolder tbl_float_holder = {"float", sizeof(float), float_clear, float_read, float_write, NULL};

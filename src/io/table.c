@@ -109,8 +109,11 @@ static bool read_scp_object(const TblHolder *h, OpenArchive *cache, const char *
     if (in) {
       ok = h->read(in, value, err, errlen);
       char cerr[512];
-      if (!input_close(in, cerr, sizeof cerr) && ok) {
-        snprintf(err, errlen, "%s", cerr);
+      if (!input_close(in, cerr, sizeof cerr)) {
+        /* A failed command explains a failed read: its status comes first. */
+        char *why = ok ? NULL : xstrdup(err);
+        snprintf(err, errlen, why ? "%s; reading its output: %s" : "%s", cerr, why);
+        free(why);
         ok = false;
       }
     }

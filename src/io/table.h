@@ -12,7 +12,8 @@
  * A holder says how one type of object is read and written, exactly as Kaldi writes it
  * (binary objects start with "\0B"). Holders here: float matrix (reads FM, DM and the
  * compressed CM, CM2, CM3; writes FM), double matrix (DM), float vector (FV), int32
- * vector (labels, alignments) and token vector (text, one line). Other libraries
+ * vector (labels, alignments), token vector (text, one line) and the scalars int32 and
+ * float (Kaldi's Int32Writer, BaseFloatWriter). Other libraries
  * define their own (a WAV holder in feat/). */
 #ifndef IO_TABLE_H
 #define IO_TABLE_H
@@ -59,6 +60,7 @@ extern const TblHolder tbl_vector_holder;        /* Vec */
 extern const TblHolder tbl_int_vector_holder;    /* IntVec */
 extern const TblHolder tbl_tokens_holder;        /* Tokens (text only) */
 extern const TblHolder tbl_int32_holder;         /* int (one number: lengths, dims) */
+extern const TblHolder tbl_float_holder;         /* float (one number: durations) */
 
 /* ---- Sequential reading ----
  *   TableReader *r = tbl_reader_open("ark:feats.ark", &tbl_matrix_holder);

@@ -2,6 +2,7 @@
 # Each check prints PASS:/FAIL: lines for tests/run-tests.sh. Runs in a scratch dir.
 set -u
 TOPDIR=${TOPDIR:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
+export TOPDIR
 # run-tests.sh puts the programs under test first on PATH (bin/, or the sanitizer build).
 case ":$PATH:" in *":$TOPDIR/${BIN:-bin}:"*) ;; *) export PATH="$TOPDIR/${BIN:-bin}:$TOPDIR/utils:$PATH" ;; esac
 TESTDIR=$(mktemp -d)

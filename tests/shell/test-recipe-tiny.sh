@@ -29,7 +29,7 @@ check "a tiny run leaves the committed RESULTS, data/ and exp/ alone" bash -c \
 check "every stage 1..9 ran" bash -c \
   "for s in 1 2 3 4 5 6 7 8 9; do grep -q \"^\$s \" $E/stage_times || { echo \"stage \$s missing\"; exit 1; }; done"
 check "logs under $E/*/log" bash -c \
-  "ls $E/make_feats/*/log/make_feats.1.log $E/tasks/log/make_tasks.lang.log $E/init/log/init.s1.log \
+  "ls $E/make_feats/*/log/make_fbank_*.1.log $E/make_feats/*/log/cmvn_*.log $E/tasks/log/make_tasks.lang.log $E/init/log/init.s1.log \
       $E/maml/s1/log/train.log $E/adapt/log/adapt.1.log"
 check "progress on the terminal: which training of how many, which adaptation jobs, where the logs are" bash -c \
   "grep -q 'training maml seed 2 (.* of 8): .* iterations of maml (log: $E/maml/s2/log/train.log)' run.log &&

@@ -174,6 +174,8 @@ check "parse_options.sh stops at --" bash -c "[ \"\$(bash po.sh --num-jobs 3 -- 
 echo "num_jobs=9" > po.conf
 check "parse_options.sh --config" bash -c "[ \"\$(bash po.sh --config po.conf a)\" = '9 false x a' ]"
 check_fails "parse_options.sh: unknown option" "invalid option --num-job" bash po.sh --num-job 3
-check_fails "parse_options.sh: boolean value" "expects true or false" bash po.sh --use-gpu yes
+check_fails "parse_options.sh: boolean value" "expects true or false" bash po.sh --use-gpu=yes
+check "parse_options.sh: a boolean alone is true (Kaldi's --per-utt)" bash -c "[ \"\$(bash po.sh --use-gpu a b)\" = '2 true x a b' ] &&
+  [ \"\$(bash po.sh --use-gpu --num-jobs 4 a)\" = '4 true x a' ] && [ \"\$(bash po.sh --use-gpu false a)\" = '2 false x a' ]"
 check_fails "parse_options.sh: missing value" "needs a value" bash po.sh --num-jobs
 check_fails "parse_options.sh --help" "Usage: po.sh" bash -c "bash po.sh --help; exit 1"
