@@ -61,11 +61,13 @@ int main(int argc, char **argv) {
     done++;
   }
   tbl_reader_close(reader);
+  /* An empty input is a failure and leaves no (empty) output; an empty selection is not. */
+  if (done == 0 && skipped == 0) ERROR("no feature matrix in %s; nothing written", opts_arg(po, 0));
   tbl_writer_close(writer);
   LOG("Copied %d feature matrices, %d not selected", done, skipped);
   strmap_free(keep);
   strmap_free(drop);
   free(wspec);
   opts_free(po);
-  return done == 0 && skipped == 0 ? 1 : 0;
+  return 0;
 }

@@ -75,6 +75,13 @@ static void open_archive_close(OpenArchive *oa) {
   *oa = (OpenArchive){0};
 }
 
+/* Puts the file (or command) an object came from before a holder's message. */
+static void name_source(char *err, size_t errlen, const char *rxfilename) {
+  char *msg = xstrdup(err);
+  snprintf(err, errlen, "%s: %s", rxfilename, msg);
+  free(msg);
+}
+
 /* Reads the object an scp target names into value. */
 static bool read_scp_object(const TblHolder *h, OpenArchive *cache, const char *target, void *value, char *err,
                             size_t errlen) {
@@ -101,8 +108,8 @@ static bool read_scp_object(const TblHolder *h, OpenArchive *cache, const char *
       open_archive_close(cache);
     } else if (!input_seek(cache->in, offset)) {
       snprintf(err, errlen, "offset %ld is past the end of %s", offset, file);
-    } else {
-      ok = h->read(cache->in, value, err, errlen);
+    } else if (!(ok = h->read(cache->in, value, err, errlen))) {
+      name_source(err, errlen, t.rxfilename);
     }
   } else {
     Input *in = input_try_open(t.rxfilename, err, errlen);
@@ -110,11 +117,12 @@ static bool read_scp_object(const TblHolder *h, OpenArchive *cache, const char *
       ok = h->read(in, value, err, errlen);
       char cerr[512];
       if (!input_close(in, cerr, sizeof cerr)) {
-        /* A failed command explains a failed read: its status comes first. */
-        char *why = ok ? NULL : xstrdup(err);
-        snprintf(err, errlen, why ? "%s; reading its output: %s" : "%s", cerr, why);
-        free(why);
+        /* A command that failed explains an unreadable output better than the output does. */
+        if (!ok) snprintf(cerr + strlen(cerr), sizeof cerr - strlen(cerr), " (its output: %s)", err);
+        snprintf(err, errlen, "%s", cerr);
         ok = false;
+      } else if (!ok) {
+        name_source(err, errlen, t.rxfilename);
       }
     }
   }
@@ -146,6 +154,7 @@ struct TableReader {
   void *value;
   bool done;
   char *prev_key; /* for the sorted check */
+  int num_skipped; /* scp entries skipped under ",p" */
 };
 
 static void reader_fail(TableReader *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -202,6 +211,7 @@ static bool read_script_entry(TableReader *r) {
     if (read_scp_object(r->holder, &r->cache, target, r->value, err, sizeof err)) return true;
     if (!r->spec.permissive) ERROR("reading %s: key %s: %s", r->rspecifier, r->key, err);
     WARN("reading %s: key %s: %s (permissive: skipping)", r->rspecifier, r->key, err);
+    r->num_skipped++;
   }
 }
 
@@ -244,6 +254,7 @@ void *tbl_reader_take_value(TableReader *r) {
 }
 
 void tbl_reader_next(TableReader *r) { reader_advance(r); }
+int tbl_reader_num_skipped(const TableReader *r) { return r->num_skipped; }
 
 void tbl_reader_close(TableReader *r) {
   char err[1024];

@@ -77,6 +77,9 @@ const char *tbl_reader_key(TableReader *r);
 const void *tbl_reader_value(TableReader *r); /* valid until tbl_reader_next */
 void *tbl_reader_take_value(TableReader *r);  /* hands the value over: caller clears & frees */
 void tbl_reader_next(TableReader *r);
+/* Entries of an scp read with ",p" that could not be read and were skipped (with a
+ * WARNING each): programs count them among the entries they report ("Done N out of M"). */
+int tbl_reader_num_skipped(const TableReader *r);
 void tbl_reader_close(TableReader *r);
 
 /* ---- Random access by key ----

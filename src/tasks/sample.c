@@ -204,8 +204,10 @@ static bool sample_one(const TaskSet *ts, const Task *t, const TaskEpisodeOpts *
 TaskEpisodes *task_episodes_sample(const TaskSet *ts, const TaskEpisodeOpts *o) {
   bool *eligible = xmalloc((size_t)ts->num_tasks * sizeof *eligible);
   int n = task_eligible(ts, o, eligible);
-  if (n == 0) ERROR("No task is left to sample episodes from (%d tasks, all held out or too small)",
-                    ts->num_tasks);
+  if (n == 0) {
+    free(eligible); /* before the ERROR: no leak report on bad input */
+    ERROR("No task is left to sample episodes from (%d tasks, all held out or too small)", ts->num_tasks);
+  }
   bool by_size = !strcmp(o->task_weighting, "size");
   double total = 0;
   for (int i = 0; i < ts->num_tasks; i++)
@@ -224,9 +226,13 @@ TaskEpisodes *task_episodes_sample(const TaskSet *ts, const TaskEpisodeOpts *o) 
     const Task *t = NULL;
     int attempt = 0;
     do {
-      if (attempt++ == 1000)
+      if (attempt++ == 1000) {
+        free(perm);
+        free(eligible);
+        task_episodes_free(e);
         ERROR("Cannot fill support/query sets of the requested duration in 1000 draws "
               "(last tried task %s, %.1f seconds)", t->id, t->seconds);
+      }
       t = &ts->tasks[draw_task(ts, eligible, by_size, total, &r)];
     } while (!sample_one(ts, t, o, &r, perm, order, ep));
     ep->id = xasprintf("ep%0*d", width, i + 1);

@@ -131,9 +131,16 @@ static char **read_key(const TaskSet *ts, const StrMap *map, const char *data_di
   char **val = xcalloc((size_t)ts->num_utts, sizeof *val);
   for (int i = 0; i < p.n; i++) {
     int u = map_get(map, p.key[i]);
-    if (u < 0)
-      ERROR("%s line %d: utterance %s is not in %s/utt2spk", path, p.line[i], p.key[i], data_dir);
-    if (val[u]) ERROR("%s line %d: utterance %s appears more than once", path, p.line[i], p.key[i]);
+    if (u < 0 || val[u]) {
+      /* Everything freed before the ERROR: no leak report on bad input. */
+      char msg[1024];
+      snprintf(msg, sizeof msg, u < 0 ? "%s line %d: utterance %s is not in %s/utt2spk" : "%s line %d: utterance %s appears more than once",
+               path, p.line[i], p.key[i], data_dir);
+      for (int j = 0; j < ts->num_utts; j++) free(val[j]);
+      free(val);
+      pairs_free(&p);
+      ERROR("%s", msg);
+    }
     val[u] = p.val[i];
     p.val[i] = NULL;
   }
