@@ -126,14 +126,13 @@ static PerColHeader column_header(const CompressedMatrix *h, float *col, int n) 
 
 /* CM: the per-column headers, then each column's bytes. */
 static void compress_by_columns(Mat m, CompressedMatrix *c) {
-  PerColHeader *headers = (PerColHeader *)c->data;
   uint8_t *bytes = c->data + (size_t)c->cols * sizeof(PerColHeader);
   float *col = xmalloc(sizeof(float) * (size_t)m.rows), *sorted = xmalloc(sizeof(float) * (size_t)m.rows);
   for (int j = 0; j < m.cols; j++, bytes += m.rows) {
     for (int i = 0; i < m.rows; i++) col[i] = *mat_at(m, i, j);
     memcpy(sorted, col, sizeof(float) * (size_t)m.rows);
     PerColHeader ph = column_header(c, sorted, m.rows);
-    memcpy(&headers[j], &ph, sizeof ph);
+    memcpy(c->data + (size_t)j * sizeof ph, &ph, sizeof ph);
     float p[4];
     col_header_floats(c, &ph, p);
     for (int i = 0; i < m.rows; i++) bytes[i] = float_to_char(p, col[i]);
@@ -143,7 +142,8 @@ static void compress_by_columns(Mat m, CompressedMatrix *c) {
 }
 
 /* ComputeGlobalHeader: the format and the [min_value, min_value + range] scale. */
-static bool global_header(Mat m, int method, CompressedMatrix *c, char *err, size_t errlen) {
+static bool global_header(Mat m, int requested, CompressedMatrix *c, char *err, size_t errlen) {
+  int method = requested;
   if (method == CM_AUTOMATIC) method = m.rows > 8 ? CM_SPEECH_FEATURE : CM_TWO_BYTE_AUTO;
   c->format = method == CM_SPEECH_FEATURE ? 1 : method <= CM_TWO_BYTE_SIGNED_INTEGER ? 2 : 3;
   c->rows = m.rows;
@@ -163,7 +163,7 @@ static bool global_header(Mat m, int method, CompressedMatrix *c, char *err, siz
     /* A constant matrix gets a positive range (computed in double, as Kaldi's). */
     if (max_value == min_value) max_value = (float)(min_value + (1.0 + fabs(min_value)));
     if (!isfinite(min_value) || !isfinite(max_value))
-      FAIL("cannot compress a matrix with infinities (compression method %d)", method);
+      FAIL("cannot compress a matrix with infinities (compression method %d)", requested);
     c->min_value = min_value;
     c->range = max_value - min_value;
   }
