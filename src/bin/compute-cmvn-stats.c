@@ -37,6 +37,15 @@ static bool acc(DMat *d, const Mat *feats, const char *rspec, const char *key) {
   return true;
 }
 
+/* Global statistics are written as a float matrix, as Kaldi's (its tables hold doubles). */
+static void write_global_stats(const char *wxfilename, bool binary, const DMat *d) {
+  Mat m = mat_alloc(d->rows, d->cols);
+  for (int r = 0; r < d->rows; r++)
+    for (int c = 0; c < d->cols; c++) *mat_at(m, r, c) = (float)d->data[(size_t)r * d->cols + c];
+  tbl_write_object(wxfilename, binary, &tbl_matrix_holder, &m);
+  mat_release(&m);
+}
+
 static void reset(DMat *d) {
   free(d->data);
   *d = (DMat){NULL, 0, 0};
@@ -95,7 +104,7 @@ int main(int argc, char **argv) {
     /* A run that failed on every utterance leaves no (empty) output. */
     if (num_done == 0) ERROR("no statistics accumulated (0 out of %d utterances in %s); nothing written", num_err, rspec);
     if (w) tbl_writer_close(w);
-    else tbl_write_object(out, binary, &tbl_double_matrix_holder, &stats);
+    else write_global_stats(out, binary, &stats);
     reset(&stats);
   }
   LOG("Done accumulating CMVN stats for %d utterances; %d had errors.", num_done, num_err);

@@ -25,6 +25,7 @@ typedef struct {
   float min_duration;
   bool subtract_mean;
   FeatOpts feat;
+  CompressOpts compress;
 } ProgOpts;
 
 static Options *make_options(ProgOpts *p, FeatType type) {
@@ -44,6 +45,8 @@ static Options *make_options(ProgOpts *p, FeatType type) {
   opts_float(po, "min-duration", &p->min_duration, "Minimum duration of segments to process (in seconds).");
   opts_bool(po, "subtract-mean", &p->subtract_mean, "Subtract mean of each feature file [CMS; not recommended to do it this way.]");
   feat_opts_register(&p->feat, po);
+  p->compress = compress_opts_default();
+  compress_opts_register(&p->compress, po);
   return po;
 }
 
@@ -120,7 +123,7 @@ int main(int argc, char **argv) {
   FeatComputer *fc = feat_computer_new(&p.feat, err, sizeof err);
   if (!fc) ERROR("%s", err);
   TableReader *reader = tbl_reader_open(opts_arg(po, 0), &tbl_wav_holder);
-  TableWriter *writer = tbl_writer_open(opts_arg(po, 1), &tbl_matrix_holder);
+  TableWriter *writer = tbl_matrix_writer_open(opts_arg(po, 1), &p.compress);
   TableWriter *utt2dur = *p.utt2dur ? tbl_writer_open(p.utt2dur, &tbl_float_holder) : NULL;
   Mat feats = {0};
   int num_utts = 0, num_success = 0;
@@ -128,7 +131,7 @@ int main(int argc, char **argv) {
     const char *key = tbl_reader_key(reader);
     num_utts++;
     if (!process(&p, fc, key, tbl_reader_value(reader), &feats)) continue;
-    tbl_writer_write(writer, key, &feats);
+    tbl_write_matrix(writer, key, feats);
     if (utt2dur) {
       float duration = wav_duration(tbl_reader_value(reader));
       tbl_writer_write(utt2dur, key, &duration);

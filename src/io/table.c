@@ -363,6 +363,7 @@ struct TableWriter {
   TblSpec spec;
   Output *ark, *scp;
   StrMap *scp_targets; /* "scp:" writing: key -> wxfilename */
+  int compression_method; /* tbl_matrix_writer_open with --compress; 0: none */
 };
 
 TableWriter *tbl_writer_open(const char *wspecifier, const TblHolder *holder) {
@@ -428,7 +429,27 @@ void tbl_writer_close(TableWriter *w) {
   free(w);
 }
 
-void tbl_write_matrix(TableWriter *w, const char *key, Mat m) { tbl_writer_write(w, key, &m); }
+TableWriter *tbl_matrix_writer_open(const char *wspecifier, const CompressOpts *opts) {
+  if (!opts->compress) return tbl_writer_open(wspecifier, &tbl_matrix_holder);
+  if (opts->method < CM_AUTOMATIC || opts->method > CM_ONE_BYTE_ZERO_ONE)
+    ERROR("--compression-method=%d: expected 1 to 7 (Kaldi's CompressionMethod)", opts->method);
+  TableWriter *w = tbl_writer_open(wspecifier, &tbl_compressed_matrix_holder);
+  w->compression_method = opts->method;
+  return w;
+}
+
+void tbl_write_matrix(TableWriter *w, const char *key, Mat m) {
+  if (!w->compression_method) {
+    tbl_writer_write(w, key, &m);
+    return;
+  }
+  CompressedMatrix c = {0};
+  char err[256];
+  if (!cmat_compress(m, w->compression_method, &c, err, sizeof err))
+    ERROR("writing %s: key %s: %s", w->wspecifier, key, err);
+  tbl_writer_write(w, key, &c);
+  cmat_free(&c);
+}
 
 void tbl_write_int_vector(TableWriter *w, const char *key, const int *v, int n) {
   IntVec iv = {(int *)v, n};
