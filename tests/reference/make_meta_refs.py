@@ -11,7 +11,8 @@ CTC is written in plain torch ops (a log-sum-exp recursion) so it differentiates
 THE LOSS (src/nnet/nnet.h): sum over utterances of -log p(labels | feats), divided by the
 total number of input frames.
 
-Writes meta_dnn.txt and meta_lstm.txt: one record a line, "name n v1 ... vn",
+Writes meta_dnn.txt, meta_lstm.txt and meta_lhuc.txt (a DNN with LHUC scales whose
+inner loop adapts only them): one record a line, "name n v1 ... vn",
 strings as "name s text". Run: /usr/bin/python3 tests/reference/make_meta_refs.py
 """
 import os
@@ -62,6 +63,27 @@ class Dnn:
         W2 = theta[o:o + K * H].view(K, H); o += K * H
         b2 = theta[o:o + K]
         h = torch.tanh(x @ W1.T + b1)
+        return torch.log_softmax(h @ W2.T + b2, dim=1)
+
+
+class DnnLhuc:
+    """affine(H) tanh lhuc affine(K) log-softmax: LHUC scales 2 sigmoid(r) on the hidden
+    units (src/nnet/lhuc.c), the layer MAML adapts alone in the lhuc cases."""
+
+    def __init__(self, D, H, K):
+        self.D, self.H, self.K = D, H, K
+        self.config = "affine dim=%d;tanh;lhuc;affine;log-softmax" % H
+        self.layers = [D * H + H, 0, H, H * K + K, 0]
+
+    def logprobs(self, theta, x):
+        D, H, K = self.D, self.H, self.K
+        o = 0
+        W1 = theta[o:o + H * D].view(H, D); o += H * D
+        b1 = theta[o:o + H]; o += H
+        r = theta[o:o + H]; o += H
+        W2 = theta[o:o + K * H].view(K, H); o += K * H
+        b2 = theta[o:o + K]
+        h = torch.tanh(x @ W1.T + b1) * 2 * torch.sigmoid(r)
         return torch.log_softmax(h @ W2.T + b2, dim=1)
 
 
@@ -131,7 +153,32 @@ def write(f, name, values):
     f.write("%s %d %s\n" % (name, len(values), " ".join("%.10g" % v for v in values)))
 
 
-def make(path, net, seed):
+def default_cases(L, has, last):
+    """name, steps, learn-mode, kr, rates (L*kr), adapt"""
+    step_rates = [0.3 + 0.1 * i if has[i % L] else 0.0 for i in range(2 * L)]
+    return [
+        ("maml1", 1, "none", 1, [0.5] * L, [1] * L),
+        ("maml2", 2, "none", 1, [0.5] * L, [1] * L),
+        ("maml3", 3, "none", 1, [0.4] * L, [1] * L),
+        ("lslr2", 2, "per-layer-step", 2, step_rates, [1] * L),
+        ("anil2", 2, "per-layer", 1, [0.7 * x for x in last], last),
+    ]
+
+
+def lhuc_cases(L, has, last):
+    """The inner loop adapts the LHUC layer (index 2) only, as --adapt-layers=2; and all."""
+    only = [1 if i == 2 else 0 for i in range(L)]
+    rates = [2.0 if i == 2 else 0.0 for i in range(L)]
+    return [
+        ("lhuc1", 1, "none", 1, rates, only),
+        ("lhuc3", 3, "none", 1, rates, only),
+        ("lhuc-lr2", 2, "per-layer", 1, [1.5 * x for x in only], only),
+        ("lhuc-lslr2", 2, "per-layer-step", 2, [1.5 * x for x in only] + [2.5 * x for x in only], only),
+        ("all2", 2, "none", 1, [0.5] * L, [1 if n else 0 for n in has]),
+    ]
+
+
+def make(path, net, seed, cases=default_cases):
     g = torch.Generator().manual_seed(seed)
     P = sum(net.layers)
     theta = torch.randn(P, generator=g) * 0.6
@@ -146,15 +193,6 @@ def make(path, net, seed):
     has = [1 if n else 0 for n in net.layers]
     last = [0] * L
     last[max(i for i in range(L) if net.layers[i])] = 1
-    step_rates = [0.3 + 0.1 * i if has[i % L] else 0.0 for i in range(2 * L)]
-    cases = [
-        # name, steps, learn-mode, kr, rates (L*kr), adapt
-        ("maml1", 1, "none", 1, [0.5] * L, [1] * L),
-        ("maml2", 2, "none", 1, [0.5] * L, [1] * L),
-        ("maml3", 3, "none", 1, [0.4] * L, [1] * L),
-        ("lslr2", 2, "per-layer-step", 2, step_rates, [1] * L),
-        ("anil2", 2, "per-layer", 1, [0.7 * x for x in last], last),
-    ]
     with open(path, "w") as f:
         f.write("config s %s\n" % net.config)
         write(f, "dims", [net.D, K, P])
@@ -164,7 +202,7 @@ def make(path, net, seed):
             for x, l in utts:
                 write(f, "feats", [x.shape[0]] + x.flatten().tolist())
                 write(f, "labels", l)
-        for name, steps, mode, kr, rates, adapt in cases:
+        for name, steps, mode, kr, rates, adapt in cases(L, has, last):
             r = torch.tensor(rates, dtype=torch.float64)
             lq, gt, gr = maml(net, theta, r, adapt, kr, steps, support, query)
             _, gf, grf = maml(net, theta, r, adapt, kr, steps, support, query, second_order=False)
@@ -187,6 +225,7 @@ def main():
     here = os.path.dirname(os.path.abspath(__file__))
     make(os.path.join(here, "meta_dnn.txt"), Dnn(3, 5, 4), 1234)
     make(os.path.join(here, "meta_lstm.txt"), Lstm(3, 3, 4), 4321)
+    make(os.path.join(here, "meta_lhuc.txt"), DnnLhuc(3, 5, 4), 2468, lhuc_cases)
 
 
 if __name__ == "__main__":

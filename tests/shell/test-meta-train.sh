@@ -130,6 +130,19 @@ check "fast-adapt --utt2uniq without --heldout-fraction: no effect" bash -c \
 check "fast-adapt uses the model's adapt-layers" bash -c \
   "$MT --adapt-layers=2 init.mdl $T episodes.txt al.mdl && fast-adapt --steps=2 al.mdl $T al2.mdl 2>&1 && nnet-copy --binary=false al.mdl al.txt && nnet-copy --binary=false al2.mdl al2.txt && [ \"\$(grep -m1 '<Params>' al.txt)\" = \"\$(grep -m1 '<Params>' al2.txt)\" ]"
 
+# LHUC: --adapt-layers naming the lhuc layer (2) adapts only its scales.
+printf 'affine dim=8\ntanh\nlhuc\naffine\nlog-softmax\n' > lhuc.conf
+nnet-init --input-dim=4 --output-dim=4 --seed=1 lhuc.conf lhuc0.mdl 2>/dev/null
+params_of() { nnet-copy --binary=false $1 - | awk '/<Layer>/ { l++ } /<Params>/ { p = 1 } p { print l, $0 } /\]/ { p = 0 }'; }
+export -f params_of
+check "meta-train --adapt-layers=2 (lhuc) then fast-adapt: only the LHUC scales change" bash -c \
+  "$MT --adapt-layers=2 lhuc0.mdl $T episodes.txt lhuc1.mdl && ! cmp -s lhuc0.mdl lhuc1.mdl &&
+   fast-adapt --steps=3 --lr=1 lhuc1.mdl $T lhuc2.mdl && params_of lhuc1.mdl > p1 && params_of lhuc2.mdl > p2 &&
+   diff p1 p2 | grep '^[<>]' | cut -c3 | sort -u | tr -d '\n' | grep -qx 3"
+check "fast-adapt --adapt-layers=2 on an LHUC model: only the scales change" bash -c \
+  "fast-adapt --steps=3 --lr=1 --adapt-layers=2 lhuc0.mdl $T lhuc3.mdl && params_of lhuc0.mdl > q1 && params_of lhuc3.mdl > q2 &&
+   diff q1 q2 | grep '^[<>]' | cut -c3 | sort -u | tr -d '\n' | grep -qx 3"
+
 # Bad input.
 echo "ep9 task0 support u01,nosuch query u03" > bad-ep.txt
 check_fails "missing utterance: error naming it" "nosuch" $MT init.mdl $T bad-ep.txt x.mdl

@@ -1,6 +1,6 @@
 /* Tests of src/meta: episodes parsing; MAML meta-gradients (and learned-rate gradients)
  * against PyTorch's second-order autograd (tests/reference/meta_*.txt, made by
- * make_meta_refs.py) for a DNN and an LSTM; FOMAML and Reptile against updates composed by hand from
+ * make_meta_refs.py) for a DNN, an LSTM and a DNN with LHUC scales adapted alone; FOMAML and Reptile against updates composed by hand from
  * nnet_loss_grad; inner mini-batches against finite differences; thread independence;
  * and a behaviour test: on a family of synthetic CTC tasks, a MAML initialisation adapts
  * to a lower query loss than a multitask one. */
@@ -173,6 +173,8 @@ static void check_reference_file(const char *file) {
 
 static void test_maml_dnn_vs_pytorch(void) { check_reference_file("meta_dnn.txt"); }
 static void test_maml_lstm_vs_pytorch(void) { check_reference_file("meta_lstm.txt"); }
+/* A DNN with LHUC scales, the inner loop adapting only them (and all layers). */
+static void test_maml_lhuc_vs_pytorch(void) { check_reference_file("meta_lhuc.txt"); }
 
 /* The reference model and data, for the tests below. */
 static void ref_model(Nnet **n, MetaData **d, MetaTask *t) {
@@ -364,6 +366,7 @@ static void test_fast_adapt_threads_by_hand(void) {
 int main(void) {
   RUN(test_maml_dnn_vs_pytorch);
   RUN(test_maml_lstm_vs_pytorch);
+  RUN(test_maml_lhuc_vs_pytorch);
   RUN(test_fomaml_reptile_by_hand);
   RUN(test_inner_batch_finite_difference);
   RUN(test_fast_adapt_frozen_cache);
