@@ -32,9 +32,13 @@
 #include "nnet/optim.h"
 #include "tasks/tasks.h"
 
-/* Names of the extra vectors meta-train stores in the model (fast-adapt's defaults). */
-#define META_EXTRA_RATES "meta-inner-lr"       /* L * kr rates, index j*L + l */
+/* Names of the extra vectors meta-train stores in the model (fast-adapt's defaults): the
+ * inner loop the model was meta-trained for. */
+#define META_EXTRA_RATES "meta-inner-lr"       /* L * kr learned rates, index j*L + l */
 #define META_EXTRA_ADAPT "meta-adapt-layers"   /* L values, 1 = the layer adapts */
+#define META_EXTRA_STEPS "meta-inner-steps"    /* 1 value: inner steps */
+#define META_EXTRA_BATCH "meta-inner-batch"    /* 1 value: utterances a step, 0 = all */
+#define META_EXTRA_RATE "meta-inner-rate"      /* 1 value: the rate, when not learned */
 
 /* ---- Episodes ----
  * Episodes files are make-tasks' (src/tasks/tasks.h): task_episodes_read gives TaskEpisodes. */
@@ -118,8 +122,9 @@ void meta_inner_set_adapt(MetaInner *in, const Nnet *n, const char *spec);
 /* Reads the adapt mask and learned rates stored in a model (when present); returns true
  * when rates were found (they replace in->rates; kr from their size). */
 bool meta_inner_from_model(MetaInner *in, const Nnet *n);
-/* Stores the adapt mask (always) and the rates when learned; rates a model already
- * holds are replaced by the constant ones used when not learned. */
+/* Stores the inner loop the model is meta-trained for: the adapt mask (always); for the
+ * algorithms with an inner loop its steps, batch and either the learned rates or the
+ * constant rate (the other is removed); multitask, which has none, removes them. */
 void meta_inner_to_model(const MetaInner *in, Nnet *n);
 /* Effective rate of layer l at inner step j (0 for layers that do not adapt). */
 float meta_inner_rate(const MetaInner *in, int l, int j);
@@ -214,12 +219,14 @@ void meta_train(const MetaTrainOpts *o, const char *model_in, const char *feats_
 
 /* ---- fast-adapt ---- */
 typedef struct {
-  int steps, batch, patience, seed, num_threads;
-  float lr;                 /* <= 0: the model's learned rates if any, else 0.01 */
+  int steps;                /* -1: the model's inner steps (meta-train's), else 10 */
+  int batch;                /* 0: all; -1: the model's inner batch, else all */
+  int patience, seed, num_threads;
+  float lr;                 /* <= 0: the model's learned rates, else its inner rate, else 0.01 */
   const char *adapt_layers; /* "": the model's stored choice, else all */
   float heldout_fraction;
   float passes;             /* > 0: a budget of this many passes over the adaptation
-                               utterances, at most `steps` steps */
+                               utterances, at most `steps` steps (-1: no limit) */
   const char *utt2uniq;     /* "": hold out single utterances; else an rspecifier mapping
                                each utterance to its recording: hold out whole recordings */
   bool cache_frozen;        /* run the layers below the first adapted one only once */

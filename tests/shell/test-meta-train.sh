@@ -55,8 +55,37 @@ check "--learn-inner-lr=per-layer stores 1 rate per layer" bash -c \
 check_fails "learned rates need maml or fomaml" "needs --algo=maml or fomaml" \
   $MT --algo=reptile --learn-inner-lr=per-layer init.mdl $T episodes.txt x.mdl
 check "fast-adapt uses the learned rates" bash -c \
-  "fast-adapt --steps=3 lr.mdl $T ad.mdl 2>&1 | grep -q 'learned inner rates (2 per layer)'"
+  "fast-adapt --steps=3 lr.mdl $T ad.mdl 2>&1 | grep -q 'the learned rates (2 per layer) (meta-train)'"
 check "fast-adapt --lr overrides them" bash -c "fast-adapt --steps=3 --lr=0.2 lr.mdl $T ad2.mdl 2>&1 | grep -q 'instead of'"
+
+# The inner loop a model was meta-trained for is stored in it and is fast-adapt's default.
+check "meta-train stores its inner loop: steps, batch, rate (nnet-info shows them)" bash -c \
+  "$MT --inner-steps=2 --inner-lr=0.3 init.mdl $T episodes.txt proc.mdl && nnet-info proc.mdl > proc.info &&
+   grep -qx 'extra meta-inner-steps dim=1 \[ 2 \]' proc.info && grep -qx 'extra meta-inner-batch dim=1 \[ 0 \]' proc.info &&
+   grep -qx 'extra meta-inner-rate dim=1 \[ 0.3 \]' proc.info"
+check "fast-adapt adapts by default as meta-trained: 2 steps of all utterances at 0.3" bash -c \
+  "fast-adapt proc.mdl $T pd.mdl 2> pd.log &&
+   grep -q 'Inner loop: 2 steps (meta-train), all utterances a step (meta-train), rate 0.3 (meta-train)' pd.log &&
+   grep -q 'Done: 24 utterances, 2 steps' pd.log &&
+   fast-adapt --steps=2 --batch=0 --lr=0.3 proc.mdl $T pe.mdl && cmp pd.mdl pe.mdl &&
+   fast-adapt --steps=2 --batch=0 --lr=0.1 proc.mdl $T pf.mdl && ! cmp -s pd.mdl pf.mdl"
+check "... and the inner batch: --inner-batch=5 adapts in batches of 5" bash -c \
+  "$MT --inner-steps=2 --inner-lr=0.3 --inner-batch=5 init.mdl $T episodes.txt pb.mdl &&
+   fast-adapt pb.mdl $T pb1.mdl 2>&1 | grep -q 'batches of 5 (meta-train)' &&
+   fast-adapt --steps=2 --batch=5 --lr=0.3 pb.mdl $T pb2.mdl && cmp pb1.mdl pb2.mdl"
+check "the command line wins: --steps=1 --batch=4 --lr=0.2" bash -c \
+  "fast-adapt --steps=1 --batch=4 --lr=0.2 proc.mdl $T pg.mdl 2>&1 |
+     grep -q 'Inner loop: 1 steps (--steps), batches of 4 (--batch), rate 0.2 (--lr)'"
+check "--passes without --steps: not capped by the model's steps" bash -c \
+  "fast-adapt --passes=2 --batch=5 proc.mdl $T ph.mdl 2>&1 | grep -q 'Done: 24 utterances, 10 steps'"
+check "a model without a stored inner loop: 10 steps, all utterances, rate 0.01" bash -c \
+  "fast-adapt init.mdl $T pi.mdl 2>&1 | grep -q 'Inner loop: 10 steps (default), all utterances a step (default), rate 0.01 (default)'"
+check "learned rates: stored instead of the constant rate" bash -c \
+  "$MT --inner-steps=2 --learn-inner-lr=per-layer proc.mdl $T episodes.txt pl.mdl && nnet-info pl.mdl > pl.info &&
+   grep -q 'meta-inner-lr dim=4' pl.info && ! grep -q meta-inner-rate pl.info &&
+   fast-adapt pl.mdl $T pm.mdl 2>&1 | grep -q 'Inner loop: 2 steps (meta-train), .*, the learned rates (1 per layer) (meta-train)'"
+check "multitask, which has no inner loop, removes a stored one" bash -c \
+  "$MT --algo=multitask pl.mdl $T episodes.txt pn.mdl && ! nnet-info pn.mdl | grep -q 'meta-inner-\(steps\|batch\|rate\|lr\)'"
 
 # Progress, validation, keep-best.
 check "progress lines with losses, frames/s and ETA" bash -c \
