@@ -97,9 +97,10 @@ static MetaInner *adapt_inner(MetaAdaptOpts *o, const Nnet *n) {
     snprintf(rate, sizeof(rate), "rate %g", lr);
   }
   if (o->adapt_layers[0]) meta_inner_set_adapt(in, n, o->adapt_layers);
-  char steps[32], batch[32];
-  if (o->steps > 0 || o->passes <= 0) snprintf(steps, sizeof(steps), "%d steps", o->steps);
-  else snprintf(steps, sizeof(steps), "steps by --passes");
+  char steps[64], batch[32];
+  if (o->passes <= 0) snprintf(steps, sizeof(steps), "%d steps", o->steps);
+  else if (o->steps > 0) snprintf(steps, sizeof(steps), "--passes=%g, at most %d steps", o->passes, o->steps);
+  else snprintf(steps, sizeof(steps), "--passes=%g", o->passes);
   if (o->batch > 0) snprintf(batch, sizeof(batch), "batches of %d", o->batch);
   else snprintf(batch, sizeof(batch), "all utterances a step");
   LOG("Inner loop: %s (%s), %s (%s), %s (%s)", steps, steps_from, batch, batch_from, rate, rate_from);
