@@ -50,6 +50,7 @@ void meta_inner_free(MetaInner *in) {
   if (!in) return;
   free(in->adapt);
   free(in->rates);
+  free(in->step_weights);
   free(in);
 }
 
@@ -67,6 +68,16 @@ int meta_rate_index(const MetaInner *in, int l, int j) {
 
 float meta_inner_rate(const MetaInner *in, int l, int j) {
   return in->adapt[l] ? in->rates[meta_rate_index(in, l, j)] : 0.0f;
+}
+
+void meta_msl_weights(int k, int iter, int anneal_iters, float *w) {
+  if (iter >= anneal_iters) {
+    for (int j = 0; j < k; j++) w[j] = j == k - 1 ? 1.0f : 0.0f;
+    return;
+  }
+  double decay = 1.0 / k / anneal_iters, floor = 0.03 / k;
+  for (int j = 0; j < k - 1; j++) w[j] = (float)fmax(1.0 / k - iter * decay, floor);
+  w[k - 1] = (float)fmin(1.0 / k + iter * (k - 1) * decay, 1.0 - (k - 1) * floor);
 }
 
 void meta_inner_set_adapt(MetaInner *in, const Nnet *n, const char *spec) {

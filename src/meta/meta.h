@@ -11,7 +11,9 @@
  *     g <- grad L_Q(theta_k);  for j = k-1..0:  dL/dr_{l,j} = -<g|_l, grad_l L_S(theta_j)>,
  *                                                g <- g - H_j (D_j g).
  * Memory: the k parameter vectors theta_j (never k sets of activations; each H_j v
- * recomputes them). FOMAML: g = grad L_Q(theta_k) (and g_{j+1} = that g in the rate
+ * recomputes them). MAML++'s multi-step loss (Antoniou et al., ICLR 2019) meta-learns
+ * sum_j w_j L_Q(theta_j), j = 1..k: g starts at w_k grad L_Q(theta_k), and after each
+ * g <- g - H_j (D_j g) with j >= 1 adds w_j grad L_Q(theta_j). FOMAML: g = grad L_Q(theta_k) (and g_{j+1} = that g in the rate
  * gradient). Reptile: g = theta - theta_k. Multitask: g = grad L_{S+Q}(theta).
  *
  * Layering, so a job can compute its share of a meta-batch and another apply the step:
@@ -105,6 +107,8 @@ typedef struct {
   MetaLrMode lr_mode;    /* whether rates are meta-parameters */
   int rate_steps;        /* kr: 1 (one rate per layer) or k (per layer and step) */
   float *rates;          /* L * kr: rate of layer l at step j is rates[min(j,kr-1)*L + l] */
+  float *step_weights;   /* NULL, or k weights: the MAML meta-objective is
+                            sum_j step_weights[j-1] L_Q(theta_j) (multi-step loss) */
 } MetaInner;
 
 /* Rates initialised to `lr` for every layer (kr = k for per-layer-step, else 1); all
@@ -128,6 +132,11 @@ bool meta_inner_from_model(MetaInner *in, const Nnet *n);
 void meta_inner_to_model(const MetaInner *in, Nnet *n);
 /* Effective rate of layer l at inner step j (0 for layers that do not adapt). */
 float meta_inner_rate(const MetaInner *in, int l, int j);
+/* MAML++'s multi-step loss weights of outer iteration `iter` (from 0) into w (k values,
+ * summing to 1): uniform 1/k at first, the non-final ones falling linearly by
+ * iter/(k anneal_iters) to at least 0.03/k and the last one taking the rest; from
+ * iter >= anneal_iters on, the last step's loss alone (w = 0 ... 0 1). */
+void meta_msl_weights(int k, int iter, int anneal_iters, float *w);
 
 /* Per-thread scratch: a network work area, batches, the trajectory theta_0..theta_{k-1}
  * (and the support gradients when FOMAML learns rates). */
@@ -199,6 +208,8 @@ typedef struct {
   float inner_lr;
   const char *learn_inner_lr;   /* none|per-layer|per-layer-step */
   const char *adapt_layers;     /* all|last|i,j,... */
+  bool multi_step_loss;         /* maml: the query loss after every inner step, weighted */
+  int msl_anneal_iters;         /* ... annealed to the last step's over these iterations */
   NnetOptimOpts outer;          /* --outer-optimizer, --outer-lr, ... */
   float clip;                   /* > 0: overrides --outer-max-grad-norm */
   int meta_batch, iterations, seed, num_threads;

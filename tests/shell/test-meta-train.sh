@@ -28,7 +28,8 @@ check "another --seed, another model" bash -c "$MT --seed=5 init.mdl $T episodes
 for opt in --inner-steps=1 --inner-lr=0.3 --inner-batch=1 --outer-lr=0.01 --outer-optimizer=sgd \
            --meta-batch=3 --iterations=4 --clip=0.01 --adapt-layers=last --adapt-layers=0 \
            --outer-max-grad-norm=0.01 --outer-adam-beta1=0.5 --outer-adam-beta2=0.9 --outer-adam-eps=0.1 \
-           --outer-warmup-steps=3 "--outer-lr-schedule=exponential --outer-lr-decay-steps=1"; do
+           --outer-warmup-steps=3 "--outer-lr-schedule=exponential --outer-lr-decay-steps=1" \
+           --multi-step-loss; do
   check "meta-train $opt has an effect" \
     bash -c "$MT $opt init.mdl $T episodes.txt o.mdl && ! cmp -s maml.mdl o.mdl"
 done
@@ -45,6 +46,16 @@ check "fast-adapt --binary=false writes a text model" bash -c \
   "fast-adapt --steps=1 --binary=false init.mdl $T text2.mdl && head -c 6 text2.mdl | grep -q '<Nnet>'"
 check "fast-adapt --num-threads=2 runs" bash -c "fast-adapt --steps=2 --num-threads=2 init.mdl $T nt.mdl"
 check "--thread-mode=blas runs" bash -c "$MT --num-threads=2 --thread-mode=blas init.mdl $T episodes.txt tb.mdl"
+# MAML++'s multi-step loss: annealed to the last step's loss, after which it is plain MAML.
+check "--multi-step-loss: --msl-anneal-iters has an effect" bash -c \
+  "$MT --multi-step-loss init.mdl $T episodes.txt msl.mdl && $MT --multi-step-loss --msl-anneal-iters=3 init.mdl $T episodes.txt msl3.mdl &&
+   ! cmp -s msl.mdl msl3.mdl"
+check "--multi-step-loss --msl-anneal-iters=0 is plain MAML, bit for bit" bash -c \
+  "$MT --multi-step-loss --msl-anneal-iters=0 init.mdl $T episodes.txt msl0.mdl && cmp maml.mdl msl0.mdl"
+check_fails "--multi-step-loss needs maml" "\-\-multi-step-loss needs --algo=maml (got fomaml)" \
+  $MT --algo=fomaml --multi-step-loss init.mdl $T episodes.txt x.mdl
+check_fails "--msl-anneal-iters must not be negative" "\-\-msl-anneal-iters must be >= 0" \
+  $MT --multi-step-loss --msl-anneal-iters=-1 init.mdl $T episodes.txt x.mdl
 
 # Learned rates and adapted layers are stored in the model; fast-adapt uses them.
 check "--learn-inner-lr=per-layer-step stores 2 rates per layer" bash -c \
@@ -171,6 +182,15 @@ check "meta-train --adapt-layers=2 (lhuc) then fast-adapt: only the LHUC scales 
 check "fast-adapt --adapt-layers=2 on an LHUC model: only the scales change" bash -c \
   "fast-adapt --steps=3 --lr=1 --adapt-layers=2 lhuc0.mdl $T lhuc3.mdl && params_of lhuc0.mdl > q1 && params_of lhuc3.mdl > q2 &&
    diff q1 q2 | grep '^[<>]' | cut -c3 | sort -u | tr -d '\n' | grep -qx 3"
+# The recipe's LHUC setup: conf/meta/maml-lhuc.conf on a conf/dnn_lhuc.conf model.
+R=$TOPDIR/egs/multilang/s5/conf
+check "recipe: maml-lhuc.conf meta-trains a dnn_lhuc.conf model for its LHUC layers 4, 7, 10" bash -c \
+  "nnet-init --input-dim=4 --output-dim=4 $R/dnn_lhuc.conf dl.mdl &&
+   meta-train --config=$R/meta/maml-lhuc.conf --iterations=2 --meta-batch=2 dl.mdl $T episodes.txt dl1.mdl &&
+   nnet-info dl1.mdl | grep -qx 'extra meta-adapt-layers dim=13 \[ 0 0 0 0 1 0 0 1 0 0 1 0 0 \]' &&
+   nnet-info dl1.mdl | grep -q 'extra meta-inner-lr dim=13 \[ 50 '"
+check "recipe: maml-msl.conf runs" bash -c \
+  "meta-train --config=$R/meta/maml-msl.conf --iterations=2 --meta-batch=2 init.mdl $T episodes.txt ms.mdl"
 
 # Bad input.
 echo "ep9 task0 support u01,nosuch query u03" > bad-ep.txt
