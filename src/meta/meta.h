@@ -13,8 +13,9 @@
  * Memory: the k parameter vectors theta_j (never k sets of activations; each H_j v
  * recomputes them). MAML++'s multi-step loss (Antoniou et al., ICLR 2019) meta-learns
  * sum_j w_j L_Q(theta_j), j = 1..k: g starts at w_k grad L_Q(theta_k), and after each
- * g <- g - H_j (D_j g) with j >= 1 adds w_j grad L_Q(theta_j). FOMAML: g = grad L_Q(theta_k) (and g_{j+1} = that g in the rate
- * gradient). Reptile: g = theta - theta_k. Multitask: g = grad L_{S+Q}(theta).
+ * g <- g - H_j (D_j g) with j >= 1 adds w_j grad L_Q(theta_j).
+ * FOMAML: g = grad L_Q(theta_k) (and g_{j+1} = that g in the rate gradient).
+ * Reptile: g = theta - theta_k. Multitask: g = grad L_{S+Q}(theta).
  *
  * Layering, so a job can compute its share of a meta-batch and another apply the step:
  *   meta_batch_grad   summed meta-gradient of a list of tasks at (theta, rates),

@@ -13,8 +13,8 @@ total number of input frames.
 
 The multi-step loss cases (msl*) meta-learn sum_j w_j L_Q(theta_j) (MAML++) instead, with
 the weights of MAML++'s annealing schedule, whose values for a few settings go to
-meta_msl_weights.txt. Writes meta_dnn.txt, meta_lstm.txt and meta_lhuc.txt (a DNN with LHUC scales whose
-inner loop adapts only them): one record a line, "name n v1 ... vn",
+meta_msl_weights.txt. Writes meta_dnn.txt, meta_lstm.txt and meta_lhuc.txt (a DNN with
+LHUC scales whose inner loop adapts only them): one record a line, "name n v1 ... vn",
 strings as "name s text". Run: /usr/bin/python3 tests/reference/make_meta_refs.py
 """
 import os
