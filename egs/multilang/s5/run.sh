@@ -225,6 +225,7 @@ if stage_run 6 train; then
   for i in $inits; do
     if [ $i = scratch ]; then mkdir -p $exp/scratch; cp $exp/init/0.mdl $exp/scratch/final.mdl
     else train_one $i conf/meta/$i.conf $start_mdl $exp/$i; fi
+    steps/make_model_dir.sh --feat-conf $feat_conf --decode-conf $decode_conf $data/lang_$unit/units.txt $exp/$i
   done
   stage_done
 fi

@@ -6,6 +6,7 @@
 # data/<lang>/adapt, decode the test utterances <dir>/test/<lang>/feats.scp, score against
 # <dir>/test/<lang>/text. Writes, in <dir>/<init>/<lang>/<N>_<d>/, hyp.txt, wer
 # (compute-wer's output) and adapt.log/decode.log; skips a directory whose wer exists.
+# With --keep-models true, final.mdl stays, with steps/make_model_dir.sh's files.
 adapt_conf=conf/adapt.conf
 decode_conf=conf/decode.conf
 unit=phone
@@ -66,7 +67,9 @@ for list in $adapt_dir/draws/$lang/*_*.list; do
     tail -n 3 $dir/*.log >&2
     failed=$((failed + 1))
   fi
-  $keep_models || rm -f $dir/final.mdl
+  # A kept model is a model directory: what transcribing with it needs comes from its init's.
+  if ! $keep_models; then rm -f $dir/final.mdl
+  elif [ -s $dir/final.mdl ]; then steps/make_model_dir.sh --from $exp/$init $dir || failed=$((failed + 1)); fi
 done
 echo "$prog: $init $lang: $n adapted, decoded and scored; $failed failed"
 [ $failed -eq 0 ]
