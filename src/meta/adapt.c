@@ -7,17 +7,23 @@
 #include <string.h>
 
 #include "base/log.h"
+#include "base/strmap.h"
 #include "base/util.h"
+#include "io/table.h"
 #include "meta/meta-internal.h"
 
 MetaAdaptOpts meta_adapt_opts_default(void) {
   return (MetaAdaptOpts){.steps = 10, .batch = 0, .patience = 0, .seed = 777, .num_threads = 1,
-                         .lr = 0, .adapt_layers = "", .heldout_fraction = 0, .cache_frozen = true,
+                         .lr = 0, .adapt_layers = "", .heldout_fraction = 0, .passes = 0,
+                         .utt2uniq = "", .cache_frozen = true,
                          .binary = true};
 }
 
 void meta_adapt_opts_register(MetaAdaptOpts *o, Options *po) {
-  opts_int(po, "steps", &o->steps, "Gradient steps");
+  opts_int(po, "steps", &o->steps, "Gradient steps (with --passes: the most steps)");
+  opts_float(po, "passes", &o->passes,
+             "Budget in passes over the adaptation utterances (those not held out): "
+             "ceil(passes x utterances / batch) steps, at most --steps (0: --steps steps)");
   opts_float(po, "lr", &o->lr,
              "Learning rate (0: the model's learned inner rates if it has them, else 0.01)");
   opts_int(po, "batch", &o->batch, "Utterances per step (0: all adaptation utterances)");
@@ -26,6 +32,10 @@ void meta_adapt_opts_register(MetaAdaptOpts *o, Options *po) {
               "choice from meta-train, else all)");
   opts_float(po, "heldout-fraction", &o->heldout_fraction,
              "Hold out this fraction of the utterances for early stopping (0: none)");
+  opts_string(po, "utt2uniq", &o->utt2uniq,
+              "rspecifier mapping each utterance to the recording it derives from (e.g. "
+              "ark:data/x/utt2uniq): the held-out part takes whole recordings, so no copy of a "
+              "held-out recording is adapted on");
   opts_int(po, "patience", &o->patience,
            "With a held-out part: stop after this many steps without improvement (0: never stop "
            "early, still keep the best step)");
@@ -60,26 +70,87 @@ static MetaInner *adapt_inner(const MetaAdaptOpts *o, const Nnet *n) {
   return in;
 }
 
+/* Orders the utterances of d into all[] with the held-out part last; returns its size
+ * (0 without --heldout-fraction). With --utt2uniq the part is made of whole recordings:
+ * the recordings are shuffled and taken from the end until the fraction is reached. */
+static int heldout_order(const MetaAdaptOpts *o, const MetaData *d, Rng *rng, int *all) {
+  int N = d->num;
+  for (int i = 0; i < N; i++) all[i] = i;
+  if (o->heldout_fraction <= 0) return 0;
+  int want = (int)lround(o->heldout_fraction * N);
+  if (want < 1) want = 1;
+  if (!o->utt2uniq[0]) {
+    rng_shuffle_int(rng, all, N);
+    if (want >= N)
+      ERROR("--heldout-fraction=%g leaves no utterance to adapt on (%d in all)", o->heldout_fraction, N);
+    return want;
+  }
+  /* group[i]: the recording of utterance i, numbered in order of first appearance. */
+  RandomReader *r = tbl_random_open(o->utt2uniq, &tbl_tokens_holder);
+  StrMap *ids = strmap_new();
+  int *group = xmalloc(sizeof(int) * (size_t)N);
+  for (int i = 0; i < N; i++) {
+    const Tokens *t = tbl_random_value(r, d->keys[i]);
+    if (!t || t->len != 1)
+      ERROR("--utt2uniq=%s: no recording for utterance %s", o->utt2uniq, d->keys[i]);
+    int *g = strmap_get(ids, t->tok[0]);
+    if (!g) {
+      g = xmalloc(sizeof(int));
+      *g = strmap_size(ids);
+      strmap_put(ids, t->tok[0], g);
+    }
+    group[i] = *g;
+  }
+  tbl_random_close(r);
+  int G = strmap_size(ids), n = 0, nh = 0, taken = 0;
+  for (int g = 0; g < G; g++) free(strmap_value(ids, g));
+  strmap_free(ids);
+  int *perm = xmalloc(sizeof(int) * (size_t)G);
+  for (int g = 0; g < G; g++) perm[g] = g;
+  rng_shuffle_int(rng, perm, G);
+  /* Lay the utterances out recording by recording in shuffled order; the held-out part is
+   * the last recordings, as many as make up the fraction. */
+  int *size = xcalloc((size_t)G, sizeof(int));
+  for (int i = 0; i < N; i++) size[group[i]]++;
+  for (int g = G - 1; g >= 0 && nh < want; g--, taken++) nh += size[perm[g]];
+  if (taken >= G)
+    ERROR("--heldout-fraction=%g leaves no recording to adapt on (%d utterances of %d recordings "
+          "in %s)", o->heldout_fraction, N, G, o->utt2uniq);
+  for (int g = 0; g < G; g++)
+    for (int i = 0; i < N; i++)
+      if (group[i] == perm[g]) all[n++] = i;
+  free(size);
+  free(perm);
+  free(group);
+  return nh;
+}
+
+/* Steps of this adaptation: --steps, or the --passes budget over the n utterances adapted
+ * on (at most --steps when that is > 0). */
+static int adapt_steps(const MetaAdaptOpts *o, const MetaInner *in, int n) {
+  if (o->passes <= 0) return o->steps;
+  int b = in->batch > 0 && in->batch < n ? in->batch : n;
+  int steps = (int)ceil(o->passes * n / b);
+  if (o->steps > 0 && steps > o->steps) steps = o->steps;
+  LOG("--passes=%g over %d utterances in batches of %d: %d steps", o->passes, n, b, steps);
+  return steps;
+}
+
 /* The adaptation loop on network n with inner settings in; gradients on o->num_threads
  * threads, each on a share of the step's utterances. */
 static int adapt_loop(const MetaAdaptOpts *o, Nnet *n, const MetaInner *in, const MetaData *d) {
   MetaWork *w = meta_work_new(n, in);
   MetaShards *tr = meta_shards_new(n, o->num_threads), *ho = NULL;
-  int N = d->num, P = nnet_num_params(n), nh = 0;
-  /* The held-out utterances are the last nh of a shuffled order. */
+  int N = d->num, P = nnet_num_params(n);
   int *all = xmalloc(sizeof(int) * (size_t)N);
-  for (int i = 0; i < N; i++) all[i] = i;
   Rng rng;
   rng_seed(&rng, (uint64_t)o->seed);
-  if (o->heldout_fraction > 0) {
-    rng_shuffle_int(&rng, all, N);
-    nh = (int)lround(o->heldout_fraction * N);
-    if (nh < 1) nh = 1;
-    if (nh >= N)
-      ERROR("--heldout-fraction=%g leaves no utterance to adapt on (%d in all)", o->heldout_fraction, N);
+  int nh = heldout_order(o, d, &rng, all);
+  if (nh) {
     ho = meta_shards_new(n, o->num_threads);
     meta_shards_fill(ho, d, all + (N - nh), nh);
   }
+  int max_steps = adapt_steps(o, in, N - nh);
   MetaTask task = {.id = "adapt", .task = "adapt", .ns = N - nh, .s = all};
   meta_support_order(in, w, &task, rng_next(&rng));
   float *theta = nnet_params(n), *best = xmalloc(sizeof(float) * (size_t)P);
@@ -88,7 +159,7 @@ static int adapt_loop(const MetaAdaptOpts *o, Nnet *n, const MetaInner *in, cons
   meta_shards_fill(tr, d, all, N - nh);
   double first = meta_shards_loss_grad(tr, theta, NULL);
   int best_step = 0, steps = 0;
-  for (int j = 0; j < o->steps; j++) {
+  for (int j = 0; j < max_steps; j++) {
     if (w->subset) {
       const int *idx;
       int cnt = meta_step_utts(in, w, &task, j, &idx);
@@ -124,7 +195,7 @@ static int adapt_loop(const MetaAdaptOpts *o, Nnet *n, const MetaInner *in, cons
   }
   if (w->subset) meta_shards_fill(tr, d, all, N - nh);
   double last = meta_shards_loss_grad(tr, theta, NULL);
-  if (!isfinite(last) && nh == 0 && steps == o->steps && steps > 0) {
+  if (!isfinite(last) && nh == 0 && steps == max_steps && steps > 0) {
     WARN("step %d left a non-finite loss; keeping the parameters before it", steps);
     memcpy(theta, best, sizeof(float) * (size_t)P);
     steps--;
@@ -140,9 +211,11 @@ static int adapt_loop(const MetaAdaptOpts *o, Nnet *n, const MetaInner *in, cons
 }
 
 int meta_adapt(const MetaAdaptOpts *o, Nnet *n, const MetaData *d) {
-  if (o->steps < 0 || o->batch < 0 || o->patience < 0 || o->heldout_fraction < 0 ||
-      o->heldout_fraction >= 1)
-    ERROR("--steps, --batch, --patience must be >= 0 and --heldout-fraction in [0, 1)");
+  if (o->steps < 0 || o->batch < 0 || o->patience < 0 || !(o->passes >= 0) ||
+      o->heldout_fraction < 0 || o->heldout_fraction >= 1)
+    ERROR("--steps, --batch, --patience, --passes must be >= 0 and --heldout-fraction in [0, 1)");
+  if (o->utt2uniq[0] && o->heldout_fraction <= 0)
+    ERROR("--utt2uniq=%s is only used with --heldout-fraction", o->utt2uniq);
   if (d->num == 0) ERROR("no utterances to adapt on");
   mat_set_num_threads(o->num_threads);
   MetaInner *in = adapt_inner(o, n);

@@ -214,6 +214,10 @@ typedef struct {
   float lr;                 /* <= 0: the model's learned rates if any, else 0.01 */
   const char *adapt_layers; /* "": the model's stored choice, else all */
   float heldout_fraction;
+  float passes;             /* > 0: a budget of this many passes over the adaptation
+                               utterances, at most `steps` steps */
+  const char *utt2uniq;     /* "": hold out single utterances; else an rspecifier mapping
+                               each utterance to its recording: hold out whole recordings */
   bool cache_frozen;        /* run the layers below the first adapted one only once */
   bool binary;
 } MetaAdaptOpts;

@@ -111,6 +111,22 @@ check "fast-adapt --cache-frozen: same losses and model below a subsampling laye
    grep -q 'loss' s1.log && cmp s1.log s2.log && cmp s1.mdl s2.mdl"
 check "fast-adapt early stopping with --patience" bash -c \
   "fast-adapt --steps=200 --lr=3 --heldout-fraction=0.3 --patience=2 init.mdl $T e.mdl 2>&1 | grep -q 'Early stop after step'"
+# --passes: a budget in passes over the utterances adapted on, capped by --steps.
+check "fast-adapt --passes=2: ceil(2 x 24 / 5) = 10 steps" bash -c \
+  "fast-adapt --passes=2 --batch=5 --steps=100 init.mdl $T p.mdl 2>&1 | grep -q 'Done: 24 utterances, 10 steps'"
+check "fast-adapt --passes scales with the utterances (12 of them: 5 steps)" bash -c \
+  "fast-adapt --passes=2 --batch=5 --steps=100 init.mdl ark:feats.txt 'ark:head -n 12 labels.txt |' p.mdl 2>&1 | grep -q 'Done: 12 utterances, 5 steps'"
+check "fast-adapt --passes is capped by --steps" bash -c \
+  "fast-adapt --passes=2 --batch=5 --steps=4 init.mdl $T p.mdl 2>&1 | grep -q 'Done: 24 utterances, 4 steps'"
+# --utt2uniq: copies of one recording (here u01..u08 x 3 copies) are held out together.
+awk '{ printf "%s r%d\n", $1, (NR - 1) % 8 }' labels.txt > utt2uniq
+check "fast-adapt --utt2uniq holds out whole recordings" bash -c \
+  "fast-adapt --steps=2 --heldout-fraction=0.2 --utt2uniq=ark:utt2uniq --verbose=0 init.mdl $T u.mdl 2>&1 |
+     grep -q 'Keeping step .* (6 held-out utterances)'"
+check_fails "fast-adapt --utt2uniq: an utterance without a recording" "no recording for utterance u24" \
+  fast-adapt --steps=2 --heldout-fraction=0.2 "--utt2uniq=ark:head -n 23 utt2uniq |" init.mdl $T u.mdl
+check_fails "fast-adapt --utt2uniq without --heldout-fraction" "only used with --heldout-fraction" \
+  fast-adapt --steps=2 --utt2uniq=ark:utt2uniq init.mdl $T u.mdl
 check "fast-adapt uses the model's adapt-layers" bash -c \
   "$MT --adapt-layers=2 init.mdl $T episodes.txt al.mdl && fast-adapt --steps=2 al.mdl $T al2.mdl 2>&1 && nnet-copy --binary=false al.mdl al.txt && nnet-copy --binary=false al2.mdl al2.txt && [ \"\$(grep -m1 '<Params>' al.txt)\" = \"\$(grep -m1 '<Params>' al2.txt)\" ]"
 

@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # The multilingual recipe end to end at its tiny size (egs/multilang/s5/run.sh --tiny true),
-# in a copy of the recipe in a scratch directory: every stage runs, RESULTS has every
-# cell and agrees with the scores, the plots are PNG images, a second run skips the
-# work done, and bad settings fail with a clear message.
+# in a copy of the recipe in a scratch directory: every stage runs into data_tiny/,
+# exp_tiny/ and RESULTS.tiny (never the committed RESULTS), with several training seeds,
+# a zero-shot column, dev and test languages, bootstrap significance and no recording on
+# both sides of an episode or of a draw and its test set; RESULTS agrees with the scores;
+# the plots are PNG images; a rerun skips the work done and keeps the stage times; a rerun
+# with other settings stops; bad settings fail with a clear message.
 . "$(dirname "$0")/lib.sh"
 export LC_ALL=C
 
@@ -12,103 +15,148 @@ ln -s "$TOPDIR/${BIN:-bin}" top/bin
 ln -s "$TOPDIR/utils" top/utils
 [ -d "$TOPDIR/steps" ] && ln -s "$TOPDIR/steps" top/steps
 src=$TOPDIR/egs/multilang/s5
-cp -r "$src/run.sh" "$src/cmd.sh" "$src/path.sh" "$src/conf" "$src/local" top/egs/multilang/s5/
+cp -r "$src/run.sh" "$src/cmd.sh" "$src/path.sh" "$src/conf" "$src/local" "$src/RESULTS" top/egs/multilang/s5/
 ln -s ../../../utils top/egs/multilang/s5/utils
 ln -s ../../../steps top/egs/multilang/s5/steps
 cd top/egs/multilang/s5 || exit 1
+cp RESULTS RESULTS.committed
 
-inits="scratch multitask fomaml maml reptile maml-lslr"
-check "run.sh --tiny true runs every stage" ./run.sh --tiny true --nj 2
-cp exp/stage_times stage_times.first 2>/dev/null
+inits="multitask maml reptile"
+check "run.sh --tiny true runs every stage" bash -c './run.sh --tiny true --nj 2 2> run.log'
+E=exp_tiny D=data_tiny
+check "a tiny run leaves the committed RESULTS, data/ and exp/ alone" bash -c \
+  "cmp RESULTS RESULTS.committed && [ ! -e data ] && [ ! -e exp ] && [ -s RESULTS.tiny ]"
 check "every stage 1..9 ran" bash -c \
-  'for s in 1 2 3 4 5 6 7 8 9; do grep -q "^$s " exp/stage_times || { echo "stage $s missing"; exit 1; }; done'
-check "logs under exp/*/log" bash -c \
-  'ls exp/make_feats/*/log/make_feats.1.log exp/tasks/log/make_tasks.lang.log exp/init/log/init.log \
-      exp/maml/log/train.log exp/adapt/log/adapt.1.log'
-check "a model per initialisation" bash -c \
-  "for i in $inits; do [ -s exp/\$i/final.mdl ] || { echo \"no exp/\$i/final.mdl\"; exit 1; }; done"
+  "for s in 1 2 3 4 5 6 7 8 9; do grep -q \"^\$s \" $E/stage_times || { echo \"stage \$s missing\"; exit 1; }; done"
+check "logs under $E/*/log" bash -c \
+  "ls $E/make_feats/*/log/make_feats.1.log $E/tasks/log/make_tasks.lang.log $E/init/log/init.s1.log \
+      $E/maml/s1/log/train.log $E/adapt/log/adapt.1.log"
+check "progress on the terminal: which training of how many, which adaptation jobs, where the logs are" bash -c \
+  "grep -q 'training maml seed 2 (.* of 8): .* iterations of maml (log: $E/maml/s2/log/train.log)' run.log &&
+   grep -q 'adaptation jobs of .* cells (logs: $E/adapt/log/adapt' run.log"
+check "a model per initialisation and training seed; seeds give different models" bash -c \
+  "for i in $inits; do for s in 1 2; do [ -s $E/\$i/s\$s/final.mdl ] || { echo \"no $E/\$i/s\$s/final.mdl\"; exit 1; }; done
+     ! cmp -s $E/\$i/s1/final.mdl $E/\$i/s2/final.mdl || exit 1; done"
+check "equal compute: iterations x evaluations per iteration within one iteration of the budget" bash -c \
+  "for i in $inits; do awk '{ if (\$3 * \$4 > 200 + \$4 / 2 || \$3 * \$4 < 200 - \$4 / 2) exit 1 }' $E/\$i/s1/train_time || exit 1; done"
 check "features with per-speaker CMVN for every data directory" bash -c \
-  'for d in data/train data/*/adapt data/*/test; do
-     [ -s $d/feats_cmvn.scp ] && [ -s $d/cmvn.scp ] || exit 1
-     [ $(wc -l < $d/cmvn.scp) = $(wc -l < $d/spk2utt) ] || { echo "$d: cmvn.scp is not per speaker"; exit 1; }
-     [ $(wc -l < $d/feats_cmvn.scp) = $(wc -l < $d/utt2spk) ] || exit 1
-   done'
+  "for d in $D/train $D/*/adapt $D/*/test; do
+     [ -s \$d/feats_cmvn.scp ] && [ -s \$d/cmvn.scp ] || exit 1
+     [ \$(wc -l < \$d/cmvn.scp) = \$(wc -l < \$d/spk2utt) ] || { echo \"\$d: cmvn.scp is not per speaker\"; exit 1; }
+     [ \$(wc -l < \$d/feats_cmvn.scp) = \$(wc -l < \$d/utt2spk) ] || exit 1
+   done"
 check "episodes by language, dialect, speaker and condition" bash -c \
-  'for k in lang dialect spk cond lang+cond; do [ -s exp/tasks/episodes.$k.txt ] || exit 1; done'
+  "for k in lang dialect spk cond lang+cond; do [ -s $E/tasks/episodes.\$k.txt ] || exit 1; done"
+# No recording (utt2uniq) on both sides of an episode, or of a draw and the test set.
+check "no recording in both the support and the query set of any episode" bash -c \
+  "[ -s $D/train/utt2uniq ] && awk 'NR == FNR { rec[\$1] = \$2; next }
+     { delete s; n = split(\$4, a, \",\"); for (i = 1; i <= n; i++) s[rec[a[i]]] = 1
+       n = split(\$6, a, \",\"); for (i = 1; i <= n; i++) if (rec[a[i]] in s) { print \"episode\", \$1, a[i]; bad = 1 } }
+     END { exit bad }' $D/train/utt2uniq $E/tasks/episodes.lang.txt"
+check "no recording of a draw in its language's test set" bash -c \
+  "for l in af ca sk; do cat $D/\$l/adapt/utt2uniq $D/\$l/test/utt2uniq | cut -d' ' -f2 | sort | uniq -d | grep . && exit 1
+     awk 'NR == FNR { rec[\$1] = \$2; next } { print rec[\$1] }' $D/\$l/adapt/utt2uniq $E/adapt/draws/\$l/4_*.list |
+       grep -qx '' && exit 1; done; true"
+check "a draw of N recordings takes every copy of N recordings" bash -c \
+  "awk 'NR == FNR { rec[\$1] = \$2; next } { print rec[\$1] }' $D/ca/adapt/utt2uniq $E/adapt/draws/ca/4_1.list |
+     sort -u | wc -l | grep -qx 4"
 
-# RESULTS: a row per target language and initialisation with a "mean +- sd" cell per
-# shot count (2 4 8 at the tiny size).
-langs=$(ls -d data/*/adapt | cut -d/ -f2 | tr '\n' ' ')
-check "RESULTS has every cell" bash -c "
-  for l in $langs; do for i in $inits; do
-    grep -Eq \"^\$l +\$i +[0-9.]+ \\+- [0-9.]+ +[0-9.]+ \\+- [0-9.]+ +[0-9.]+ \\+- [0-9.]+\$\" RESULTS ||
+# RESULTS: a row per test language and initialisation, "mean +- sd" cells for N = 0 2 4,
+# the dev language in its own table.
+check "RESULTS.tiny has every test-language cell, N=0 included" bash -c "
+  grep -Eq '^lang +init +N=0 +N=2 +N=4\$' RESULTS.tiny &&
+  for l in ca sk; do for i in $inits; do
+    grep -Eq \"^\$l +\$i +[0-9.]+ \\+- [0-9.]+[-+ ] +[0-9.]+ \\+- [0-9.]+[-+ ] +[0-9.]+ \\+- [0-9.]+[-+ ]?\$\" RESULTS.tiny ||
       { echo \"no row for \$l \$i\"; exit 1; }
   done; done"
-check "RESULTS: a cell is the mean of its draws' scores" bash -c "
-  l=\$(echo $langs | cut -d' ' -f1)
-  m=\$(cat exp/adapt/maml/\$l/4_1/wer exp/adapt/maml/\$l/4_2/wer | awk '/^%WER/ { s += \$2; n++ } END { printf \"%.1f\", s / n }')
-  awk -v l=\$l -v m=\$m '\$1 == l && \$2 == \"maml\" && \$6 == m { ok = 1 } END { exit !ok }' RESULTS"
-check "RESULTS: targets, stage times and the command" bash -c \
-  'grep -q "^all  *\(met\|NOT MET\)$" RESULTS && grep -q "^stage 6  *train  *[0-9]" RESULTS &&
-   grep -q "run.sh --tiny true --nj 2" RESULTS'
+check "RESULTS.tiny: a cell is the mean over seeds x draws" bash -c "
+  m=\$(cat $E/adapt/maml/s[12]/ca/4_[12]/wer | awk '/^%WER/ { s += \$2; n++ } END { if (n == 4) printf \"%.1f\", s / n }')
+  awk -v m=\$m '\$1 == \"ca\" && \$2 == \"maml\" && \$9 == m { ok = 1 } END { exit !ok }' RESULTS.tiny"
+check "RESULTS.tiny: the zero-shot cell is the mean over seeds of the unadapted models" bash -c "
+  m=\$(cat $E/adapt/reptile/s[12]/sk/0/wer | awk '/^%WER/ { s += \$2; n++ } END { if (n == 2) printf \"%.1f\", s / n }')
+  awk -v m=\$m '\$1 == \"sk\" && \$2 == \"reptile\" && \$3 == m { ok = 1 } END { exit !ok }' RESULTS.tiny"
+check "RESULTS.tiny: dev languages apart, targets, steps, compute, exact commands, stage times" bash -c "
+  grep -q '^# Dev languages (af)' RESULTS.tiny && grep -Eq '^af +maml ' RESULTS.tiny &&
+  ! sed -n '1,/^# Dev languages/p' RESULTS.tiny | grep -Eq '^af ' &&
+  grep -q '^all  *\(met\|NOT MET\)$' RESULTS.tiny && grep -q '^# Adaptation steps' RESULTS.tiny &&
+  grep -Eq '^# maml +[0-9]+ +[0-9]+ +[0-9]+ +[0-9]+\$' RESULTS.tiny &&
+  grep -q \"^#   maml: meta-train --config=conf/meta/maml.conf .*--iterations=\$(cut -d' ' -f3 $E/maml/s1/train_time) \" RESULTS.tiny &&
+  grep -q '^stage 6  *train  *[0-9]' RESULTS.tiny && grep -q 'run.sh --tiny true --nj 2' RESULTS.tiny"
+check "compute-wer-bootci compared each meta-learner with multitask" bash -c \
+  "ls $E/adapt/bootci/ca.4.a.hyp $E/adapt/bootci/ca+sk.0.b.hyp >/dev/null"
 
 png_ok() { # a PNG signature and more than a few kilobytes of image
   [ "$(head -c 8 "$1" | od -An -tx1 | tr -d ' \n')" = 89504e470d0a1a0a ] &&
     [ $(wc -c < "$1") -gt 5000 ]
 }
-check "exp/plots/error_rate.png is a PNG" png_ok exp/plots/error_rate.png
-check "exp/plots/training.png is a PNG" png_ok exp/plots/training.png
+check "$E/plots/error_rate.png is a PNG" png_ok $E/plots/error_rate.png
+check "$E/plots/training.png is a PNG" png_ok $E/plots/training.png
+check "plots: the test languages, N=0 plotted, seeds x draws in the error bars" bash -c \
+  "ls $E/plots/data/ca.maml.dat $E/plots/data/sk.maml.dat && [ ! -e $E/plots/data/af.maml.dat ] &&
+   head -n 1 $E/plots/data/ca.maml.dat | grep -q '^0 0 ' && grep -q 'xtics (\"0\" 0, \"2\" 1, \"4\" 2)' $E/plots/error_rate.gp"
 check "training curves parsed for every trained initialisation" bash -c \
-  "for i in multitask fomaml maml reptile maml-lslr; do [ \$(wc -l < exp/plots/data/train.\$i.dat) -ge 3 ] || exit 1; done"
+  "for i in $inits; do [ \$(wc -l < $E/plots/data/train.\$i.dat) -ge 3 ] || exit 1; done"
 
-# Run again: everything is done, nothing is recomputed.
-before=$(ls -l --time-style=+%s.%N exp/adapt/maml/*/2_1/wer exp/maml/final.mdl data/train/feats_cmvn.scp)
+# Run again: everything is done, nothing is recomputed, the stage times are kept.
+before=$(ls -l --time-style=+%s.%N $E/adapt/maml/s1/*/2_1/wer $E/maml/s1/final.mdl $D/train/feats_cmvn.scp)
+cp $E/stage_times stage_times.first
 check "a second run succeeds" ./run.sh --tiny true --nj 2
 check "a second run skips work already done" bash -c \
-  "[ \"\$(ls -l --time-style=+%s.%N exp/adapt/maml/*/2_1/wer exp/maml/final.mdl data/train/feats_cmvn.scp)\" = '$before' ]"
+  "[ \"\$(ls -l --time-style=+%s.%N $E/adapt/maml/s1/*/2_1/wer $E/maml/s1/final.mdl $D/train/feats_cmvn.scp)\" = '$before' ]"
+check "a second run keeps the times of the stages it had nothing to do in" bash -c \
+  "for s in 1 2 3 4 5 6 7; do [ \"\$(grep \"^\$s \" $E/stage_times)\" = \"\$(grep \"^\$s \" stage_times.first)\" ] || exit 1; done"
 check "--stage/--stop-stage run only the chosen stages" bash -c \
-  'rm exp/stage_times && ./run.sh --tiny true --stage 8 --stop-stage 8 &&
-   [ "$(cut -d" " -f1 exp/stage_times)" = 8 ]'
+  "rm $E/stage_times && ./run.sh --tiny true --stage 8 --stop-stage 8 && [ \"\$(cut -d' ' -f1 $E/stage_times)\" = 8 ]"
+check_fails "a rerun with other episode settings stops instead of mixing them" \
+  "$E/tasks was made with other settings" ./run.sh --tiny true --stage 4 --stop-stage 4 --seed 5
+check_fails "a full-size run on the tiny corpus stops instead of reusing it" \
+  "$D was made with other settings" ./run.sh --data $D --exp $E --stop-stage 1
 check "--adapt-dir: another adaptation setup on the same models, results and plots apart" bash -c \
-  './run.sh --tiny true --stage 7 --adapt-conf conf/adapt_1step.conf --adapt-dir exp/adapt_1step \
-     --plot-dir exp/plots_1step --results RESULTS.1step &&
-   grep -q -- "fast-adapt --steps=1 --batch=0" RESULTS.1step && ls exp/adapt_1step/maml/*/4_2/wer &&
-   [ -s exp/plots_1step/error_rate.png ] && ! cmp -s RESULTS RESULTS.1step'
+  "./run.sh --tiny true --stage 7 --adapt-conf conf/adapt_1step.conf --adapt-dir $E/adapt_1step \
+     --plot-dir $E/plots_1step --results RESULTS.1step &&
+   grep -q -- 'fast-adapt --steps=1 --batch=0' RESULTS.1step && ls $E/adapt_1step/maml/s2/*/4_2/wer &&
+   [ -s $E/plots_1step/error_rate.png ] && ! cmp -s RESULTS.tiny RESULTS.1step"
 check "every conf/adapt*.conf holds valid fast-adapt options" bash -c \
-  'd=exp/adapt_1step/maml/$(ls exp/adapt_1step/maml | head -1)/4_1 &&
+  "d=$E/adapt_1step/maml/s1/ca/4_1 &&
    for c in conf/adapt*.conf; do
-     fast-adapt --config=$c --steps=2 --lr=0.05 exp/scratch/final.mdl scp:$d/feats.scp scp:$d/labels.scp c.mdl ||
-       { echo "$c failed"; exit 1; }
-   done'
-check_fails "plots of an --adapt-dir without results are refused" "no adaptation results under exp/nothing" \
-  ./run.sh --tiny true --stage 8 --stop-stage 8 --adapt-dir exp/nothing --plot-dir exp/plots_nothing
-check_fails "RESULTS of an --adapt-dir without results are refused" "missing result exp/nothing/scratch/" \
-  ./run.sh --tiny true --stage 9 --adapt-dir exp/nothing --results RESULTS.nothing
+     fast-adapt --config=\$c --steps=2 --lr=0.05 $E/init/s1/0.mdl scp:\$d/feats.scp scp:\$d/labels.scp c.mdl ||
+       { echo \"\$c failed\"; exit 1; }
+   done"
+check_fails "plots of an --adapt-dir without results are refused" "no adaptation results under $E/nothing" \
+  ./run.sh --tiny true --stage 8 --stop-stage 8 --adapt-dir $E/nothing --plot-dir $E/plots_nothing
+check_fails "RESULTS of an --adapt-dir without results are refused" "missing result $E/nothing/" \
+  ./run.sh --tiny true --stage 9 --adapt-dir $E/nothing --results RESULTS.nothing
 check "... and leave no RESULTS file" bash -c '! ls RESULTS.nothing* 2>/dev/null | grep -q .'
-check "--adapt-dir leaves exp/adapt as it was" bash -c \
-  "[ \"\$(ls -l --time-style=+%s.%N exp/adapt/maml/*/2_1/wer exp/maml/final.mdl data/train/feats_cmvn.scp)\" = '$before' ]"
+check "--adapt-dir leaves $E/adapt as it was" bash -c \
+  "[ \"\$(ls -l --time-style=+%s.%N $E/adapt/maml/s1/*/2_1/wer $E/maml/s1/final.mdl $D/train/feats_cmvn.scp)\" = '$before' ]"
 
 if [ -x "$TOPDIR/steps/meta_train.sh" ]; then
   check "--train-nj 2: training through steps/meta_train.sh, 2 jobs per outer step" bash -c \
-    'mkdir -p exp2 && cp -r exp/init exp/tasks exp2/ &&
-     ./run.sh --tiny true --exp exp2 --stage 6 --stop-stage 6 --inits reptile --train-nj 2 &&
-     [ -s exp2/reptile/final.mdl ] && grep -q "Iteration 6: query loss" exp2/reptile/log/train.log &&
-     ! cmp -s exp2/reptile/final.mdl exp2/init/0.mdl'
+    "mkdir -p exp2 && cp -r $E/init $E/tasks $E/pretrain exp2/ &&
+     ./run.sh --tiny true --exp exp2 --stage 6 --stop-stage 6 --inits reptile --train-seeds 1 --train-nj 2 &&
+     [ -s exp2/reptile/s1/final.mdl ] && grep -q 'Iteration [0-9]*: query loss' exp2/reptile/s1/log/train.log &&
+     ! cmp -s exp2/reptile/s1/final.mdl exp2/pretrain/s1/final.mdl"
 else
   echo "SKIP: --train-nj 2 (no steps/meta_train.sh in this tree)" >&2
 fi
 # The character system: character units and labels, its own models, CER in RESULTS.char.
 check "--unit char: a character recogniser, scored by character error rate" bash -c \
-  './run.sh --tiny true --unit char --exp exp_char --stage 3 --inits "scratch multitask maml" &&
-   [ -s data/train/labels_char.scp ] && [ -s exp_char/maml/final.mdl ] &&
-   grep -q "^# Character error rate" RESULTS.char && grep -Eq "^[a-z]+ +maml +[0-9.]+ \+-" RESULTS.char &&
-   ! cmp -s exp/init/0.mdl exp_char/init/0.mdl'
+  "./run.sh --tiny true --unit char --exp exp_char --results RESULTS.char --stage 3 --inits 'multitask maml' --train-seeds 1 &&
+   [ -s $D/train/labels_char.scp ] && [ -s exp_char/maml/s1/final.mdl ] &&
+   grep -q '^# Character error rate' RESULTS.char && grep -Eq '^[a-z]+ +maml +[0-9.]+ \+-' RESULTS.char &&
+   ! cmp -s $E/init/s1/0.mdl exp_char/init/s1/0.mdl"
 check "--unit char: references and hypotheses are character units" bash -c \
-  'cat exp_char/adapt/test/*/text | grep -q "<space>" &&
-   cat exp_char/adapt/multitask/*/8_*/hyp.txt | cut -s -d" " -f2- | tr " " "\n" | sed /^$/d | sort -u > hyp_units &&
-   cut -d" " -f1 data/lang_char/units.txt | sort > char_units && [ -z "$(comm -23 hyp_units char_units)" ]'
-check_fails "an unknown initialisation is refused" "conf/meta/foo.conf" ./run.sh --tiny true --inits "scratch foo"
+  "cat exp_char/adapt/test/*/text | grep -q '<space>' &&
+   cat exp_char/adapt/multitask/s1/*/4_*/hyp.txt | cut -s -d' ' -f2- | tr ' ' '\n' | sed /^$/d | sort -u > hyp_units &&
+   cut -d' ' -f1 $D/lang_char/units.txt | sort > char_units && [ -z \"\$(comm -23 hyp_units char_units)\" ]"
+check "scratch: the random model of each seed, adapted with the same rule" bash -c \
+  "./run.sh --tiny true --stage 6 --stop-stage 7 --inits scratch --adapt-dir $E/adapt_scratch &&
+   cmp $E/scratch/s2/final.mdl $E/init/s2/0.mdl && ls $E/adapt_scratch/scratch/s2/ca/4_2/wer"
+check_fails "an unknown initialisation is refused" "conf/meta/foo.conf" ./run.sh --tiny true --inits "maml foo"
 check_fails "a bad --unit is refused" "must be phone or char" ./run.sh --tiny true --unit word
+check_fails "a non-numeric --stage is refused" "\-\-stage must be a non-negative integer, got 'x'" ./run.sh --stage x
+check_fails "a non-numeric --train-seeds is refused" "\-\-train-seeds: 'a' is not" ./run.sh --train-seeds "1 a"
+check_fails "a language both dev and test is refused" "ca is both a dev and a test language" ./run.sh --dev-langs ca
 check_fails "cmd.sh: an unknown CLUSTER is refused" "unknown CLUSTER='xyz'" env CLUSTER=xyz ./run.sh --tiny true
 check_fails "an unknown option is refused" "xyz" ./run.sh --xyz 1
 check_fails "path.sh: unbuilt programs are reported" "run 'make'" bash -c \

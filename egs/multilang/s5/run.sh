@@ -1,15 +1,25 @@
 #!/usr/bin/env bash
 # Multilingual meta-learning recipe: a corpus synthesised with espeak-ng (source and
-# held-out target languages, dialects, speakers, noise), filterbank features with
-# per-speaker CMVN, a CTC phone recogniser initialised six ways (scratch, multitask,
-# first-order MAML, MAML, Reptile, MAML with learned per-layer inner rates) on the
-# source languages, then adapted to each target language from 5..100 utterances
-# (several random draws each), decoded and scored. Writes RESULTS and exp/plots/*.png.
+# held-out target languages, dialects, speakers, noisy copies), filterbank features with
+# per-speaker CMVN, a CTC phone recogniser initialised several ways (multitask, MAML,
+# Reptile, ...: conf/meta/<init>.conf) on the source languages with several training
+# seeds and the same compute each, then adapted to each held-out language from 0 (zero
+# shot) to 100 recordings (several random draws each), decoded and scored.
 #
-#   ./run.sh                      the default run (about 30 minutes on 2 cores)
-#   ./run.sh --tiny true          a few utterances everywhere (a few minutes; make test)
+# The protocol: held-out languages come in two sets, dev (--dev-langs: where every
+# setting is chosen) and test (--test-langs: reported only); no recording has copies on
+# both sides of an episode, a draw and its test set (utt2uniq); adaptation is a budget in
+# passes over the drawn utterances with early stopping on a held-out share of them, the
+# same rule for every initialisation; results are mean and standard deviation over
+# training seeds x draws, with bootstrap intervals (compute-wer-bootci) of each
+# meta-learned initialisation against multitask. Writes RESULTS and exp/plots/*.png.
+# How long a run takes: README.md (measured, with the time per stage).
+#
+#   ./run.sh                      the default run
+#   ./run.sh --tiny true          a few utterances everywhere (make test): data_tiny/,
+#                                 exp_tiny/, RESULTS.tiny
 #   ./run.sh --stage 6 --stop-stage 6 --inits "maml"   one stage, one initialisation
-# Every stage skips work already done; remove its outputs (or exp/) to redo it.
+# Every stage skips work already done and refuses outputs made with other settings.
 
 stage=1
 stop_stage=100
@@ -19,64 +29,73 @@ train_nj=0            # 0: one meta-train process per initialisation; N: steps/m
                       # with N jobs per outer step (for a cluster: see cmd.sh)
 tiny=false            # a tiny corpus and short training (for tests)
 unit=phone            # phone (IPA, PER) or char (graphemes, CER)
-data=data
-exp=exp
+data=                 # [data; data_tiny with --tiny true]
+exp=                  # [exp; exp_tiny with --tiny true]
 feat_conf=conf/fbank.conf
 model_conf=conf/dnn.conf
 adapt_conf=conf/adapt.conf
 adapt_lr=0.05         # fast-adapt's rate for models without learned inner rates
 decode_conf=conf/decode.conf
 src_langs=            # source languages (espeak-ng voices); default: local/prepare_data.sh's
-tgt_langs=            # held-out target languages; default: local/prepare_data.sh's
+dev_langs="af bg"     # held-out languages where settings are chosen
+test_langs="ca is sk uk"  # held-out languages that are reported
 noise_types="white pink babble"  # noisy copies' conditions
 prep_opts=            # more options for local/prepare_data.sh, e.g. "--train-utts 400"
-inits="scratch multitask fomaml maml reptile maml-lslr"   # conf/meta/<init>.conf each
+inits="multitask maml reptile"   # conf/meta/<init>.conf each; also scratch, fomaml, maml-lslr
 task_key=lang         # what a meta-training task is: lang, dialect, spk, cond, lang,cond ...
 episode_keys="lang dialect spk cond lang,cond"            # episode files also written
 support=10            # utterances of a training episode's support set
 query=10              # and of its query set
 num_episodes=4000
-pretrain_iters=150    # multitask iterations every trained initialisation starts from
-                      # (exp/pretrain); 0: all start from the random model
-train_opts=           # more meta-train options for every initialisation, e.g. "--iterations=50"
-shots="5 10 20 50 100"   # adaptation utterances
-target_shots=20       # RESULTS checks: meta-learned < multitask < scratch at this many,
-reference_shots=100   # and meta-learned at target_shots <= scratch at this many
-draws=3               # random draws of the adaptation utterances per shot count
-seed=1
-results=              # the results file [RESULTS; RESULTS.char with --unit char]
+train_seeds="1 2 3"   # every initialisation is trained once per seed
+pretrain_iters=150    # multitask iterations every trained initialisation of a seed starts
+                      # from (exp/pretrain/s<seed>); 0: from the random model
+train_budget=40000    # utterance gradient evaluations of each trained initialisation after
+                      # pretraining (local/step_cost.sh): its iterations are this / its cost
+train_opts=           # more meta-train options for every initialisation
+shots="5 10 20 100"   # adaptation recordings (0, zero shot, is always run)
+draws=2               # random draws of the adaptation recordings per shot count
+seed=1                # corpus, episodes and draws
+results=              # the results file [RESULTS; RESULTS.<unit>; RESULTS.tiny]
 test_utts=100         # utterances of each target test set decoded (evenly spaced; 0: all)
 keep_models=false     # keep every adapted model (<adapt-dir>/.../final.mdl)
-adapt_dir=            # stage 7's draws and results [exp/adapt]; another directory (with
+adapt_dir=            # stage 7's draws and results [<exp>/adapt]; another directory (with
                       # another --adapt-conf) compares adaptation setups on the same models
-plot_dir=             # stage 8's plots [exp/plots]
+plot_dir=             # stage 8's plots [<exp>/plots]
+replications=1000     # bootstrap replications of compute-wer-bootci
 
 help_message="Usage: ./run.sh [options]
 The multilingual meta-learning recipe (see the top of run.sh). Options [defaults]:
   --stage N --stop-stage N   run stages N..M only [$stage, $stop_stage]:
-        1 data  2 features  3 labels  4 episodes  5 initial model  6 training
+        1 data  2 features  3 labels  4 episodes  5 initial models  6 training
         7 adaptation, decoding, scoring  8 plots  9 RESULTS
   --nj N                     parallel jobs [$nj]
   --num-threads N            threads of each training job [$num_threads]
   --train-nj N               0: one meta-train process per initialisation; N > 0:
                              steps/meta_train.sh with N jobs per outer step [$train_nj]
-  --tiny true                tiny corpus and short runs, for tests [$tiny]
+  --tiny true                tiny corpus and short runs in data_tiny/ exp_tiny/, for tests [$tiny]
+  --data DIR --exp DIR       corpus and experiment directories [data, exp]
   --unit phone|char          recognition units: phones (PER) or characters (CER) [$unit]
-  --inits '<names>'          initialisations, conf/meta/<name>.conf each [$inits]
+  --inits '<names>'          initialisations, conf/meta/<name>.conf each, and scratch [$inits]
+  --train-seeds '<seeds>'    training seeds of every initialisation [$train_seeds]
+  --train-budget N           utterance gradient evaluations per initialisation and seed [$train_budget]
   --task-key KEY             meta-training tasks by lang, dialect, spk, cond, lang,cond [$task_key]
-  --shots '<N ...>'          adaptation utterances [$shots]
+  --shots '<N ...>'          adaptation recordings (and 0) [$shots]
   --draws N                  random draws per shot count [$draws]
-  --src-langs, --tgt-langs '<voices>', --prep-opts '<opts>'   corpus (local/prepare_data.sh)
+  --dev-langs, --test-langs '<voices>'   held-out languages: dev (tuning), test (reported)
+                             [$dev_langs; $test_langs]
+  --src-langs '<voices>', --prep-opts '<opts>'   corpus (local/prepare_data.sh)
   --noise-types '<types>'    noise of the noisy copies: white pink babble [$noise_types]
   --pretrain-iters N         multitask iterations the trained initialisations start from [$pretrain_iters]
-  --train-opts '<opts>'      extra meta-train options, e.g. '--iterations=50'
+  --train-opts '<opts>'      extra meta-train options for every initialisation
   --test-utts N              test utterances decoded per target language (0: all) [$test_utts]
   --feat-conf, --model-conf, --adapt-conf, --decode-conf FILE   [$feat_conf, $model_conf, $adapt_conf, $decode_conf]
   --adapt-lr R               fast-adapt rate (models without learned rates) [$adapt_lr]
-  --results FILE             where the results table goes [RESULTS, RESULTS.char]
-  --adapt-dir DIR            adaptation draws and results [exp/adapt]
-  --plot-dir DIR             plots [exp/plots]
-  --seed N                   [$seed]
+  --results FILE             where the results table goes [RESULTS, RESULTS.char, RESULTS.tiny]
+  --adapt-dir DIR            adaptation draws and results [<exp>/adapt]
+  --plot-dir DIR             plots [<exp>/plots]
+  --replications N           bootstrap replications [$replications]
+  --seed N                   corpus, episodes and draws [$seed]
 e.g.: ./run.sh --nj 2            (then see RESULTS and exp/plots/)"
 
 cmdline=$0; [ $# -gt 0 ] && cmdline="$0$(printf " %q" "$@")"
@@ -85,54 +104,99 @@ cmdline=$0; [ $# -gt 0 ] && cmdline="$0$(printf " %q" "$@")"
 . utils/parse_options.sh || exit 1
 [ $# -eq 0 ] || { echo "$help_message" >&2; exit 1; }
 set -e -o pipefail
+die() { echo "run.sh: ERROR: $*" >&2; exit 1; }
+
+for v in stage stop_stage nj num_threads train_nj pretrain_iters train_budget support query \
+         num_episodes draws seed test_utts replications; do
+  [[ "${!v}" =~ ^[0-9]+$ ]] || die "--${v//_/-} must be a non-negative integer, got '${!v}'"
+done
+for v in train_seeds shots; do
+  for x in ${!v}; do [[ "$x" =~ ^[0-9]+$ ]] || die "--${v//_/-}: '$x' is not a non-negative integer"; done
+  [ -n "${!v}" ] || die "--${v//_/-} is empty"
+done
+$tiny || [ "$tiny" = false ] || die "--tiny must be true or false, got '$tiny'"
+case $unit in phone|char) ;; *) die "--unit must be phone or char, got '$unit'" ;; esac
 
 if $tiny; then
   # A few utterances per split: 2 speakers x 4 utterances (and noisy copies) per source
-  # language; adaptation sets of 8 utterances; a few training iterations.
+  # language; adaptation sets of 6 recordings; a few training iterations.
   [ -n "$src_langs" ] || src_langs="en-us de fr-fr es"
-  [ -n "$tgt_langs" ] || tgt_langs="ca sk"
+  dev_langs=af; test_langs="ca sk"
   prep_opts="--tiny true $prep_opts"
-  shots="2 4 8"; draws=2; target_shots=4; reference_shots=8; support=2; query=2; num_episodes=200
-  train_opts="--iterations=6 --progress-every=1 --meta-batch=2 $train_opts"
-  pretrain_iters=4; test_utts=0
+  shots="2 4"; draws=2; support=2; query=2; num_episodes=200; train_seeds="1 2"
+  train_budget=200; train_opts="--progress-every=1 --meta-batch=2 $train_opts"
+  pretrain_iters=4; test_utts=0; replications=200
   model_conf=conf/dnn_tiny.conf
+  [ -n "$data" ] || data=data_tiny
+  [ -n "$exp" ] || exp=exp_tiny
+  [ -n "$results" ] || results=RESULTS.tiny
 fi
-prep_opts="--noise-types '$noise_types' $prep_opts"
-[ -n "$src_langs" ] && prep_opts="--src-langs '$src_langs' $prep_opts"
-[ -n "$tgt_langs" ] && prep_opts="--tgt-langs '$tgt_langs' $prep_opts"
+[ -n "$data" ] || data=data
+[ -n "$exp" ] || exp=exp
+[ -n "$results" ] || results=$([ $unit = phone ] && echo RESULTS || echo RESULTS.$unit)
 [ -n "$adapt_dir" ] || adapt_dir=$exp/adapt
 [ -n "$plot_dir" ] || plot_dir=$exp/plots
-[ -n "$results" ] || results=$([ $unit = phone ] && echo RESULTS || echo RESULTS.$unit)
-case $unit in phone|char) ;; *) echo "run.sh: ERROR: --unit must be phone or char, got '$unit'" >&2; exit 1 ;; esac
+[ -n "$test_langs" ] || die "--test-langs is empty"
+for l in $dev_langs; do
+  [[ " $test_langs " != *" $l "* ]] || die "language $l is both a dev and a test language"
+done
+prep_opts="--noise-types '$noise_types' --tgt-langs '$dev_langs $test_langs' $prep_opts"
+[ -n "$src_langs" ] && prep_opts="--src-langs '$src_langs' $prep_opts"
 for i in $inits; do
-  [ "$i" = scratch ] || [ -f conf/meta/$i.conf ] ||
-    { echo "run.sh: ERROR: no conf/meta/$i.conf for initialisation '$i'" >&2; exit 1; }
+  [ "$i" = scratch ] || [ -f conf/meta/$i.conf ] || die "no conf/meta/$i.conf for initialisation '$i'"
 done
 mkdir -p $exp
 echo "$(date -u '+%F %T') $cmdline" >> $exp/cmdlines
 
 # Stage bookkeeping: exp/stage_times holds "<stage> <name> <seconds>" of the last run of
-# each stage (RESULTS reports them).
+# each stage that did some work (a stage with nothing to do keeps its time).
 stage_run() { # N name: true when stage N is selected; starts its clock
   [ $1 -ge $stage ] && [ $1 -le $stop_stage ] || return 1
-  cur_stage=$1 cur_name=$2 cur_start=$SECONDS
+  cur_stage=$1 cur_name=$2 cur_start=$SECONDS worked=false
   echo "$(date '+%F %T') run.sh: stage $1: $2" >&2
 }
 stage_done() {
   local t=$((SECONDS - cur_start))
+  if ! $worked; then echo "$(date '+%F %T') run.sh: stage $cur_stage ($cur_name): nothing to do" >&2; return; fi
   { grep -v "^$cur_stage " $exp/stage_times 2>/dev/null || true; echo "$cur_stage $cur_name $t"; } |
     sort -n > $exp/stage_times.tmp && mv $exp/stage_times.tmp $exp/stage_times
   echo "$(date '+%F %T') run.sh: stage $cur_stage ($cur_name) took $t s" >&2
 }
-# The target languages' codes (data/<code>/{adapt,test}), once the corpus exists.
-target_codes() { ls -d $data/*/adapt 2>/dev/null | awk -F/ '{print $(NF-1)}' | sort; }
+# Settings of a stage's outputs: <dir>/.settings holds the settings that made them. A
+# rerun with other settings stops instead of mixing outputs of two setups.
+settings_check() { # dir settings: false when the outputs are to be made
+  local f=$1/.settings
+  [ -f $f ] || return 1
+  [ "$(cat $f)" = "$2" ] && return 0
+  die "$1 was made with other settings than this run's:
+  then: $(cat $f)
+  now:  $2
+Remove $1 (or give another --data/--exp/--adapt-dir) to make it again."
+}
+settings_save() { mkdir -p $1 && echo "$2" > $1/.settings; }
+# A file's settings: its name and the options in it (comments left out).
+conf_settings() { echo "$1: $(grep -v '^#' $1 | tr '\n' ' ')"; }
+# The target languages' codes (data/<code>/{adapt,test}): dev ones, test ones.
+code_of() { for l in "$@"; do echo "${l%%-*}"; done; }
+target_codes() { code_of $dev_langs $test_langs; }
+
+# Progress of a background job on the terminal: every 30 s, the line <status-cmd> prints.
+wait_with_progress() { # pid status-cmd...
+  local pid=$1 last=$SECONDS; shift
+  while kill -0 $pid 2>/dev/null; do
+    sleep 1
+    if [ $((SECONDS - last)) -ge 30 ]; then last=$SECONDS; echo "$(date '+%F %T') run.sh: $("$@")" >&2; fi
+  done
+  wait $pid
+}
 
 if stage_run 1 data; then
-  if [ -f $data/.done ]; then echo "run.sh: $data exists (remove $data/.done to remake it)" >&2
-  else
+  s="seed=$seed $prep_opts"
+  if ! settings_check $data "$s"; then
+    worked=true
     eval local/prepare_data.sh --nj $nj --cmd "'$cmd'" --seed $seed $prep_opts $data
-    touch $data/.done
-  fi
+    settings_save $data "$s"
+  else echo "run.sh: $data is up to date" >&2; fi
   stage_done
 fi
 
@@ -140,8 +204,12 @@ dirs() { echo $data/train; for l in $(target_codes); do echo $data/$l/adapt $dat
 
 if stage_run 2 features; then
   # Filterbanks, per-speaker CMVN statistics, normalised features (feats_cmvn.scp).
+  s=$(conf_settings $feat_conf)
   for d in $(dirs); do
+    settings_check $d/.feats "$s" && continue
+    worked=true
     local/make_feats.sh --nj $nj --cmd "$cmd" --feat-conf $feat_conf $d $exp/make_feats/${d//\//_} feats
+    settings_save $d/.feats "$s"
   done
   stage_done
 fi
@@ -150,9 +218,10 @@ if stage_run 3 labels; then
   # Units (<blk> 0 then the phones or characters) and int32 label archives.
   for d in $(dirs); do
     [ -s $d/labels_$unit.scp ] && [ $d/labels_$unit.scp -nt $data/lang_$unit/units.txt ] && continue
+    worked=true
     utils/sym2int.pl -f 2- $data/lang_$unit/units.txt $d/text.$unit |
       copy-int-vector ark,t:- ark,scp:$PWD/$d/labels_$unit.ark,$d/labels_$unit.scp 2>$d/labels_$unit.log ||
-      { echo "run.sh: ERROR: making labels for $d failed (see $d/labels_$unit.log)" >&2; exit 1; }
+      die "making labels for $d failed (see $d/labels_$unit.log)"
   done
   echo "run.sh: $(($(wc -l < $data/lang_$unit/units.txt) - 1)) $unit units and <blk>" >&2
   stage_done
@@ -161,79 +230,116 @@ fi
 if stage_run 4 episodes; then
   # Meta-training episodes over the source languages: the training tasks (--task-key)
   # and, for inspection or other runs, tasks by dialect, speaker and noise condition.
+  # make-tasks keeps the copies of a recording on one side (utt2uniq).
+  s="support=$support query=$query num_episodes=$num_episodes seed=$seed data=$data"
+  settings_check $exp/tasks "$s" || { rm -f $exp/tasks/episodes.*; settings_save $exp/tasks "$s"; }
   mkdir -p $exp/tasks/log
   for k in $(echo $task_key $episode_keys | tr ' ' '\n' | sort -u); do
     f=$exp/tasks/episodes.${k//,/+}.txt
     [ -s $f ] && continue
+    worked=true
     $cmd $exp/tasks/log/make_tasks.${k//,/+}.log \
       make-tasks --task-key=$k --support=$support --query=$query --num-episodes=$num_episodes \
-        --seed=$seed --list-tasks=$exp/tasks/tasks.${k//,/+}.txt $data/train $f
+        --seed=$seed --list-tasks=$exp/tasks/tasks.${k//,/+}.txt $data/train $f ||
+      die "make-tasks failed (see $exp/tasks/log/make_tasks.${k//,/+}.log)"
   done
   echo "run.sh: $(wc -l < $exp/tasks/tasks.${task_key//,/+}.txt) source tasks by $task_key" >&2
   stage_done
 fi
 
 if stage_run 5 init; then
+  # One random model per training seed.
+  s="$(conf_settings $model_conf) unit=$unit"
+  settings_check $exp/init "$s" || { rm -rf $exp/init; settings_save $exp/init "$s"; }
   mkdir -p $exp/init/log
-  if [ ! -s $exp/init/0.mdl ]; then
-    feat_dim=$(feat-to-dim scp:$data/train/feats_cmvn.scp - 2>/dev/null)
-    num_units=$(wc -l < $data/lang_$unit/units.txt)
-    $cmd $exp/init/log/init.log \
-      nnet-init --seed=$seed --input-dim=$feat_dim --output-dim=$num_units $model_conf $exp/init/0.mdl
-  fi
-  nnet-info $exp/init/0.mdl > $exp/init/info.txt 2>/dev/null
+  feat_dim=$(feat-to-dim scp:$data/train/feats_cmvn.scp - 2>/dev/null)
+  num_units=$(wc -l < $data/lang_$unit/units.txt)
+  for ts in $train_seeds; do
+    [ -s $exp/init/s$ts/0.mdl ] && continue
+    worked=true
+    mkdir -p $exp/init/s$ts
+    $cmd $exp/init/log/init.s$ts.log \
+      nnet-init --seed=$ts --input-dim=$feat_dim --output-dim=$num_units $model_conf $exp/init/s$ts/0.mdl
+  done
+  nnet-info $exp/init/s$(echo $train_seeds | cut -d' ' -f1)/0.mdl > $exp/init/info.txt 2>/dev/null
   stage_done
 fi
 
 if stage_run 6 train; then
-  # scratch is the random model itself (no training on the source languages). The others
-  # start from the same model: the random one, or (--pretrain-iters N) that model after N
-  # multitask iterations; then each runs conf/meta/<init>.conf's iterations on the same
-  # episodes (multitask continues multitask: every trained initialisation has had the
-  # same number of outer steps).
-  train_one() { # <name> <config> <model-in> <model-out-dir> [meta-train options]
-    local name=$1 conf=$2 in=$3 dir=$4; shift 4
+  # For each training seed: scratch is the random model itself (no training on the source
+  # languages). The others start from the same model: the random one, or (--pretrain-iters
+  # N) that model after N multitask iterations; then each trains for the same budget of
+  # gradient evaluations (--train-budget), its iterations set by local/step_cost.sh.
+  train_one() { # <name> <config> <model-in> <model-out-dir> <iterations> <label>
+    local name=$1 conf=$2 in=$3 dir=$4 iters=$5 label=$6
+    local s="$(conf_settings $conf) iterations=$iters $train_opts from=$in"
+    if settings_check $dir "$s"; then
+      [ -s $dir/final.mdl ] && { echo "run.sh: $dir/final.mdl is up to date" >&2; return 0; }
+    else  # (a directory with these settings but no final model resumes from its checkpoint)
+      rm -rf $dir; settings_save $dir "$s"
+    fi
     mkdir -p $dir/log
-    if [ -s $dir/final.mdl ]; then echo "run.sh: $dir/final.mdl exists" >&2; return 0; fi
-    local start=$SECONDS
+    worked=true
+    local start=$SECONDS ts=${dir##*/s}
+    echo "run.sh: training $label: $iters iterations of $name (log: $dir/log/train.log)" >&2
     if [ $train_nj -eq 0 ]; then
       # One meta-train process (threads over the tasks of a meta-batch).
       $train_cmd --num-threads $num_threads $dir/log/train.log \
-        meta-train --config=$conf --num-threads=$num_threads --seed=$seed \
-          --checkpoint-every=20 --resume $train_opts "$@" \
+        meta-train --config=$conf --num-threads=$num_threads --seed=$ts \
+          --checkpoint-every=20 --resume $train_opts --iterations=$iters \
           $in scp:$data/train/feats_cmvn.scp scp:$data/train/labels_$unit.scp \
-          $exp/tasks/episodes.${task_key//,/+}.txt $dir/final.mdl
+          $exp/tasks/episodes.${task_key//,/+}.txt $dir/final.mdl &
     else
       # --train-nj jobs per outer step (a cluster): steps/meta_train.sh.
-      [ -x steps/meta_train.sh ] ||
-        { echo "run.sh: ERROR: --train-nj $train_nj needs steps/meta_train.sh, which this tree lacks" >&2; return 1; }
-      local iters=$(echo $(cat $conf) $train_opts "$@" | tr ' ' '\n' | sed -n 's/^--iterations=//p' | tail -n 1)
-      steps/meta_train.sh --cmd "$train_cmd" --nj $train_nj --iterations ${iters:-100} \
-        --train-opts "--config=$conf --seed=$seed $train_opts $*" \
+      [ -x steps/meta_train.sh ] || die "--train-nj $train_nj needs steps/meta_train.sh, which this tree lacks"
+      steps/meta_train.sh --cmd "$train_cmd" --nj $train_nj --iterations $iters \
+        --train-opts "--config=$conf --seed=$ts $train_opts --iterations=$iters" \
         $in scp:$PWD/$data/train/feats_cmvn.scp scp:$PWD/$data/train/labels_$unit.scp \
-        $exp/tasks/episodes.${task_key//,/+}.txt $dir > $dir/log/train.log 2>&1 ||
-        { echo "run.sh: ERROR: training $name failed (see $dir/log/train.log)" >&2; return 1; }
+        $exp/tasks/episodes.${task_key//,/+}.txt $dir > $dir/log/train.log 2>&1 &
     fi
-    echo "$name $((SECONDS - start))" > $dir/train_time
-    echo "run.sh: trained $name in $((SECONDS - start)) s" >&2
+    wait_with_progress $! train_status "$label" $dir/log/train.log ||
+      die "training $label failed (see $dir/log/train.log)"
+    echo "$name $((SECONDS - start)) $iters $(local/step_cost.sh --support $support --query $query \
+      $conf $train_opts)" > $dir/train_time
+    echo "run.sh: trained $label in $((SECONDS - start)) s" >&2
   }
-  start_mdl=$exp/init/0.mdl
-  if [ $pretrain_iters -gt 0 ]; then
-    train_one pretrain conf/meta/multitask.conf $exp/init/0.mdl $exp/pretrain --iterations=$pretrain_iters
-    start_mdl=$exp/pretrain/final.mdl
-  fi
-  for i in $inits; do
-    if [ $i = scratch ]; then mkdir -p $exp/scratch; cp $exp/init/0.mdl $exp/scratch/final.mdl
-    else train_one $i conf/meta/$i.conf $start_mdl $exp/$i; fi
-    steps/make_model_dir.sh --feat-conf $feat_conf --decode-conf $decode_conf $data/lang_$unit/units.txt $exp/$i
+  train_status() { # label log: the last progress line of a training log
+    echo "training $1: $(grep -o 'Iteration [0-9]*/[0-9]*:.*' $2 2>/dev/null | tail -n 1 || true) (log: $2)"
+  }
+  n=0 total=$(( $(echo $train_seeds | wc -w) * ($(echo $inits | tr ' ' '\n' | grep -vcx scratch) + ($pretrain_iters > 0)) ))
+  for ts in $train_seeds; do
+    start_mdl=$exp/init/s$ts/0.mdl
+    if [ $pretrain_iters -gt 0 ]; then
+      n=$((n + 1))
+      train_one pretrain conf/meta/multitask.conf $start_mdl $exp/pretrain/s$ts $pretrain_iters \
+        "pretrain seed $ts ($n of $total)"
+      start_mdl=$exp/pretrain/s$ts/final.mdl
+    fi
+    for i in $inits; do
+      if [ $i = scratch ]; then
+        mkdir -p $exp/scratch/s$ts
+        cmp -s $exp/init/s$ts/0.mdl $exp/scratch/s$ts/final.mdl || cp $exp/init/s$ts/0.mdl $exp/scratch/s$ts/final.mdl
+        continue
+      fi
+      n=$((n + 1))
+      cost=$(local/step_cost.sh --support $support --query $query conf/meta/$i.conf $train_opts)
+      iters=$(( (train_budget + cost / 2) / cost )); [ $iters -ge 1 ] || iters=1
+      train_one $i conf/meta/$i.conf $start_mdl $exp/$i/s$ts $iters "$i seed $ts ($n of $total)"
+    done
   done
+  for i in $inits; do for ts in $train_seeds; do   # next to each model, what decoding new audio needs
+    steps/make_model_dir.sh --feat-conf $feat_conf --decode-conf $decode_conf $data/lang_$unit/units.txt $exp/$i/s$ts
+  done; done
   stage_done
 fi
 
 if stage_run 7 adapt; then
-  # For each target language, shot count and draw: adapt every initialisation to the
-  # drawn utterances, decode the test set, score. Draw d of N utterances is the first N
-  # of the d-th random order of the adaptation set, so the sets are nested across N.
+  # For each target language, shot count and draw: adapt every initialisation of every
+  # training seed to the drawn recordings, decode the test set, score; and decode each
+  # model as it is (zero shot). Draw d of N recordings is the first N of the d-th random
+  # order of the adaptation set's recordings, so the sets are nested across N.
+  s="$(conf_settings $adapt_conf) lr=$adapt_lr $(conf_settings $decode_conf) shots=$shots draws=$draws test_utts=$test_utts seed=$seed unit=$unit"
+  settings_check $adapt_dir "$s" || { rm -rf $adapt_dir; settings_save $adapt_dir "$s"; }
   mkdir -p $adapt_dir/log
   for l in $(target_codes); do
     # The test utterances decoded: --test-utts of them, evenly spaced, or all.
@@ -244,26 +350,43 @@ if stage_run 7 adapt; then
       keep[NR] { print $1 }' $data/$l/test/feats_cmvn.scp > $t/utts
     utils/filter_scp.pl $t/utts $data/$l/test/feats_cmvn.scp > $t/feats.scp
     utils/filter_scp.pl $t/utts $data/$l/test/text.$unit > $t/text
-    local/make_draws.sh --seed $seed --draws $draws --shots "$shots" $data/$l/adapt $adapt_dir/draws/$l
+    [ -s $adapt_dir/draws/$l/order_$draws ] ||
+      local/make_draws.sh --seed $seed --draws $draws --shots "$shots" $data/$l/adapt $adapt_dir/draws/$l
   done
-  for i in $inits; do for l in $(target_codes); do echo "$i $l"; done; done > $adapt_dir/jobs
+  for i in $inits; do for ts in $train_seeds; do for l in $(target_codes); do
+    echo "$i $ts $l"
+  done; done; done > $adapt_dir/jobs
   njobs=$(wc -l < $adapt_dir/jobs)
+  cells=$(( njobs * (1 + $(echo $shots | wc -w) * draws) ))
+  done_cells() { find $adapt_dir -name wer -path "*/s*" 2>/dev/null | wc -l; }
+  before=$(done_cells)
+  [ $before -lt $cells ] && worked=true
+  adapt_status() {
+    local d=$(done_cells) el=$((SECONDS - cur_start)) eta=?
+    [ $d -gt $before ] && eta=$(( el * (cells - d) / (d - before) ))s
+    echo "adaptation: $d of $cells cells done, ETA $eta (logs: $adapt_dir/log/adapt.*.log)"
+  }
+  echo "run.sh: $njobs adaptation jobs of $((cells / njobs)) cells (logs: $adapt_dir/log/adapt.*.log)" >&2
   $cmd --max-jobs-run $nj JOB=1:$njobs $adapt_dir/log/adapt.JOB.log \
     local/adapt_decode.sh --adapt-conf $adapt_conf --decode-conf $decode_conf --unit $unit \
-      --lr $adapt_lr --keep-models $keep_models --job JOB $adapt_dir/jobs $data $exp
+      --lr $adapt_lr --keep-models $keep_models --job JOB $adapt_dir/jobs $data $exp &
+  wait_with_progress $! adapt_status || die "adaptation failed (see $adapt_dir/log/adapt.*.log)"
   stage_done
 fi
 
 if stage_run 8 plots; then
-  local/plot.sh --unit $unit --inits "$inits" --adapt-dir $adapt_dir $exp $plot_dir
+  worked=true
+  local/plot.sh --unit $unit --inits "$inits" --langs "$(code_of $test_langs)" --adapt-dir $adapt_dir $exp $plot_dir
   stage_done
 fi
+
 if stage_run 9 results; then
+  worked=true
   local/make_results.sh --unit $unit --inits "$inits" --shots "$shots" --draws $draws \
-    --target-shots $target_shots --reference-shots $reference_shots \
-    --adapt-conf $adapt_conf --decode-conf $decode_conf --adapt-lr $adapt_lr \
-    --train-opts "$train_opts" --adapt-dir $adapt_dir --cmdline "$cmdline" $data $exp > $results.tmp ||
-    { rm -f $results.tmp; exit 1; }
+    --train-seeds "$train_seeds" --dev-langs "$(code_of $dev_langs)" --test-langs "$(code_of $test_langs)" \
+    --replications $replications --train-budget $train_budget --adapt-lr $adapt_lr \
+    --adapt-conf $adapt_conf --decode-conf $decode_conf --adapt-dir $adapt_dir \
+    --cmdline "$cmdline" $data $exp > $results.tmp || { rm -f $results.tmp; exit 1; }
   mv $results.tmp $results
   cat $results
   stage_done

@@ -1,12 +1,17 @@
 #!/usr/bin/env bash
-# One adaptation job of run.sh's stage 7: line <job> of <jobs> names an initialisation and
-# a target language ("maml ca"). The directory of <jobs> (exp/adapt, or run.sh's
-# --adapt-dir) holds the draws and test lists and gets the results. For every draw list
-# <dir>/draws/<lang>/<N>_<d>.list: fast-adapt exp/<init>/final.mdl to those utterances of
-# data/<lang>/adapt, decode the test utterances <dir>/test/<lang>/feats.scp, score against
-# <dir>/test/<lang>/text. Writes, in <dir>/<init>/<lang>/<N>_<d>/, hyp.txt, wer
-# (compute-wer's output) and adapt.log/decode.log; skips a directory whose wer exists.
-# With --keep-models true, final.mdl stays, with steps/make_model_dir.sh's files.
+# One adaptation job of run.sh's stage 7: line <job> of <jobs> names an initialisation, a
+# training seed and a target language ("maml 2 ca"). The directory of <jobs> (exp/adapt,
+# or run.sh's --adapt-dir) holds the draws and test lists and gets the results, in
+# <dir>/<init>/s<seed>/<lang>/<cell>/ for each cell:
+#   0        the model as it is (zero shot): decode and score
+#   <N>_<d>  for the draw list <dir>/draws/<lang>/<N>_<d>.list: fast-adapt
+#            exp/<init>/s<seed>/final.mdl to those utterances of data/<lang>/adapt
+#            (held-out recordings for early stopping through data/<lang>/adapt/utt2uniq),
+#            decode the test utterances <dir>/test/<lang>/feats.scp, score against
+#            <dir>/test/<lang>/text
+# Each cell gets hyp.txt, wer (compute-wer's output), steps (the adaptation steps kept)
+# and its logs; a cell whose wer exists is skipped. With --keep-models true, each adapted
+# final.mdl stays, with steps/make_model_dir.sh's files (its initialisation's).
 adapt_conf=conf/adapt.conf
 decode_conf=conf/decode.conf
 unit=phone
@@ -18,7 +23,7 @@ help_message="Usage: local/adapt_decode.sh [options] <jobs> <data> <exp>
   --adapt-conf FILE       fast-adapt options [$adapt_conf]
   --decode-conf FILE      decode options [$decode_conf]
   --unit phone|char       [$unit]
-  --lr R                  fast-adapt --lr, unless conf/meta/<init>.conf learns the rates [$lr]
+  --lr R                  fast-adapt --lr, unless the model has learned inner rates [$lr]
   --keep-models true      keep the adapted models [$keep_models]
 e.g.: local/adapt_decode.sh --job 3 exp/adapt/jobs data exp"
 [ -f ./path.sh ] && . ./path.sh
@@ -31,9 +36,9 @@ set -o pipefail
 die() { echo "$prog: ERROR: $*" >&2; exit 1; }
 
 [ -s $jobs ] || die "no jobs file $jobs (run.sh's stage 7 writes it)"
-read -r init lang < <(sed -n "${job}p" $jobs)
-[ -n "$lang" ] || die "no line $job in $jobs"
-model=$exp/$init/final.mdl
+read -r init seed lang < <(sed -n "${job}p" $jobs)
+[ -n "$lang" ] || die "no line $job in $jobs (expected: <init> <seed> <lang>)"
+model=$exp/$init/s$seed/final.mdl
 [ -s $model ] || die "no model $model (run the training stage)"
 units=$data/lang_$unit/units.txt
 adapt=$data/$lang/adapt test=$adapt_dir/test/$lang
@@ -42,34 +47,48 @@ for f in $adapt/feats_cmvn.scp $adapt/labels_$unit.scp $test/feats.scp $test/tex
 done
 # Models meta-trained with learned inner rates adapt with them.
 lr_opt="--lr=$lr"
-grep -qs -- '--learn-inner-lr=per-layer' conf/meta/$init.conf && lr_opt=
+nnet-info $model 2>/dev/null | grep -q 'meta-inner-lr' && lr_opt=
+uniq_opt=
+[ -s $adapt/utt2uniq ] && uniq_opt="--utt2uniq=ark:$adapt/utt2uniq"
 ls $adapt_dir/draws/$lang/*_*.list >/dev/null 2>&1 || die "no draws in $adapt_dir/draws/$lang"
+out=$adapt_dir/$init/s$seed/$lang
+
+decode_score() { # model dir: decode the test set with model, score into dir/wer
+  decode --config=$decode_conf --units=$units $1 scp:$test/feats.scp ark,t:$2/hyp.txt 2> $2/decode.log &&
+    compute-wer --mode=all ark:$test/text ark:$2/hyp.txt > $2/wer.tmp 2> $2/score.log &&
+    mv $2/wer.tmp $2/wer
+}
 
 n=0 failed=0
-for list in $adapt_dir/draws/$lang/*_*.list; do
-  name=$(basename $list .list)
-  dir=$adapt_dir/$init/$lang/$name
+for cell in 0 $(ls $adapt_dir/draws/$lang/ | sed -n 's/^\([0-9]*_[0-9]*\)\.list$/\1/p' | sort -t_ -k1,1n -k2,2n); do
+  dir=$out/$cell
   [ -s $dir/wer ] && continue
   mkdir -p $dir
-  utils/filter_scp.pl $list $adapt/feats_cmvn.scp > $dir/feats.scp
-  utils/filter_scp.pl $list $adapt/labels_$unit.scp > $dir/labels.scp
   start=$SECONDS
-  if fast-adapt --config=$adapt_conf $lr_opt $model scp:$dir/feats.scp scp:$dir/labels.scp \
-       $dir/final.mdl 2> $dir/adapt.log &&
-     decode --config=$decode_conf --units=$units $dir/final.mdl scp:$test/feats.scp \
-       ark,t:$dir/hyp.txt 2> $dir/decode.log &&
-     compute-wer --mode=all ark:$test/text ark:$dir/hyp.txt > $dir/wer.tmp 2> $dir/score.log; then
-    mv $dir/wer.tmp $dir/wer
-    echo "$init $lang $name: $(grep '^%WER' $dir/wer) ($((SECONDS - start)) s)"
+  if [ $cell = 0 ]; then
+    echo 0 > $dir/steps
+    decode_score $model $dir && ok=true || ok=false
+  else
+    list=$adapt_dir/draws/$lang/$cell.list
+    utils/filter_scp.pl $list $adapt/feats_cmvn.scp > $dir/feats.scp
+    utils/filter_scp.pl $list $adapt/labels_$unit.scp > $dir/labels.scp
+    if fast-adapt --config=$adapt_conf $lr_opt $uniq_opt $model scp:$dir/feats.scp \
+         scp:$dir/labels.scp $dir/final.mdl 2> $dir/adapt.log; then
+      # The steps whose parameters were kept (the best held-out step with early stopping).
+      sed -n 's/.*Done: [0-9]* utterances, \([0-9]*\) steps.*/\1/p' $dir/adapt.log > $dir/steps
+      decode_score $dir/final.mdl $dir && ok=true || ok=false
+    else ok=false; fi
+  fi
+  if $ok; then
+    echo "$init seed $seed $lang $cell: $(grep '^%WER' $dir/wer), $(cat $dir/steps) steps ($((SECONDS - start)) s)"
     n=$((n + 1))
   else
-    echo "$prog: WARNING: $init $lang $name failed; see $dir/{adapt,decode,score}.log" >&2
+    echo "$prog: WARNING: $init seed $seed $lang $cell failed; see $dir/*.log" >&2
     tail -n 3 $dir/*.log >&2
     failed=$((failed + 1))
   fi
-  # A kept model is a model directory: what transcribing with it needs comes from its init's.
   if ! $keep_models; then rm -f $dir/final.mdl
-  elif [ -s $dir/final.mdl ]; then steps/make_model_dir.sh --from $exp/$init $dir || failed=$((failed + 1)); fi
+  elif [ -s $dir/final.mdl ]; then steps/make_model_dir.sh --from $(dirname $model) $dir || failed=$((failed + 1)); fi
 done
-echo "$prog: $init $lang: $n adapted, decoded and scored; $failed failed"
+echo "$prog: $init seed $seed $lang: $n cells adapted, decoded and scored; $failed failed"
 [ $failed -eq 0 ]

@@ -1,120 +1,180 @@
 #!/usr/bin/env bash
-# Writes the RESULTS of a run to stdout: the error rate per target language x
-# initialisation x shot count (mean and standard deviation over the draws, from
-# exp/adapt/<init>/<lang>/<N>_<d>/wer), the average over languages, whether the run meets
-# the recipe's targets, the time each stage and each training took, and the command.
-# Fails naming the first missing cell.
+# Writes the RESULTS of a run to stdout, from <adapt-dir>/<init>/s<seed>/<lang>/<cell>/
+# {wer,steps,hyp.txt} (local/adapt_decode.sh): per test language, initialisation and
+# shot count (N=0: no adaptation) the error rate's mean and standard deviation over
+# training seeds x draws, and whether it differs from multitask's at 95% (compute-wer-
+# bootci on the same test utterances, every seed and draw pooled); the mean over the test
+# languages; the targets; the adaptation steps each cell took; the dev languages' table
+# (where settings are chosen); each initialisation's compute; the exact setup; the time
+# of each stage and the commands. Fails naming the first missing cell.
 unit=phone
-inits="scratch multitask fomaml maml reptile maml-lslr"
-shots="5 10 20 50 100"
-draws=3
+inits="multitask maml reptile"
+shots="5 10 20 100"
+draws=2
+train_seeds="1 2 3"
+dev_langs=
+test_langs=
+replications=1000
+train_budget=
 cmdline="./run.sh"
 adapt_conf=conf/adapt.conf
 decode_conf=conf/decode.conf
 adapt_lr=0.05
-train_opts=
 adapt_dir=            # the adaptation results [<exp>/adapt]
-target_shots=20       # meta-learned < multitask < scratch at this many utterances
-reference_shots=100   # and meta-learned at target_shots <= scratch at this many
 help_message="Usage: local/make_results.sh [options] <data> <exp> > RESULTS
-  --unit phone|char --inits '<names>' --shots '<N ...>' --draws D --cmdline '<command>'
-  --adapt-conf FILE --decode-conf FILE --adapt-lr R --train-opts '<opts>'   the setup
-  --adapt-dir DIR                        the adaptation results [<exp>/adapt]
-  --target-shots N --reference-shots M   targets: meta < multitask < scratch at N
-                                         utterances, meta at N <= scratch at M [$target_shots, $reference_shots]
-e.g.: local/make_results.sh --inits 'scratch maml' data exp > RESULTS"
+  --unit phone|char --inits '<names>' --shots '<N ...>' --draws D --train-seeds '<seeds>'
+  --dev-langs '<codes>' --test-langs '<codes>'   held-out languages (tuning, reported)
+  --replications N                               bootstrap replications [$replications]
+  --train-budget N --adapt-conf FILE --decode-conf FILE --adapt-lr R --cmdline '<command>'
+  --adapt-dir DIR                                the adaptation results [<exp>/adapt]
+e.g.: local/make_results.sh --test-langs 'ca is' --dev-langs af data exp > RESULTS"
 [ -f ./path.sh ] && . ./path.sh
 . utils/parse_options.sh || exit 1
 [ $# -eq 2 ] || { echo "$help_message" >&2; exit 1; }
 data=$1 exp=$2
 [ -n "$adapt_dir" ] || adapt_dir=$exp/adapt
-langs=$(ls -d $data/*/adapt 2>/dev/null | awk -F/ '{print $(NF-1)}' | sort | tr '\n' ' ')
-[ -n "$langs" ] || { echo "make_results.sh: ERROR: no target languages in $data" >&2; exit 1; }
+[ -n "$test_langs" ] || { echo "make_results.sh: ERROR: no --test-langs" >&2; exit 1; }
 
-UNIT=$unit INITS="$inits" SHOTS="$shots" DRAWS=$draws LANGS="$langs" ADAPT=$adapt_dir \
-CMDLINE="$cmdline" TSHOTS=$target_shots RSHOTS=$reference_shots perl -e '
+UNIT=$unit INITS="$inits" SHOTS="$shots" DRAWS=$draws SEEDS="$train_seeds" DEV="$dev_langs" \
+TEST="$test_langs" ADAPT=$adapt_dir REPS=$replications perl -e '
 use strict; use warnings;
-my ($adapt, $draws) = ($ENV{ADAPT}, $ENV{DRAWS});
+my ($adapt, $draws, $reps) = ($ENV{ADAPT}, $ENV{DRAWS}, $ENV{REPS});
 my @inits = split " ", $ENV{INITS};
-my @shots = split " ", $ENV{SHOTS};
-my @langs = split " ", $ENV{LANGS};
+my @shots = (0, split " ", $ENV{SHOTS});
+my @seeds = split " ", $ENV{SEEDS};
+my @test = split " ", $ENV{TEST};
+my @dev = split " ", $ENV{DEV};
 my $what = $ENV{UNIT} eq "char" ? "Character" : "Phone";
-my (%mean, %sd, %pooled);
-for my $l (@langs) { for my $i (@inits) { for my $n (@shots) {
-  my @v;
-  for my $d (1 .. $draws) {
-    my $f = "$adapt/$i/$l/${n}_$d/wer";
-    open(my $fh, "<", $f) or die "make_results.sh: ERROR: missing result $f (language $l, $i, $n utterances, draw $d)\n";
-    my ($w) = map { /^%WER\s+([\d.]+|nan|inf)/i ? $1 : () } <$fh>;
-    defined $w or die "make_results.sh: ERROR: no %WER line in $f\n";
-    push @v, $w;
-  }
-  my $m = 0; $m += $_ / @v for @v;
-  my $s = 0; if (@v > 1) { $s += ($_ - $m) ** 2 for @v; $s = sqrt($s / (@v - 1)); }
-  $mean{$l}{$i}{$n} = $m; $sd{$l}{$i}{$n} = $s;
-  push @{$pooled{$i}{$n}}, $m;
-}}}
-my $w = 6; for (@inits) { $w = length if length > $w; }
-sub table_head { sprintf("%-6s %-${w}s", @_) . join("", map { sprintf " %13s", "N=$_" } @shots) . "\n"; }
-print "# $what error rate (%) on each target language'"'"'s test set after fast-adapt to N of its\n";
-print "# utterances, mean +- standard deviation over $draws random draws of the N utterances.\n";
-print "# Initialisations: scratch (random), multitask (pooled training on the source\n";
-print "# languages) and meta-learned ones (conf/meta/<name>.conf).\n\n";
-print table_head("lang", "init");
-for my $l (@langs, "mean") { for my $i (@inits) {
-  my $row = sprintf("%-6s %-${w}s", $l, $i);
-  for my $n (@shots) {
-    if ($l eq "mean") { my $m = 0; $m += $_ / @langs for @{$pooled{$i}{$n}}; $mean{mean}{$i}{$n} = $m;
-                        $row .= sprintf " %13.1f", $m; }
-    else { $row .= sprintf " %13s", sprintf("%.1f +- %.1f", $mean{$l}{$i}{$n}, $sd{$l}{$i}{$n}); }
-  }
-  print "$row\n";
-} print "\n"; }
+my $tmp = "$adapt/bootci"; mkdir $tmp;
 
-# The targets the toolkit exists for.
-my ($t, $r) = ($ENV{TSHOTS}, $ENV{RSHOTS});
-my %has = map { $_ => 1 } @inits;
+# The cells of (init, lang, N): one per seed and draw (one per seed at N=0).
+sub cells { my ($i, $l, $n) = @_;
+  map { my $s = $_; map { "$adapt/$i/s$s/$l/" . ($n ? "${n}_$_" : "0") } ($n ? 1 .. $draws : 1) } @seeds; }
+sub read1 { my ($f, $re) = @_;
+  open(my $fh, "<", $f) or die "make_results.sh: ERROR: missing result $f\n";
+  my ($v) = map { /$re/ ? $1 : () } <$fh>;
+  defined $v or die "make_results.sh: ERROR: nothing to read in $f\n"; $v; }
+my (%m, %sd, %steps, %sig);
+sub stats { my $m = 0; $m += $_ / @_ for @_; my $s = 0;
+  if (@_ > 1) { $s += ($_ - $m) ** 2 for @_; $s = sqrt($s / (@_ - 1)); } ($m, $s); }
+for my $l (@test, @dev) { for my $i (@inits) { for my $n (@shots) {
+  my @c = cells($i, $l, $n);
+  ($m{$l}{$i}{$n}, $sd{$l}{$i}{$n}) = stats(map { read1("$_/wer", qr/^%WER\s+([\d.]+|nan|inf)/i) } @c);
+  $steps{$i}{$n} += $_ / (@c * (@test + @dev)) for map { read1("$_/steps", qr/^(\d+)/) } @c;
+}}}
+# Pooled hypotheses of (init, langs, N) over seeds and draws, keys prefixed by the cell,
+# and the matching references: what compute-wer-bootci compares.
+sub pooled { my ($i, $langs, $n, $f) = @_;
+  open(my $h, ">", "$f.hyp") or die; open(my $r, ">", "$f.ref") or die;
+  for my $l (@$langs) { for my $c (cells($i, $l, $n)) {
+    (my $p = $c) =~ s{^\Q$adapt\E/[^/]+/}{}; $p =~ tr{/}{_};
+    open(my $t, "<", "$adapt/test/$l/text") or die "make_results.sh: ERROR: no $adapt/test/$l/text\n";
+    print $r "$p-$_" while <$t>;
+    open(my $y, "<", "$c/hyp.txt") or die "make_results.sh: ERROR: no $c/hyp.txt\n";
+    print $h "$p-$_" while <$y>;
+  }}
+}
+# 1 / -1: init is better / worse than multitask at 95%; 0: not significant.
+sub significance { my ($i, $langs, $n) = @_;
+  my $f = "$tmp/" . join("+", @$langs) . ".$n";
+  pooled("multitask", $langs, $n, "$f.a"); pooled($i, $langs, $n, "$f.b");
+  # The references of both sets are the same texts under the same keys.
+  system("cmp -s $f.a.ref $f.b.ref") == 0 or die "make_results.sh: ERROR: $f: different references\n";
+  my $out = `compute-wer-bootci --mode=strict --replications=$reps ark:$f.a.ref ark:$f.a.hyp ark:$f.b.hyp 2>$f.log`;
+  $? == 0 or die "make_results.sh: ERROR: compute-wer-bootci failed (see $f.log)\n";
+  my ($p) = $out =~ /Probability of Set2 improving Set1:\s+([\d.]+)/
+    or die "make_results.sh: ERROR: no probability of improvement in compute-wer-bootci output\n";
+  return $p >= 95 ? 1 : $p <= 5 ? -1 : 0;
+}
+my $has_mt = grep { $_ eq "multitask" } @inits;
 my @meta = grep { $_ ne "scratch" && $_ ne "multitask" } @inits;
-if ($has{scratch} && $has{multitask} && @meta && grep({ $_ == $t } @shots)) {
-  print "# Targets, per language: with $t utterances every meta-learned initialisation beats\n";
-  print "# multitask, multitask beats scratch; meta-learned with $t matches scratch with $r.\n";
-  my $all = 1;
-  for my $l (@langs) {
-    my $e = $mean{$l}; my @bad;
-    for my $i (@meta) { push @bad, sprintf("%s %.1f >= multitask %.1f", $i, $e->{$i}{$t}, $e->{multitask}{$t})
-                          unless $e->{$i}{$t} < $e->{multitask}{$t}; }
-    push @bad, sprintf("multitask %.1f >= scratch %.1f", $e->{multitask}{$t}, $e->{scratch}{$t})
-      unless $e->{multitask}{$t} < $e->{scratch}{$t};
-    if (grep { $_ == $r } @shots) {
-      for my $i (@meta) { push @bad, sprintf("%s\@%d %.1f > scratch\@%d %.1f", $i, $t, $e->{$i}{$t}, $r, $e->{scratch}{$r})
-                            unless $e->{$i}{$t} <= $e->{scratch}{$r}; }
+my $w = 9; for (@inits) { $w = length if length > $w; }
+sub head { sprintf("%-6s %-${w}s", @_) . join("", map { sprintf " %13s", "N=$_" } @shots) . "\n"; }
+sub cell { my ($m, $s, $g) = @_; sprintf " %13s", sprintf("%.1f +- %.1f", $m, $s) . ($g > 0 ? "+" : $g < 0 ? "-" : " "); }
+sub table { my ($langs, $with_sig) = @_;
+  my $out = head("lang", "init");
+  for my $l (@$langs, "mean") { for my $i (@inits) {
+    my $row = sprintf("%-6s %-${w}s", $l, $i);
+    for my $n (@shots) {
+      my $g = $with_sig && $has_mt && $i ne "multitask" ? significance($i, $l eq "mean" ? $langs : [$l], $n) : 0;
+      $sig{$l}{$i}{$n} = $g if $with_sig;
+      if ($l eq "mean") {
+        my @v = map { $m{$_}{$i}{$n} } @$langs; my ($mm) = stats(@v);
+        $m{mean}{$i}{$n} = $mm if $with_sig;
+        $row .= sprintf " %13s", sprintf("%.1f", $mm) . ($g > 0 ? "+" : $g < 0 ? "-" : " ");
+      } else { $row .= cell($m{$l}{$i}{$n}, $sd{$l}{$i}{$n}, $g); }
     }
-    $all &&= !@bad;
-    printf "%-6s %s\n", $l, @bad ? "NOT MET: " . join("; ", @bad) : "met";
+    $out .= "$row\n";
+  } $out .= "\n"; }
+  $out;
+}
+my $nrep = @seeds * $draws;
+print "# $what error rate (%) on the test languages (@test): each language'"'"'s test set after\n";
+print "# fast-adapt to N recordings of its adaptation set (N=0: the model as trained), mean +-\n";
+print "# standard deviation over ", scalar(@seeds), " training seeds x $draws draws of the recordings ($nrep runs; N=0: seeds).\n";
+print "# + / -: better / worse than multitask at 95% (compute-wer-bootci, $reps replications, on\n";
+print "# the same test utterances of every seed and draw pooled).\n\n";
+print table(\@test, 1);
+
+if ($has_mt && @meta) {
+  print "# Targets (test languages): at N=10 and N=20 a meta-learned initialisation at least 10%\n";
+  print "# relative below multitask on every language, significant at 95%; none worse than\n";
+  print "# multitask at N=100 (significant).\n";
+  my $all = 1;
+  for my $n (grep { $_ == 10 || $_ == 20 } @shots) {
+    for my $l (@test) {
+      my ($best) = sort { $m{$l}{$a}{$n} <=> $m{$l}{$b}{$n} } @meta;
+      my $rel = $m{$l}{multitask}{$n} > 0 ? 100 * (1 - $m{$l}{$best}{$n} / $m{$l}{multitask}{$n}) : 0;
+      my $ok = $rel >= 10 && $sig{$l}{$best}{$n} > 0; $all &&= $ok;
+      printf "N=%-4d %-6s %s: best %s %.1f vs multitask %.1f (%.1f%% relative%s)\n", $n, $l,
+        $ok ? "met" : "NOT MET", $best, $m{$l}{$best}{$n}, $m{$l}{multitask}{$n}, $rel,
+        $sig{$l}{$best}{$n} > 0 ? ", significant" : ", not significant";
+    }
   }
-  print "all    " . ($all ? "met" : "NOT MET") . "\n\n";
+  if (grep { $_ == 100 } @shots) {
+    for my $i (@meta) { for my $l (@test) {
+      next unless $sig{$l}{$i}{100} < 0; $all = 0;
+      printf "N=100  %-6s NOT MET: %s %.1f is worse than multitask %.1f\n", $l, $i, $m{$l}{$i}{100}, $m{$l}{multitask}{100};
+    }}
+  }
+  print "all    ", ($all ? "met" : "NOT MET"), "\n\n";
+}
+
+print "# Adaptation steps each cell kept (mean over languages, seeds and draws; early stopping\n";
+print "# keeps the step with the best held-out loss)\n";
+print sprintf("%-${w}s", "init") . join("", map { sprintf " %8s", "N=$_" } @shots) . "\n";
+for my $i (@inits) { print sprintf("%-${w}s", $i) . join("", map { sprintf " %8.1f", $steps{$i}{$_} } @shots) . "\n"; }
+print "\n";
+if (@dev) {
+  print "# Dev languages (@dev): where settings are chosen; not a result.\n";
+  print table(\@dev, 0);
 }
 ' || exit 1
 
-echo "# Setup: every trained initialisation starts from the random model (exp/init/0.mdl)"
-if [ -s $exp/pretrain/final.mdl ]; then
-  echo "# after $(sed -n 's/.*--iterations=\([0-9]*\) exp\/init.*/\1/p' $exp/pretrain/log/train.log | head -n 1) multitask iterations (exp/pretrain), then runs its own:"
-else
-  echo "# and runs:"
-fi
-for i in $inits; do
-  if [ $i = scratch ]; then echo "#   scratch    the random model, no training"; continue; fi
-  printf "#   %-10s %s\n" $i "$(grep -v '^#' conf/meta/$i.conf 2>/dev/null | tr '\n' ' ')"
+echo "# Compute of each initialisation (per training seed; mean seconds over the seeds on this"
+echo "# machine). Gradient evaluations are utterance forward+backward passes (local/step_cost.sh)."
+printf "# %-10s %10s %12s %14s %10s\n" init iterations "evals/iter" "evaluations" seconds
+for i in pretrain $inits; do
+  [ $i = scratch ] && { printf "# %-10s %10s %12s %14s %10s\n" scratch 0 0 0 0; continue; }
+  cat $exp/$i/s*/train_time 2>/dev/null | awk -v i=$i '
+    { t += $2; n++; it = $3; c = $4 }
+    END { if (n) printf "# %-10s %10d %12d %14d %10.0f\n", i, it, c, it * c, t / n }'
 done
-[ -n "$train_opts" ] && echo "# and, for all of them: $train_opts"
+[ -n "$train_budget" ] && echo "# (every initialisation but scratch: pretrain, then --train-budget=$train_budget evaluations)"
+echo
+echo "# Setup: the commands each initialisation was trained with (training seed s; the first"
+echo "# seed's command, from its log):"
+for i in pretrain $inits; do
+  if [ $i = scratch ]; then echo "#   scratch: the random model (nnet-init --seed=s), no training"; continue; fi
+  log=$(ls $exp/$i/s*/log/train.log 2>/dev/null | head -n 1)
+  [ -n "$log" ] || continue
+  echo "#   $i: $(sed -n '1s/^# //p' $log | sed 's/--seed=[0-9]*/--seed=s/; s/\/s[0-9]*\//\/s\//g')"
+done
 echo "# Adaptation (every initialisation): fast-adapt $(grep -v '^#' $adapt_conf | tr '\n' ' ')and --lr=$adapt_lr"
 echo "# unless the model has learned inner rates; decoding: decode $(grep -v '^#' $decode_conf | tr '\n' ' ')"
 echo
-echo "# Time per stage (seconds), of the last run of each stage"
+echo "# Time per stage (seconds), of the last run of each stage that did work"
 [ -f $exp/stage_times ] && awk '{ printf "stage %-2s %-10s %6d\n", $1, $2, $3 }' $exp/stage_times
-for i in pretrain $inits; do
-  [ -f $exp/$i/train_time ] && awk '{ printf "train    %-10s %6d\n", $1, $2 }' $exp/$i/train_time
-done
 echo
 [ -f $exp/init/info.txt ] && awk '/^num-params/ { p = $2 } /^layer/ { sub(/^layer [0-9]+: /, ""); sub(/ in-dim.*/, ""); l = l (l ? ", " : "") $0 }
   END { printf "# Model: %s (%d parameters)\n", l, p }' $exp/init/info.txt

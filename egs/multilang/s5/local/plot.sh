@@ -1,17 +1,19 @@
 #!/usr/bin/env bash
 # Plots of a run (gnuplot, PNG) in <out-dir>:
-#   error_rate.png  error rate against adaptation utterances (log scale), one panel per
-#                   target language, one line per initialisation (mean over draws, bars
-#                   one standard deviation)
+#   error_rate.png  error rate against adaptation recordings (0, the shot counts, evenly
+#                   spaced), one panel per language, one line per initialisation (mean
+#                   over training seeds x draws, bars one standard deviation); scratch in
+#                   a panel of its own
 #   training.png    meta-training curves: query loss before (dashed) and after (solid)
 #                   inner adaptation against iteration, from meta-train's progress lines
 #                   ("Iteration i/n: query loss B before, A after adaptation ...")
 # The numbers plotted are left next to them as <out-dir>/data/*.dat.
 unit=phone
-inits="scratch multitask fomaml maml reptile maml-lslr"
+inits="multitask maml reptile"
+langs=                # the languages plotted [every one under <adapt-dir>]
 adapt_dir=            # the adaptation results [<exp>/adapt]
-help_message="Usage: local/plot.sh [--unit phone|char] [--inits '<names>'] [--adapt-dir DIR] <exp> <out-dir>
-e.g.: local/plot.sh exp exp/plots"
+help_message="Usage: local/plot.sh [--unit phone|char] [--inits '<names>'] [--langs '<codes>'] [--adapt-dir DIR] <exp> <out-dir>
+e.g.: local/plot.sh --langs 'ca is sk uk' exp exp/plots"
 [ -f ./path.sh ] && . ./path.sh
 . utils/parse_options.sh || exit 1
 [ $# -eq 2 ] || { echo "$help_message" >&2; exit 1; }
@@ -26,34 +28,48 @@ what=$([ $unit = char ] && echo "Character" || echo "Phone")
 if echo 'set terminal' | gnuplot 2>&1 | grep -qw pngcairo; then term="pngcairo enhanced font 'sans,10'"
 else term="png"; fi
 
-# Error rates: <out>/data/<lang>.<init>.dat with "N mean sd" lines.
-langs=$(ls -d $adapt_dir/*/*/ 2>/dev/null | awk -F/ '{print $(NF-1)}' | sort -u)
+# Error rates: <out>/data/<lang>.<init>.dat with "position N mean sd" lines, over every
+# training seed and draw (<adapt-dir>/<init>/s<seed>/<lang>/<N>_<d>/wer, N=0 in .../0/).
+[ -n "$langs" ] || langs=$(ls -d $adapt_dir/*/s*/*/ 2>/dev/null | awk -F/ '{print $(NF-1)}' | sort -u)
 [ -n "$langs" ] || die "no adaptation results under $adapt_dir (run stage 7)"
 for i in $inits; do for l in $langs; do
-  for f in $adapt_dir/$i/$l/*_*/wer; do
+  for f in $adapt_dir/$i/s*/$l/*/wer; do
     [ -f $f ] && echo "$(basename $(dirname $f) | cut -d_ -f1) $(awk '/^%WER/ { print $2 }' $f)"
   done | awk '{ n[$1]++; s[$1] += $2; q[$1] += $2 * $2 }
               END { for (k in n) { m = s[k] / n[k]; v = n[k] > 1 ? (q[k] - n[k] * m * m) / (n[k] - 1) : 0;
                                    printf "%d %.3f %.3f\n", k, m, (v > 0 ? sqrt(v) : 0) } }' |
-    sort -n > $out/data/$l.$i.dat
-  [ -s $out/data/$l.$i.dat ] || die "no results for $i on $l in $adapt_dir/$i/$l"
+    sort -n | awk '{ print NR - 1, $0 }' > $out/data/$l.$i.dat
+  [ -s $out/data/$l.$i.dat ] || die "no results for $i on $l in $adapt_dir/$i"
 done; done
-nl=$(echo $langs | wc -w)
-cols=$(( nl < 2 ? nl : 2 )); rows=$(( (nl + cols - 1) / cols ))
+# The x axis: evenly spaced shot counts (N=0 included), labelled with N.
+first=$(echo $inits | cut -d' ' -f1) l1=$(echo $langs | cut -d' ' -f1)
+xtics=$(awk '{ printf "%s\"%d\" %d", (NR > 1 ? ", " : ""), $2, $1 }' $out/data/$l1.$first.dat)
+xmax=$(tail -n 1 $out/data/$l1.$first.dat | cut -d' ' -f1)
+# Scratch (far above the others) gets a panel of its own, so the others fill theirs.
+compared=$(echo $inits | tr ' ' '\n' | grep -vx scratch | tr '\n' ' ')
+has_scratch=$(echo " $inits " | grep -c ' scratch ' || true)
+np=$(( $(echo $langs | wc -w) + has_scratch ))
+cols=$(( np < 2 ? np : 2 )); rows=$(( (np + cols - 1) / cols ))
 {
   echo "set terminal $term size $((cols * 520)),$((rows * 380 + 40))"
   echo "set output '$out/error_rate.png'"
-  echo "set multiplot layout $rows,$cols title '$what error rate after fast adaptation' font ',13'"
-  echo "set logscale x 2; set grid; set key top right font ',8'; set offsets graph 0.05, graph 0.05, graph 0.05, 0"
-  echo "set xlabel 'adaptation utterances'; set ylabel '$what error rate (%)'"
+  echo "set multiplot layout $rows,$cols title '$what error rate after fast adaptation (mean and sd over seeds x draws)' font ',12'"
+  echo "set grid; set key top right font ',8'; set xrange [-0.3:$xmax + 0.3]; set xtics ($xtics)"
+  echo "set xlabel 'adaptation recordings (0: none)'; set ylabel '$what error rate (%)'"
   for l in $langs; do
     echo "set title '$l'"
     plot="plot"
-    for i in $inits; do
-      plot="$plot '$out/data/$l.$i.dat' using 1:2:3 with yerrorlines title '$i',"
+    for i in $compared; do
+      plot="$plot '$out/data/$l.$i.dat' using 1:3:4 with yerrorlines title '$i',"
     done
     echo "${plot%,}"
   done
+  if [ $has_scratch -gt 0 ]; then
+    echo "set title 'scratch (every language)'"
+    plot="plot"
+    for l in $langs; do plot="$plot '$out/data/$l.scratch.dat' using 1:3:4 with yerrorlines title '$l',"; done
+    echo "${plot%,}"
+  fi
   echo "unset multiplot"
 } > $out/error_rate.gp
 gnuplot $out/error_rate.gp || die "gnuplot failed on $out/error_rate.gp"
@@ -61,8 +77,8 @@ gnuplot $out/error_rate.gp || die "gnuplot failed on $out/error_rate.gp"
 # Training curves: <out>/data/train.<init>.dat with "iteration before after" lines.
 curves=""
 for i in $inits; do
-  log=$exp/$i/log/train.log
-  [ -f $log ] || continue
+  log=$(ls $exp/$i/s*/log/train.log 2>/dev/null | head -n 1)
+  [ -n "$log" ] || continue
   sed -n 's/.*Iteration \([0-9]*\)[/0-9]*: query loss \([^ ]*\) before, \([^ ]*\) after adaptation.*/\1 \2 \3/p' \
     $log > $out/data/train.$i.dat
   [ -s $out/data/train.$i.dat ] && curves="$curves $i"
@@ -73,7 +89,7 @@ else
   {
     echo "set terminal $term size 900,560"
     echo "set output '$out/training.png'"
-    echo "set title 'Meta-training: query loss before (dashed) and after (solid) inner adaptation'"
+    echo "set title 'Meta-training (first seed): query loss before (dashed) and after (solid) inner adaptation'"
     echo "set xlabel 'iteration'; set ylabel 'query loss (CTC, log scale)'; set logscale y; set grid; set key top right"
     plot="plot" c=1
     for i in $curves; do
