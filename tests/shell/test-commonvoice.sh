@@ -90,7 +90,7 @@ done
 rm -f tmp.wav
 
 cd top/egs/commonvoice/s5 || exit 1
-langs=(--src-langs "en de es" --tgt-langs "ca sv-SE")
+langs=(--src-langs "en de es" --dev-langs ca --test-langs sv-SE)
 inits="scratch multitask maml"
 stage1() { ./run.sh --stage 1 --stop-stage 1 --corpus $cv "${langs[@]}" 2> stage1.log; }
 check "stage 1 builds the data directories from the release" stage1
@@ -122,43 +122,49 @@ check "graphemes and espeak-ng phones, units for both" bash -c \
    grep -q '^<space> ' data/lang_char/units.txt && grep -qx 'øː [0-9]*' data/lang_phone/units.txt"
 
 # Training, adaptation, results.
-check "run.sh --tiny true runs the other stages" \
-  ./run.sh --tiny true --nj 2 --corpus $cv "${langs[@]}" --inits "$inits" --keep-models true
+tiny=(./run.sh --tiny true --nj 2 --corpus $cv "${langs[@]}" --inits "$inits" --keep-models true)
+check "run.sh --tiny true runs stages 2 to 8" "${tiny[@]}" --stage 2 --stop-stage 8
 check "tasks are the source languages" bash -c \
   '[ "$(cut -d" " -f2 exp/tasks/episodes.lang.txt | sort -u | tr "\n" " ")" = "de en es " ]'
-check "RESULTS: a row per target language and initialisation, character error rates" bash -c \
-  "grep -q '^# Character error rate' RESULTS &&
-   for l in ca sv-SE; do for i in $inits; do
-     grep -Eq \"^\$l +\$i +[0-9.]+ \\+- [0-9.]+ +[0-9.]+ \\+- [0-9.]+\$\" RESULTS || { echo \"no row \$l \$i\"; exit 1; }
-   done; done"
+check "adaptation: zero shot and every draw, for every initialisation and held-out language" bash -c \
+  "for i in $inits; do for l in ca sv-SE; do for c in 0 2_1 2_2 4_1 4_2; do
+     grep -q '^%WER' exp/adapt/\$i/s1/\$l/\$c/wer || { echo \"no exp/adapt/\$i/s1/\$l/\$c/wer\"; exit 1; }
+   done; done; done && [ -s exp/plots/error_rate.png ]"
+if command -v compute-wer-bootci >/dev/null; then
+  check "RESULTS: character error rates of the test language, the dev language's apart" bash -c \
+    "${tiny[*]@Q} --stage 9 && grep -q '^# Character error rate' RESULTS && grep -q '^sv-SE  *maml ' RESULTS &&
+     grep -q 'Dev languages (ca)' RESULTS && grep -q 'cd egs/commonvoice/s5 and' RESULTS"
+else
+  echo "SKIP: stage 9 (RESULTS): no compute-wer-bootci in this tree" >&2
+fi
 check "every trained model is a model directory" bash -c \
   "for i in $inits; do for f in final.mdl feats.conf cmvn_opts cmvn_sliding.conf units.txt decode.conf; do
-     [ -s exp/\$i/\$f ] || { echo \"no exp/\$i/\$f\"; exit 1; }; done; done &&
-   cmp exp/maml/feats.conf conf/fbank.conf && grep -qx -- '--word-boundary=<space>' exp/maml/decode.conf"
+     [ -s exp/\$i/s1/\$f ] || { echo \"no exp/\$i/s1/\$f\"; exit 1; }; done; done &&
+   cmp exp/maml/s1/feats.conf conf/fbank.conf && grep -qx -- '--word-boundary=<space>' exp/maml/s1/decode.conf"
 check "so is every kept adapted model (--keep-models true)" bash -c \
-  'for f in final.mdl feats.conf units.txt decode.conf; do [ -s exp/adapt/maml/ca/4_2/$f ] || exit 1; done &&
-   ! cmp -s exp/adapt/maml/ca/4_2/final.mdl exp/maml/final.mdl'
+  'for f in final.mdl feats.conf units.txt decode.conf; do [ -s exp/adapt/maml/s1/ca/4_2/$f ] || exit 1; done &&
+   ! cmp -s exp/adapt/maml/s1/ca/4_2/final.mdl exp/maml/s1/final.mdl'
 
 # Transcription of new audio with the recipe's models: a kept adapted model, and the
 # random model (scratch), whose outputs vary with every feature value (a tiny trained
 # model outputs blanks), for the checks of the normalisation.
-mdl=exp/adapt/multitask/ca/4_1
+mdl=exp/adapt/multitask/s1/ca/4_1
 espeak-ng -v ca -w hola.wav "Bon dia a tothom"                     # 22050 Hz WAV
 sox -R hola.wav -r 48000 bondia.mp3
 check "transcribe.sh: one 'utt-id text' line per audio file (any rate, WAV or mp3), logs on stderr" bash -c \
   "steps/transcribe.sh $mdl hola.wav bondia.mp3 > out 2> log && [ \$(wc -l < out) = 2 ] &&
    [ \"\$(cut -d' ' -f1 out | tr '\n' ' ')\" = 'hola bondia ' ] && grep -q 'LOG (decode' log && ! grep -q LOG out"
 check "... words made of the model's units" bash -c \
-  "steps/transcribe.sh exp/scratch hola.wav bondia.mp3 > out && awk 'NF < 2 { exit 1 }' out &&
+  "steps/transcribe.sh exp/scratch/s1 hola.wav bondia.mp3 > out && awk 'NF < 2 { exit 1 }' out &&
    perl -CSD -ne 'chomp; s/^\\S+ ?//; s/ //g; print \"\$_\\n\" for split //' out | sort -u > chars &&
-   cut -d' ' -f1 exp/scratch/units.txt | sort > units && [ -z \"\$(comm -23 chars units)\" ]"
+   cut -d' ' -f1 exp/scratch/s1/units.txt | sort > units && [ -z \"\$(comm -23 chars units)\" ]"
 check "... with --utt2spk: per-speaker CMVN as in training, the recipe's own features" bash -c \
-  "steps/transcribe.sh --utt2spk data/ca/test/utt2spk exp/scratch data/ca/test/wav.scp > t.txt &&
-   decode --config=exp/scratch/decode.conf --units=exp/scratch/units.txt exp/scratch/final.mdl \
+  "steps/transcribe.sh --utt2spk data/ca/test/utt2spk exp/scratch/s1 data/ca/test/wav.scp > t.txt &&
+   decode --config=exp/scratch/s1/decode.conf --units=exp/scratch/s1/units.txt exp/scratch/s1/final.mdl \
      scp:data/ca/test/feats_cmvn.scp ark,t:- | sed 's/ *\$//' > r.txt && awk 'NF < 2 { exit 1 }' t.txt && diff t.txt r.txt"
 check "... the default sliding CMN of a short utterance = that utterance as its own speaker" bash -c \
-  "steps/transcribe.sh exp/scratch hola.wav > a.txt && echo 'hola hola' > u2s &&
-   steps/transcribe.sh --utt2spk u2s exp/scratch hola.wav > b.txt && awk 'NF < 2 { exit 1 }' a.txt && diff a.txt b.txt"
+  "steps/transcribe.sh exp/scratch/s1 hola.wav > a.txt && echo 'hola hola' > u2s &&
+   steps/transcribe.sh --utt2spk u2s exp/scratch/s1 hola.wav > b.txt && awk 'NF < 2 { exit 1 }' a.txt && diff a.txt b.txt"
 check "transcribe.sh: a wav.scp gives its keys" bash -c \
   "steps/transcribe.sh $mdl data/sv-SE/test/wav.scp > s.txt && [ \"\$(cut -d' ' -f1 s.txt)\" = \"\$(cut -d' ' -f1 data/sv-SE/test/wav.scp)\" ]"
 
@@ -168,15 +174,15 @@ check_fails "a model directory without its feature config is refused, naming the
 check_fails "a missing audio file is refused, naming it" "no such audio file: nothere.wav" \
   steps/transcribe.sh $mdl hola.wav nothere.wav
 check_fails "make_model_dir.sh: units that do not fit the model are refused" "has 3 units" bash -c \
-  'head -n 3 data/lang_char/units.txt > u3 && steps/make_model_dir.sh u3 exp/maml'
-check "... leaving the model directory as it was" cmp exp/maml/units.txt data/lang_char/units.txt
+  'head -n 3 data/lang_char/units.txt > u3 && steps/make_model_dir.sh u3 exp/maml/s1'
+check "... leaving the model directory as it was" cmp exp/maml/s1/units.txt data/lang_char/units.txt
 
 # Bad releases: each stops naming the file and line, and leaves no data directory.
 bad() { # <name>: a copy of the release to break
   rm -rf $TESTDIR/$1; mkdir -p $TESTDIR/$1
   for l in en de es ca sv-SE; do mkdir -p $TESTDIR/$1/$l; ln -s $cv/$l/clips $TESTDIR/$1/$l/clips; cp $cv/$l/*.tsv $TESTDIR/$1/$l/; done
 }
-prep() { local/prepare_data.sh "${langs[@]}" "$@"; }
+prep() { local/prepare_data.sh --src-langs "en de es" --tgt-langs "ca sv-SE" "$@"; }
 bad nosentence; cut -f1,2,4- $cv/ca/test.tsv > $TESTDIR/nosentence/ca/test.tsv
 check_fails "a TSV without the sentence column is refused (file and line)" \
   "nosentence/ca/test.tsv: line 1: no column 'sentence' in the header" prep $TESTDIR/nosentence data_bad
@@ -189,8 +195,8 @@ check_fails "a language missing from the release is refused" "no $TESTDIR/nofr/f
   "mkdir -p $TESTDIR/nofr && local/prepare_data.sh --src-langs fr --tgt-langs ca $TESTDIR/nofr data_bad"
 mkdir -p $TESTDIR/fy/fy-NL && cp -r $cv/de/* $TESTDIR/fy/fy-NL/ && cp -r $cv/ca $TESTDIR/fy/
 check "a language without an espeak-ng voice: graphemes only, with a warning" bash -c \
-  "./run.sh --stage 1 --stop-stage 1 --corpus $TESTDIR/fy --src-langs fy-NL --tgt-langs ca --data data_fy 2> fy.log &&
+  "./run.sh --stage 1 --stop-stage 1 --corpus $TESTDIR/fy --src-langs fy-NL --test-langs ca --data data_fy 2> fy.log &&
    grep -q 'espeak-ng has no voice for fy-NL: graphemes only' fy.log && [ -s data_fy/lang_char/units.txt ] &&
    [ -s data_fy/ca/test/text.phone ] && ! [ -e data_fy/lang_phone ]"
 check_fails "... and --unit phone is refused at the labels stage" "no data_fy/lang_phone/units.txt" \
-  ./run.sh --stage 3 --stop-stage 3 --data data_fy --unit phone
+  ./run.sh --stage 3 --stop-stage 3 --test-langs ca --data data_fy --unit phone

@@ -7,7 +7,7 @@
 # draws no warning), text (normalised, see below), text.char (one character a token,
 # <space> between words), utt2spk and spk2utt (a speaker per client_id, the utterance id
 # starting with it), utt2lang, utt2dialect (<lang>-<first accent>, <lang>-unknown when
-# none is given).
+# none is given), utt2uniq (each clip is its own recording).
 #
 # Text normalisation, per language: Unicode NFC; Turkish and Azerbaijani dotted and
 # dotless I lower-cased as those languages do; lower case; apostrophes (’ ʼ ‘ ` ´ ')
@@ -123,6 +123,7 @@ my %files = (
   'text.char' => [map { "$_->{utt} " . join(' <space> ', map { join(' ', split //) } split / /, $_->{text}) } @rows],
   'utt2spk' => [map { "$_->{utt} $_->{spk}" } @rows],
   'utt2lang' => [map { "$_->{utt} $lang" } @rows],
+  'utt2uniq' => [map { "$_->{utt} $_->{utt}" } @rows],
   'utt2dialect' => [map { "$_->{utt} $_->{dialect}" } @rows],
 );
 my %s2u;
