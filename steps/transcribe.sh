@@ -10,7 +10,9 @@
 # and decode with its decode.conf and units.txt. Audio files may be in any format and at
 # any sample rate sox reads (WAV, mp3, flac ...): sox converts them to the rate of
 # feats.conf, mono, 16 bits; the utterance id is the file name without its extension.
-# Results go to stdout, logs to stderr.
+# A single argument ending in .scp is a wav.scp. Results go to stdout, logs to stderr; a
+# file that cannot be read or decoded is named in an error at the end (exit status 1),
+# after the lines of the others.
 utt2spk=
 help_message="Usage: steps/transcribe.sh [options] <model-dir> <wav.scp | audio-file ...>
 Prints one line 'utt-id text' per utterance (see the top of this script).

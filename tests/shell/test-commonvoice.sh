@@ -171,6 +171,10 @@ check "transcribe.sh: a wav.scp gives its keys" bash -c \
 cp -r $mdl nofeats && rm nofeats/feats.conf
 check_fails "a model directory without its feature config is refused, naming the file" \
   "nofeats/feats.conf is missing" steps/transcribe.sh nofeats hola.wav
+echo "not audio" > broken.wav
+check_fails "an unreadable file: the others are transcribed, then an error names it" \
+  "no transcript for broken" bash -c "steps/transcribe.sh $mdl hola.wav broken.wav > o"
+check "... and the others' lines are printed" bash -c "[ \"\$(cut -d' ' -f1 o)\" = hola ]"
 check_fails "a missing audio file is refused, naming it" "no such audio file: nothere.wav" \
   steps/transcribe.sh $mdl hola.wav nothere.wav
 check_fails "make_model_dir.sh: units that do not fit the model are refused" "has 3 units" bash -c \

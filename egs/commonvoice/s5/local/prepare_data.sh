@@ -28,16 +28,17 @@ e.g.: local/prepare_data.sh --src-langs 'en de fr' --tgt-langs 'ca' /data/cv-cor
 [ -f ./path.sh ] && . ./path.sh
 . utils/parse_options.sh || exit 1
 [ $# -eq 2 ] || { echo "$help_message" >&2; exit 1; }
-corpus=$1 data=$2
+corpus=$1 data=${2%/}
 prog=prepare_data.sh
 die() { echo "$prog: ERROR: $*" >&2; exit 1; }
 export LC_ALL=C
 
 [ -n "$src_langs" ] && [ -n "$tgt_langs" ] || die "give the source and target languages (--src-langs, --tgt-langs)"
 [ "$adapt_set" != "$test_set" ] || die "--adapt-set and --test-set are both $test_set: the adaptation and test utterances would be the same"
-for v in train_utts adapt_utts test_utts rate; do
+for v in train_utts adapt_utts test_utts; do
   [[ "${!v}" =~ ^[0-9]+$ ]] || die "--${v//_/-} must be a non-negative integer, got '${!v}'"
 done
+[[ "$rate" =~ ^[1-9][0-9]*$ ]] || die "--rate must be a positive integer, got '$rate'"
 seen=" "
 for l in $src_langs $tgt_langs; do
   case "$seen" in *" $l "*) die "language $l is given twice (in --src-langs / --tgt-langs)" ;; esac
