@@ -79,8 +79,8 @@ void feat_sliding_cmn_opts_register(FeatSlidingCmnOpts *o, Options *po) {
 }
 
 bool feat_sliding_cmn_opts_check(const FeatSlidingCmnOpts *o, char *err, size_t errlen) {
-  if (o->cmn_window <= 0) {
-    snprintf(err, errlen, "--cmn-window=%d must be positive", o->cmn_window);
+  if (o->cmn_window <= 0 || o->cmn_window > 1000000000) { /* (window ends stay in an int) */
+    snprintf(err, errlen, "--cmn-window=%d must be in [1, 1000000000]", o->cmn_window);
     return false;
   }
   if (o->center && (o->min_window <= 0 || o->min_window > o->cmn_window)) {

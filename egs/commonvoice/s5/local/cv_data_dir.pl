@@ -70,6 +70,7 @@ open(my $fh, '<:encoding(UTF-8)', $tsv) or fail("cannot open $tsv: $!");
 my $header = <$fh>;
 defined $header or fail("$tsv: empty file (no header line)");
 $header =~ s/\r?\n$//;
+$header =~ s/^\x{FEFF}//;                                   # a byte-order mark
 my @cols = split /\t/, $header, -1;
 my %col;
 @col{@cols} = (0 .. $#cols);
@@ -102,8 +103,8 @@ while (my $line = <$fh>) {
   $client_of{$spk} //= $client;
   $client_of{$spk} eq $client or fail("$tsv: line $.: client_ids $client and $client_of{$spk} share their first 16 characters");
   (my $base = $path) =~ s/\.[^.]*$//;
-  push @rows, { utt => "$spk-$base", spk => $spk, clip => $clip, text => $text,
-                dialect => dialect_of($f[$col{accents}], $lang), line => $. };
+  # One string a line (a release's train.tsv has a million lines): split after selection.
+  push @rows, join("\t", "$spk-$base", $spk, $clip, $text, dialect_of($f[$col{accents}], $lang), $.);
 }
 close $fh;
 @rows or fail("$tsv: no usable utterances");
@@ -111,6 +112,7 @@ if ($max_utts && @rows > $max_utts) {
   my $n = @rows;
   @rows = map { $rows[int($_ * $n / $max_utts)] } 0 .. $max_utts - 1;
 }
+@rows = map { my %r; @r{qw(utt spk clip text dialect line)} = split /\t/; \%r } @rows;
 my %seen;
 for (@rows) { $seen{$_->{utt}}++ and fail("$tsv: line $_->{line}: utterance $_->{utt} appears twice"); }
 
