@@ -1,7 +1,9 @@
 # Parses --name value / --name=value options into shell variables, Kaldi style.
 # Source it after setting the defaults:   . utils/parse_options.sh
 # "--num-jobs 4" sets num_jobs=4, but only when $num_jobs is already defined (so a typo
-# is an error). --config FILE sources FILE (lines like name=value). --help prints
+# is an error). A boolean option (default true or false) given alone, not followed by
+# true or false, is set to true: "--per-utt" means "--per-utt true", as in Kaldi's
+# scripts. --config FILE sources FILE (lines like name=value). --help prints
 # $help_message and exits. Options end at the first argument not starting with "--";
 # the remaining arguments stay in "$@".
 # (Usage: . utils/parse_options.sh; this file is sourced, not run.)
@@ -24,7 +26,11 @@ while [ $# -gt 0 ]; do
     --) shift; break ;;
     --?*)
       __po_opt=${1#--}
+      __po_name=${__po_opt//-/_}
       if [[ "$__po_opt" == *=* ]]; then __po_val=${__po_opt#*=}; __po_opt=${__po_opt%%=*}; shift
+      elif [[ "$__po_name" =~ ^[A-Za-z_][A-Za-z0-9_]*$ ]] && eval "[[ \"\${$__po_name-}\" =~ ^(true|false)$ ]]" &&
+           [[ ! "${2-}" =~ ^(true|false)$ ]]; then
+        __po_val=true; shift   # a boolean given alone, as Kaldi's --per-utt or --no-feats
       else
         [ $# -ge 2 ] || { echo "$__po_prog: ERROR: option --$__po_opt needs a value" >&2; exit 1; }
         __po_val=$2; shift 2

@@ -4,9 +4,11 @@
 # with --per-utt true parts are made of utterances (<data>/splitNutt/JOB). Parts are
 # contiguous in sorted order and balanced by the number of utterances: part i ends where
 # the cumulative count reaches i/N of the total (a speaker goes where its midpoint falls).
-# Every per-utterance and per-speaker file present is split.
+# Every per-utterance and per-speaker file present is split; with a segments file,
+# wav.scp, reco2file_and_channel and reco2dur are indexed by recording and each part
+# keeps the recordings its segments use.
 per_utt=false
-help_message="Usage: utils/split_data.sh [--per-utt true] <data-dir> <num-parts>
+help_message="Usage: utils/split_data.sh [--per-utt] <data-dir> <num-parts>
 Splits a data directory into <data-dir>/split<num-parts>/{1..num-parts}.
 e.g.: utils/split_data.sh data/train 4   # then use data/train/split4/JOB"
 . "$(dirname "$0")/parse_options.sh" || exit 1
@@ -43,9 +45,14 @@ perl -e '
   }
 ' "$n" "$($per_utt && echo 1 || echo 0)" "$($per_utt && echo "$data/utt2spk" || echo "$data/spk2utt")" > "$out/assign" || exit 1
 
-utt_files=""
-for f in wav.scp feats.scp text $(cd "$data" && ls -1 text.* utt2* 2>/dev/null | grep -v '~$'); do
+has_segments=false; [ -f "$data/segments" ] && has_segments=true
+utt_files="" reco_files=""
+for f in $($has_segments && echo segments || echo wav.scp) feats.scp text \
+         $(cd "$data" && ls -1 text.* utt2* 2>/dev/null | grep -v '~$'); do
   [ -f "$data/$f" ] && utt_files="$utt_files $f"
+done
+for f in $($has_segments && echo wav.scp) reco2file_and_channel reco2dur; do
+  [ -f "$data/$f" ] && reco_files="$reco_files $f"
 done
 for i in $(seq "$n"); do
   d=$out/$i
@@ -60,6 +67,9 @@ for i in $(seq "$n"); do
   for f in cmvn.scp spk2gender; do
     [ -f "$data/$f" ] && "$utils/filter_scp.pl" "$d/spk2utt" "$data/$f" > "$d/$f"
   done
+  if $has_segments; then awk '{ print $2 }' "$d/segments" | sort -u > "$out/list.$i"
+  else cp "$d/utt2spk" "$out/list.$i"; fi
+  for f in $reco_files; do "$utils/filter_scp.pl" "$out/list.$i" "$data/$f" > "$d/$f"; done
   rm -f "$out/list.$i"
 done
 rm -f "$out/assign"

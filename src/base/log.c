@@ -1,6 +1,7 @@
 #include "base/log.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -14,14 +15,34 @@ static void (*fatal_hook)(void);
 
 void log_set_fatal_hook(void (*hook)(void)) { fatal_hook = hook; }
 
-/* Results printed to stdout that did not arrive (a full disk, a reader that went away)
- * must not end in exit status 0: stdout is flushed at exit and a failure is an ERROR.
- * Registered first, so it runs after every other exit handler. */
+static bool stdout_closed;
+
+/* A pipe on stdout whose reader went away (`prog ... | head`): writing gives EPIPE, and
+ * poll reports POLLERR on the write end. */
+static bool stdout_is_closed_pipe(void) {
+  struct pollfd p = {STDOUT_FILENO, POLLOUT, 0};
+  return poll(&p, 1, 0) == 1 && (p.revents & POLLERR);
+}
+
+/* Results printed to stdout that did not arrive (a full disk) must not end in exit
+ * status 0: stdout is flushed at exit and a failure is an ERROR. A reader that went away
+ * is not an error of ours: the program dies quietly of SIGPIPE, as Kaldi's programs do
+ * (after the other exit handlers have removed unfinished outputs). Registered first, so
+ * it runs after every other exit handler. */
 static void check_stdout_at_exit(void) {
-  if (fflush(stdout) == 0 && !ferror(stdout)) return;
+  if (!stdout_closed && fflush(stdout) == 0 && !ferror(stdout)) return;
   int e = errno;
+  if (stdout_closed || e == EPIPE || stdout_is_closed_pipe()) {
+    signal(SIGPIPE, SIG_DFL);
+    raise(SIGPIPE);
+  }
   fprintf(stderr, "ERROR (%s[main]) write error on standard output: %s\n", program, strerror(e ? e : EIO));
   _exit(1);
+}
+
+void log_exit_stdout_closed(void) {
+  stdout_closed = true;
+  exit(1);
 }
 
 void log_set_program(const char *argv0) {
@@ -30,7 +51,7 @@ void log_set_program(const char *argv0) {
   static bool registered;
   if (!registered) {
     registered = true;
-    signal(SIGPIPE, SIG_IGN); /* a closed pipe is a write error (EPIPE) with a message, not a silent death */
+    signal(SIGPIPE, SIG_IGN); /* EPIPE instead: stdout is handled above, other pipes are write errors */
     atexit(check_stdout_at_exit);
   }
 }

@@ -18,6 +18,11 @@ void log_message(const char *kind, const char *func, const char *file, int line,
 _Noreturn void log_fatal(const char *func, const char *file, int line,
                          const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
+/* For a write to stdout that failed with EPIPE (its reader went away, as in
+ * `copy-feats ark:x.ark ark,t:- | head`): ends the program quietly, as Kaldi's programs
+ * end, killed by SIGPIPE, after the exit hooks have removed unfinished outputs. */
+_Noreturn void log_exit_stdout_closed(void);
+
 /* Replaces what ERROR does after printing (default: exit(1)). For fuzzing harnesses,
  * which longjmp back; a hook that returns falls back to exit(1). */
 void log_set_fatal_hook(void (*hook)(void));

@@ -11,7 +11,7 @@ typedef enum { OPT_BOOL, OPT_INT, OPT_FLOAT, OPT_DOUBLE, OPT_STRING } OptType;
 
 typedef struct {
   char *name;
-  const char *help;
+  char *help;
   OptType type;
   void *value;
   const char *choices; /* for strings restricted to a set, else NULL */
@@ -60,7 +60,7 @@ static void add_option(Options *po, const char *name, OptType type, void *value,
     po->opts = xrealloc(po->opts, (size_t)po->cap_opts * sizeof(Option));
   }
   Option *o = &po->opts[po->num_opts++];
-  *o = (Option){normalize_name(name), help, type, value, choices, NULL};
+  *o = (Option){normalize_name(name), xstrdup(help), type, value, choices, NULL};
   o->default_text = render_value(o);
 }
 
@@ -75,6 +75,7 @@ void opts_free(Options *po) {
   if (!po) return;
   for (int i = 0; i < po->num_opts; i++) {
     free(po->opts[i].name);
+    free(po->opts[i].help);
     free(po->opts[i].default_text);
   }
   for (int i = 0; i < po->num_strings; i++) free(po->strings[i]);

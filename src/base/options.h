@@ -17,6 +17,7 @@
 typedef struct Options Options;
 
 Options *opts_new(const char *usage);
+/* Registration copies the name and help text (which may be built in a local buffer). */
 void opts_free(Options *po);
 
 void opts_bool(Options *po, const char *name, bool *v, const char *help);

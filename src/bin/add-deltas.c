@@ -11,17 +11,19 @@ static const char *usage =
 
 int main(int argc, char **argv) {
   int order = 2, window = 2;
+  CompressOpts compress = compress_opts_default();
   Options *po = opts_new(usage);
   opts_int(po, "delta-order", &order, "Order of delta computation");
   opts_int(po, "delta-window", &window,
            "Parameter controlling window for delta computation (actual window size for each "
            "delta order is 1 + 2*delta-window-size)");
+  compress_opts_register(&compress, po);
   opts_parse(po, argc, argv);
   if (opts_num_args(po) != 2) opts_usage_exit(po);
   if (order < 0 || order > 100) ERROR("--delta-order=%d must be in [0, 100]", order);
   if (window < 1 || window > 1000) ERROR("--delta-window=%d must be in [1, 1000]", window);
   TableReader *reader = tbl_reader_open(opts_arg(po, 0), &tbl_matrix_holder);
-  TableWriter *writer = tbl_writer_open(opts_arg(po, 1), &tbl_matrix_holder);
+  TableWriter *writer = tbl_matrix_writer_open(opts_arg(po, 1), &compress);
   Mat out = {0};
   int num_done = 0, num_err = 0;
   for (; !tbl_reader_done(reader); tbl_reader_next(reader)) {
@@ -33,13 +35,17 @@ int main(int argc, char **argv) {
       continue;
     }
     feat_add_deltas(*feats, order, window, &out);
-    tbl_writer_write(writer, key, &out);
+    tbl_write_matrix(writer, key, out);
     num_done++;
   }
+  num_err += tbl_reader_num_skipped(reader);
   tbl_reader_close(reader);
+  /* A run that failed on every utterance leaves no (empty) output. */
+  if (num_done == 0)
+    ERROR("no utterance could be processed (%d read from %s); nothing written", num_err, opts_arg(po, 0));
   tbl_writer_close(writer);
   LOG("Done %d out of %d utterances.", num_done, num_done + num_err);
   mat_release(&out);
   opts_free(po);
-  return num_done != 0 ? 0 : 1;
+  return 0;
 }

@@ -23,10 +23,12 @@ static bool is_table(const char *s) {
 int main(int argc, char **argv) {
   const char *utt2spk = "";
   bool norm_vars = false, norm_means = true;
+  CompressOpts compress = compress_opts_default();
   Options *po = opts_new(usage);
   opts_string(po, "utt2spk", &utt2spk, "rspecifier for utterance to speaker map");
   opts_bool(po, "norm-vars", &norm_vars, "If true, normalize variances.");
   opts_bool(po, "norm-means", &norm_means, "You can set this to false to turn off mean normalization.");
+  compress_opts_register(&compress, po);
   opts_parse(po, argc, argv);
   if (opts_num_args(po) != 3) opts_usage_exit(po);
   if (norm_vars && !norm_means) ERROR("You cannot normalize the variance but not the mean.");
@@ -38,14 +40,14 @@ int main(int argc, char **argv) {
   else tbl_read_object(stats_arg, &tbl_double_matrix_holder, &global);
   if (*utt2spk) spk_reader = tbl_random_open(utt2spk, &tbl_tokens_holder);
   TableReader *reader = tbl_reader_open(opts_arg(po, 1), &tbl_matrix_holder);
-  TableWriter *writer = tbl_writer_open(opts_arg(po, 2), &tbl_matrix_holder);
+  TableWriter *writer = tbl_matrix_writer_open(opts_arg(po, 2), &compress);
   Mat feats = {0};
   int num_done = 0, num_err = 0;
   char err[256];
   for (; !tbl_reader_done(reader); tbl_reader_next(reader)) {
     const char *utt = tbl_reader_key(reader), *key = utt;
     if (!norm_means) { /* nothing to do, as Kaldi: a copy */
-      tbl_writer_write(writer, utt, tbl_reader_value(reader));
+      tbl_write_matrix(writer, utt, *(const Mat *)tbl_reader_value(reader));
       num_done++;
       continue;
     }
@@ -69,10 +71,14 @@ int main(int argc, char **argv) {
       num_err++;
       continue;
     }
-    tbl_writer_write(writer, utt, &feats);
+    tbl_write_matrix(writer, utt, feats);
     num_done++;
   }
+  num_err += tbl_reader_num_skipped(reader);
   tbl_reader_close(reader);
+  /* A run that failed on every utterance leaves no (empty) output. */
+  if (num_done == 0)
+    ERROR("no utterance could be processed (%d read from %s); nothing written", num_err, opts_arg(po, 1));
   tbl_writer_close(writer);
   if (stats_reader) tbl_random_close(stats_reader);
   if (spk_reader) tbl_random_close(spk_reader);
@@ -80,5 +86,5 @@ int main(int argc, char **argv) {
   mat_release(&feats);
   LOG("Applied cepstral mean%s normalization to %d utterances, errors on %d", norm_vars ? " and variance" : "", num_done, num_err);
   opts_free(po);
-  return num_done != 0 ? 0 : 1;
+  return 0;
 }

@@ -19,9 +19,10 @@ static bool is_table(const char *s) {
   return (!strncmp(s, "ark", 3) || !strncmp(s, "scp", 3)) && (s[3] == ',' || s[3] == ':');
 }
 
-/* Adds feats to the stats in *d (allocated at the first utterance); false on a dimension
- * mismatch. */
-static bool acc(DMat *d, const Mat *feats, const char *key) {
+/* Adds feats to the stats in *d (allocated at the first utterance); false (WARNING) on a
+ * dimension mismatch or non-finite features (ERROR with --strict). */
+static bool acc(DMat *d, const Mat *feats, const char *rspec, const char *key) {
+  if (!feat_check_finite(rspec, key, *feats)) return false;
   if (!d->data) {
     d->rows = 2;
     d->cols = feats->cols + 1;
@@ -36,6 +37,15 @@ static bool acc(DMat *d, const Mat *feats, const char *key) {
   return true;
 }
 
+/* Global statistics are written as a float matrix, as Kaldi's (its tables hold doubles). */
+static void write_global_stats(const char *wxfilename, bool binary, const DMat *d) {
+  Mat m = mat_alloc(d->rows, d->cols);
+  for (int r = 0; r < d->rows; r++)
+    for (int c = 0; c < d->cols; c++) *mat_at(m, r, c) = (float)d->data[(size_t)r * d->cols + c];
+  tbl_write_object(wxfilename, binary, &tbl_matrix_holder, &m);
+  mat_release(&m);
+}
+
 static void reset(DMat *d) {
   free(d->data);
   *d = (DMat){NULL, 0, 0};
@@ -47,6 +57,7 @@ int main(int argc, char **argv) {
   Options *po = opts_new(usage);
   opts_string(po, "spk2utt", &spk2utt, "rspecifier for speaker to utterance-list map");
   opts_bool(po, "binary", &binary, "write in binary mode (applies only to global CMN/CVN)");
+  feat_register_strict(po);
   opts_parse(po, argc, argv);
   if (opts_num_args(po) != 2) opts_usage_exit(po);
   const char *rspec = opts_arg(po, 0), *out = opts_arg(po, 1);
@@ -64,7 +75,7 @@ int main(int argc, char **argv) {
         if (!m) {
           WARN("Did not find features for utterance %s", utts->tok[i]);
           num_err++;
-        } else if (acc(&stats, m, utts->tok[i])) num_done++;
+        } else if (acc(&stats, m, rspec, utts->tok[i])) num_done++;
         else num_err++;
       }
       if (stats.data) tbl_writer_write(w, tbl_reader_key(spk), &stats);
@@ -72,6 +83,7 @@ int main(int argc, char **argv) {
       reset(&stats);
     }
     tbl_reader_close(spk);
+    if (num_done == 0) ERROR("no statistics accumulated (0 out of %d utterances in %s); nothing written", num_err, rspec);
     tbl_writer_close(w);
     tbl_random_close(feats);
   } else {
@@ -80,20 +92,22 @@ int main(int argc, char **argv) {
     TableWriter *w = per_utt ? tbl_writer_open(out, &tbl_double_matrix_holder) : NULL;
     for (; !tbl_reader_done(r); tbl_reader_next(r)) {
       const char *key = tbl_reader_key(r);
-      if (!acc(&stats, tbl_reader_value(r), key)) { num_err++; continue; }
+      if (!acc(&stats, tbl_reader_value(r), rspec, key)) { num_err++; continue; }
       num_done++;
       if (per_utt) {
         tbl_writer_write(w, key, &stats);
         reset(&stats);
       }
     }
+    num_err += tbl_reader_num_skipped(r);
     tbl_reader_close(r);
+    /* A run that failed on every utterance leaves no (empty) output. */
+    if (num_done == 0) ERROR("no statistics accumulated (0 out of %d utterances in %s); nothing written", num_err, rspec);
     if (w) tbl_writer_close(w);
-    else if (stats.data) tbl_write_object(out, binary, &tbl_double_matrix_holder, &stats);
-    else ERROR("no features read from %s", rspec);
+    else write_global_stats(out, binary, &stats);
     reset(&stats);
   }
   LOG("Done accumulating CMVN stats for %d utterances; %d had errors.", num_done, num_err);
   opts_free(po);
-  return num_done != 0 ? 0 : 1;
+  return 0;
 }

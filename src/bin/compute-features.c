@@ -19,27 +19,34 @@ static const char *usage =
 
 typedef struct {
   const char *type;
+  const char *utt2dur;
   int channel;
   int seed;
   float min_duration;
   bool subtract_mean;
   FeatOpts feat;
+  CompressOpts compress;
 } ProgOpts;
 
 static Options *make_options(ProgOpts *p, FeatType type) {
   Options *po = opts_new(usage);
   p->type = type == FEAT_MFCC ? "mfcc" : type == FEAT_FBANK ? "fbank" : "spectrogram";
+  p->utt2dur = "";
   p->channel = -1;
   p->seed = 0;
   p->min_duration = 0.0f;
   p->subtract_mean = false;
   feat_opts_default(&p->feat, type);
   opts_choice(po, "type", &p->type, "mfcc|fbank|spectrogram", "Type of features");
+  opts_string(po, "write-utt2dur", &p->utt2dur,
+              "Wspecifier to write duration of each utterance in seconds, e.g. 'ark,t:utt2dur'.");
   opts_int(po, "channel", &p->channel, "Channel to extract (-1 -> expect mono, 0 -> left, 1 -> right)");
   opts_int(po, "seed", &p->seed, "Seed for the dither noise (per utterance, from the seed and the key)");
   opts_float(po, "min-duration", &p->min_duration, "Minimum duration of segments to process (in seconds).");
   opts_bool(po, "subtract-mean", &p->subtract_mean, "Subtract mean of each feature file [CMS; not recommended to do it this way.]");
   feat_opts_register(&p->feat, po);
+  p->compress = compress_opts_default();
+  compress_opts_register(&p->compress, po);
   return po;
 }
 
@@ -116,23 +123,33 @@ int main(int argc, char **argv) {
   FeatComputer *fc = feat_computer_new(&p.feat, err, sizeof err);
   if (!fc) ERROR("%s", err);
   TableReader *reader = tbl_reader_open(opts_arg(po, 0), &tbl_wav_holder);
-  TableWriter *writer = tbl_writer_open(opts_arg(po, 1), &tbl_matrix_holder);
+  TableWriter *writer = tbl_matrix_writer_open(opts_arg(po, 1), &p.compress);
+  TableWriter *utt2dur = *p.utt2dur ? tbl_writer_open(p.utt2dur, &tbl_float_holder) : NULL;
   Mat feats = {0};
   int num_utts = 0, num_success = 0;
   for (; !tbl_reader_done(reader); tbl_reader_next(reader)) {
     const char *key = tbl_reader_key(reader);
     num_utts++;
     if (!process(&p, fc, key, tbl_reader_value(reader), &feats)) continue;
-    tbl_writer_write(writer, key, &feats);
+    tbl_write_matrix(writer, key, feats);
+    if (utt2dur) {
+      float duration = wav_duration(tbl_reader_value(reader));
+      tbl_writer_write(utt2dur, key, &duration);
+    }
     if (num_utts % 100 == 0) LOG("Processed %d utterances", num_utts);
     VLOG(2, "Processed features for key %s", key);
     num_success++;
   }
+  num_utts += tbl_reader_num_skipped(reader);
   tbl_reader_close(reader);
+  /* A run that failed on every utterance leaves no (empty) output. */
+  if (num_success == 0)
+    ERROR("no utterance could be processed (%d read from %s); nothing written", num_utts, opts_arg(po, 0));
   tbl_writer_close(writer);
+  if (utt2dur) tbl_writer_close(utt2dur);
   LOG("Done %d out of %d utterances.", num_success, num_utts);
   mat_release(&feats);
   feat_computer_free(fc);
   opts_free(po);
-  return num_success != 0 ? 0 : 1;
+  return 0;
 }

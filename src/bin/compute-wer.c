@@ -5,6 +5,7 @@
 
 #include "base/log.h"
 #include "base/options.h"
+#include "base/strmap.h"
 #include "base/util.h"
 #include "io/table.h"
 #include "score/score.h"
@@ -91,10 +92,12 @@ int main(int argc, char **argv) {
   Output *details_out = *details ? output_open(details) : NULL;
   ScoreStats total = {0};
   Groups groups = {0};
+  StrMap *ref_keys = strmap_new();
   TableReader *refs = tbl_reader_open(ref_rspec, &tbl_tokens_holder);
   for (; !tbl_reader_done(refs); tbl_reader_next(refs)) {
     const char *key = tbl_reader_key(refs);
     const Tokens *ref = tbl_reader_value(refs);
+    if (strmap_put(ref_keys, key, ref_keys)) ERROR("duplicate key %s in %s", key, ref_rspec);
     int nhyp = 0;
     const char *const *hyp = NULL;
     bool found = score_texts_find(hyps, key, &hyp, &nhyp);
@@ -125,10 +128,16 @@ int main(int argc, char **argv) {
     free(hc);
   }
   tbl_reader_close(refs);
+  strmap_free(ref_keys);
   const char *first = NULL;
   int unused = score_texts_unused(hyps, &first);
   if (unused) WARN("%d hypotheses have no reference in %s (e.g. key %s); not scored", unused,
                    ref_rspec, first);
+  /* An error rate of nothing is not a result. */
+  if (total.sents == 0 && total.absent)
+    ERROR("no sentence scored: none of the %ld references in %s has a hypothesis in %s (--mode=present)",
+          total.absent, ref_rspec, hyp_rspec);
+  if (total.sents == 0) ERROR("no sentence scored: no reference in %s", ref_rspec);
   print_report(&total, chars ? "CER" : "WER", NULL);
   if (groups.n) qsort(groups.g, (size_t)groups.n, sizeof(Group), group_cmp);
   for (int i = 0; i < groups.n; i++) {

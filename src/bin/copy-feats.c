@@ -27,16 +27,20 @@ static StrMap *read_key_list(const char *rxfilename) {
 int main(int argc, char **argv) {
   const char *usage =
       "Copy feature matrices, converting between binary and text and optionally keeping a subset.\n"
-      "Reads Kaldi's FM, DM and compressed (CM, CM2, CM3) matrices; writes FM (or text).\n"
+      "Reads Kaldi's FM, DM and compressed (CM, CM2, CM3) matrices; writes FM (or text), or with\n"
+      "--compress=true Kaldi's compressed matrices (--compression-method, 1 to 7).\n"
       "Usage: copy-feats [options] <feats-rspecifier> <feats-wspecifier>\n"
       "e.g.: copy-feats ark:raw.ark ark,t:- | head\n"
-      "      copy-feats --include=data/dev/utt_list scp:feats.scp ark,scp:dev.ark,dev.scp\n";
+      "      copy-feats --include=data/dev/utt_list scp:feats.scp ark,scp:dev.ark,dev.scp\n"
+      "      copy-feats --compress=true ark:raw.ark ark,scp:feats.ark,feats.scp\n";
   bool binary = true;
   const char *include = "", *exclude = "";
+  CompressOpts compress = compress_opts_default();
   Options *po = opts_new(usage);
   opts_bool(po, "binary", &binary, "Binary-mode output (not relevant if writing to an ark,t: archive)");
   opts_string(po, "include", &include, "Copy only the keys listed (first field of each line) in this file");
   opts_string(po, "exclude", &exclude, "Skip the keys listed (first field of each line) in this file");
+  compress_opts_register(&compress, po);
   opts_parse(po, argc, argv);
   if (opts_num_args(po) != 2) opts_usage_exit(po);
 
@@ -49,7 +53,7 @@ int main(int argc, char **argv) {
     wspec = colon ? xasprintf("%.*s,t%s", (int)(colon - w), w, colon) : xstrdup(w);
   }
   TableReader *reader = tbl_reader_open(opts_arg(po, 0), &tbl_matrix_holder);
-  TableWriter *writer = tbl_writer_open(wspec, &tbl_matrix_holder);
+  TableWriter *writer = tbl_matrix_writer_open(wspec, &compress);
   int done = 0, skipped = 0;
   for (; !tbl_reader_done(reader); tbl_reader_next(reader)) {
     const char *key = tbl_reader_key(reader);
@@ -57,15 +61,17 @@ int main(int argc, char **argv) {
       skipped++;
       continue;
     }
-    tbl_writer_write(writer, key, tbl_reader_value(reader));
+    tbl_write_matrix(writer, key, *(const Mat *)tbl_reader_value(reader));
     done++;
   }
   tbl_reader_close(reader);
+  /* An empty input is a failure and leaves no (empty) output; an empty selection is not. */
+  if (done == 0 && skipped == 0) ERROR("no feature matrix in %s; nothing written", opts_arg(po, 0));
   tbl_writer_close(writer);
   LOG("Copied %d feature matrices, %d not selected", done, skipped);
   strmap_free(keep);
   strmap_free(drop);
   free(wspec);
   opts_free(po);
-  return done == 0 && skipped == 0 ? 1 : 0;
+  return 0;
 }

@@ -14,7 +14,7 @@ int main(int argc, char **argv) {
   Options *po = opts_new(usage);
   MetaAdaptOpts o = meta_adapt_opts_default();
   meta_adapt_opts_register(&o, po);
-  nnet_feats_register_strict(po);
+  nnet_register_data_checks(po);
   opts_parse(po, argc, argv);
   if (opts_num_args(po) != 4) opts_usage_exit(po);
   Nnet *n = nnet_read(opts_arg(po, 0));

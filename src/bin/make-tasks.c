@@ -16,6 +16,12 @@ static const char *usage =
     "  <episode-id> <task-id> support <utt>,<utt>,... query <utt>,<utt>,...\n"
     "where a task id joins the key values with '+' (e.g. fr+white-10db) and an empty query\n"
     "set is '-'. Tasks too small for the sets are reported and skipped.\n"
+    "Copies of one recording (utterances with the same value in the --group-key file, by\n"
+    "default <data-dir>/utt2uniq when it exists) are never split between support and query:\n"
+    "each set is made of whole recordings drawn at random, all their copies included, and\n"
+    "holds --support (--query) utterances (or seconds), the last recording drawn cut short\n"
+    "(its other copies are then in neither set). A support set may thus hold several copies of\n"
+    "one recording, as augmented adaptation data does; the query set holds none of them.\n"
     "Usage: make-tasks [options] <data-dir> <episodes-wxfilename>\n"
     "e.g.: make-tasks --task-key=lang,cond --support=5 --query=5 --num-episodes=2000 "
     "data/train exp/tasks/episodes.txt\n";
@@ -24,10 +30,15 @@ int main(int argc, char **argv) {
   const char *task_key = "lang";
   double frame_shift = 0.01;
   const char *list_tasks = "";
+  const char *group_key = "auto";
   TaskEpisodeOpts eo = task_episode_opts_default();
   Options *po = opts_new(usage);
   opts_string(po, "task-key", &task_key,
               "Comma-separated keys whose values define a task (key X reads <data-dir>/utt2X)");
+  opts_string(po, "group-key", &group_key,
+              "Utterances that share a value of this key (X reads <data-dir>/utt2X; utt2X also "
+              "does; a name with a '/' is a file) are copies of one recording, kept on one side "
+              "of each episode. auto: uniq when <data-dir>/utt2uniq exists, else none; empty: none");
   opts_double(po, "frame-shift", &frame_shift,
               "Seconds per frame, for durations from utt2num_frames (when there is no utt2dur)");
   opts_string(po, "list-tasks", &list_tasks,
@@ -38,8 +49,13 @@ int main(int argc, char **argv) {
   const char *data_dir = opts_arg(po, 0), *episodes_wxfilename = opts_arg(po, 1);
   if (frame_shift <= 0) ERROR("--frame-shift must be positive (got %g)", frame_shift);
 
-  TaskSet *ts = task_set_new(data_dir, task_key, frame_shift);
-  LOG("%s: %d utterances in %d tasks by %s", data_dir, ts->num_utts, ts->num_tasks, task_key);
+  TaskSet *ts = task_set_new(data_dir, task_key, strcmp(group_key, "auto") ? group_key : NULL,
+                             frame_shift);
+  if (ts->group_file)
+    LOG("%s: %d utterances of %d recordings (by %s) in %d tasks by %s", data_dir, ts->num_utts,
+        ts->num_groups, ts->group_file, ts->num_tasks, task_key);
+  else
+    LOG("%s: %d utterances in %d tasks by %s", data_dir, ts->num_utts, ts->num_tasks, task_key);
   if (*list_tasks) {
     bool *eligible = xmalloc((size_t)ts->num_tasks * sizeof *eligible);
     task_eligible(ts, &eo, eligible);

@@ -17,7 +17,7 @@ int main(int argc, char **argv) {
   Options *po = opts_new(usage);
   MetaTrainOpts o = meta_train_opts_default();
   meta_train_opts_register(&o, po);
-  nnet_feats_register_strict(po);
+  nnet_register_data_checks(po);
   opts_parse(po, argc, argv);
   if (opts_num_args(po) != 5) opts_usage_exit(po);
   meta_train(&o, opts_arg(po, 0), opts_arg(po, 1), opts_arg(po, 2), opts_arg(po, 3), opts_arg(po, 4));

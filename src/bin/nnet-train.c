@@ -45,7 +45,7 @@ int main(int argc, char **argv) {
   bool binary = true;
   Options *po = opts_new(usage);
   nnet_train_register(po, &to);
-  nnet_feats_register_strict(po);
+  nnet_register_data_checks(po);
   opts_string(po, "valid-feats", &valid_feats, "Validation features (rspecifier; with --valid-labels)");
   opts_string(po, "valid-labels", &valid_labels, "Validation labels (rspecifier)");
   opts_bool(po, "binary", &binary, "Write the model in binary");
@@ -57,9 +57,10 @@ int main(int argc, char **argv) {
 
   Nnet *n = nnet_read(opts_arg(po, 0));
   int missing = 0;
-  NnetData *train = nnet_data_read(opts_arg(po, 1), opts_arg(po, 2), &missing);
-  int total = train->n + missing + train->nonfinite;
-  NnetData *valid = *valid_feats ? nnet_data_read(valid_feats, valid_labels, NULL)
+  NnetData *train = nnet_data_read(n, opts_arg(po, 1), opts_arg(po, 2), &missing);
+  int unread = train->nonfinite + train->bad + train->unreadable; /* skipped at reading */
+  int total = train->n + missing + unread;
+  NnetData *valid = *valid_feats ? nnet_data_read(n, valid_feats, valid_labels, NULL)
                                  : hold_out(train, to.valid_fraction, to.seed);
   LOG("%d training utterances (%ld frames)%s", train->n, train->frames, missing ? ", some without labels" : "");
   if (valid) LOG("%d validation utterances (%ld frames)", valid->n, valid->frames);
@@ -68,7 +69,7 @@ int main(int argc, char **argv) {
   int held = *valid_feats || !valid ? 0 : valid->n;
   LOG("Done %d out of %d utterances (%d held out for validation, %d unusable, %d without labels); "
       "%ld minibatches, %ld steps skipped; last minibatch loss %.4f%s",
-      r.utts_used, total, held, r.utts_skipped + train->nonfinite, missing, r.batches, r.steps_skipped, r.last_train_loss,
+      r.utts_used, total, held, r.utts_skipped + unread, missing, r.batches, r.steps_skipped, r.last_train_loss,
       r.finished ? "" : " (stopped early: --max-batches)");
   if (valid && isfinite(r.valid_loss)) LOG("final validation loss %.4f", r.valid_loss);
   nnet_data_free(train);

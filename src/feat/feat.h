@@ -22,6 +22,15 @@
 #include "base/rng.h"
 #include "matrix/matrix.h"
 
+/* ---- Non-finite features ----
+ * Features with a NaN or an infinity, in every program that accumulates statistics on
+ * them, trains, adapts or decodes: by default the utterance is skipped with a WARNING
+ * naming the table, key, frame and dimension; with --strict (one switch for the process,
+ * registered by those programs) it is an ERROR. feat_check_finite returns false for an
+ * utterance to skip. */
+void feat_register_strict(Options *po);
+bool feat_check_finite(const char *rspec, const char *key, Mat f);
+
 /* ---- Frame extraction (Kaldi's FrameExtractionOptions) ---- */
 typedef struct {
   float samp_freq;       /* Hz */

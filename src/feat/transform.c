@@ -11,13 +11,15 @@
 
 void feat_cmvn_init(double *stats, int dim) { memset(stats, 0, sizeof(double) * 2 * (dim + 1)); }
 
+/* As Kaldi's AccCmvnStats: x and x * x are float (the product rounded to float), the
+ * sums double. */
 void feat_cmvn_acc(double *stats, int dim, Mat feats) {
   double *sum = stats, *sq = stats + dim + 1;
   for (int r = 0; r < feats.rows; r++) {
     const float *x = mat_row(feats, r);
     for (int d = 0; d < dim; d++) {
       sum[d] += x[d];
-      sq[d] += (double)x[d] * x[d];
+      sq[d] += (double)(x[d] * x[d]);
     }
   }
   sum[dim] += feats.rows;
@@ -32,6 +34,7 @@ bool feat_cmvn_apply(const double *stats, int dim, bool norm_vars, Mat feats, ch
     return false;
   }
   float *offset = xmalloc(dim * sizeof(float)), *scale = xmalloc(dim * sizeof(float));
+  float minus_inv_count = (float)(-1.0 / count);
   for (int d = 0; d < dim; d++) {
     double mean = stats[d] / count, s = 1.0;
     if (norm_vars) {
@@ -47,8 +50,15 @@ bool feat_cmvn_apply(const double *stats, int dim, bool norm_vars, Mat feats, ch
       free(offset); free(scale);
       return false;
     }
-    offset[d] = (float)(-mean * s);
     scale[d] = (float)s;
+    if (norm_vars) {
+      offset[d] = (float)(-(mean * s));
+    } else {
+      /* Kaldi's offset.AddVec(-1.0 / count, sums): a zeroed float vector plus the double
+       * product of float(-1/count) and the sum (so a zero sum gives +0, not -0). */
+      offset[d] = 0.0f;
+      offset[d] += minus_inv_count * stats[d];
+    }
   }
   for (int r = 0; r < feats.rows; r++) {
     float *x = mat_row(feats, r);

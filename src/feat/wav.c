@@ -224,6 +224,33 @@ bool wav_read(Input *in, WavData *w, char *err, size_t errlen) {
   return true;
 }
 
+/* Skips n bytes: a seek on files, reading on pipes and standard input. */
+static void skip_bytes(Input *in, uint64_t n) {
+  int64_t target = input_tell(in) + (int64_t)n;
+  if (input_seek(in, target) || input_tell(in) >= target) return;
+  static _Thread_local char buf[1 << 14];
+  for (uint64_t left = (uint64_t)(target - input_tell(in)); left > 0;) {
+    size_t got = input_read(in, buf, left < sizeof buf ? (size_t)left : sizeof buf);
+    if (got == 0) return;
+    left -= got;
+  }
+}
+
+bool wav_read_info(Input *in, WavInfo *info, char *err, size_t errlen) {
+  Reader rr = {in, false, err, errlen}, *r = &rr;
+  Header h;
+  if (!read_header(r, &h, input_name(in))) return false;
+  *info = (WavInfo){(float)h.rate, h.channels, -1, h.streamed};
+  if (h.streamed) { /* the data run to the end */
+    char buf[4096];
+    while (input_read(in, buf, sizeof buf) > 0) {}
+  } else {
+    info->samp_count = h.data_bytes / h.block_align;
+    skip_bytes(in, h.data_bytes);
+  }
+  return true;
+}
+
 void wav_read_file(const char *rxfilename, WavData *w) {
   char err[512];
   Input *in = input_open(rxfilename);
@@ -241,6 +268,7 @@ static void put_u16(uint8_t *p, uint16_t v) { p[0] = (uint8_t)v; p[1] = (uint8_t
 
 void wav_write(Output *out, const WavData *w) {
   int nc = w->data.rows, ns = w->data.cols;
+  if (nc == 0 || ns == 0) ERROR("%s: attempting to write an empty WAV", output_name(out));
   uint64_t bytes = (uint64_t)nc * ns * 2;
   if (bytes > 0xFFFFFFFFull - 36) ERROR("%s: WAV data too large (%llu bytes)", output_name(out), (unsigned long long)bytes);
   uint8_t hd[44];
@@ -267,9 +295,24 @@ void wav_write(Output *out, const WavData *w) {
 
 static void holder_clear(void *v) { wav_clear(v); }
 static bool holder_read(Input *in, void *v, char *err, size_t errlen) { return wav_read(in, v, err, errlen); }
-static void holder_write(Output *out, bool binary, const void *v) { (void)binary; wav_write(out, v); }
+static void holder_write(Output *out, bool binary, const void *v) {
+  if (!binary) ERROR("%s: WAV data can only be written in binary mode", output_name(out));
+  wav_write(out, v);
+}
 
 const TblHolder tbl_wav_holder = {
   .name = "wave", .value_size = sizeof(WavData), .clear = holder_clear,
   .read = holder_read, .write = holder_write, .range = NULL,
+};
+
+static void info_clear(void *v) { *(WavInfo *)v = (WavInfo){0}; }
+static bool info_read(Input *in, void *v, char *err, size_t errlen) { return wav_read_info(in, v, err, errlen); }
+static void info_write(Output *out, bool binary, const void *v) {
+  (void)binary, (void)v;
+  ERROR("%s: WAV headers cannot be written without their samples", output_name(out));
+}
+
+const TblHolder tbl_wav_info_holder = {
+  .name = "wave header", .value_size = sizeof(WavInfo), .clear = info_clear,
+  .read = info_read, .write = info_write, .range = NULL,
 };

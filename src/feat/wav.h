@@ -12,6 +12,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "io/stream.h"
 #include "io/table.h"
@@ -22,17 +23,33 @@ typedef struct {
   float samp_freq; /* Hz */
 } WavData;
 
+/* What a WAV's header says, without its samples (Kaldi's WaveInfo). */
+typedef struct {
+  float samp_freq;      /* Hz */
+  int num_channels;
+  int64_t samp_count;   /* sample frames the data chunk holds; -1 when streamed */
+  bool streamed;        /* the header gives no size (written to a pipe) */
+} WavInfo;
+static inline float wav_info_duration(const WavInfo *i) { return i->samp_count / i->samp_freq; }
+
 /* Reads one WAV from in into w (previous content released). False with a message in err
  * (not RIFF/WAVE, unsupported encoding, no data ...). */
 bool wav_read(Input *in, WavData *w, char *err, size_t errlen);
+/* Reads the header of one WAV and skips its samples (so archives of WAVs can be read).
+ * False with a message in err. */
+bool wav_read_info(Input *in, WavInfo *info, char *err, size_t errlen);
 /* Reads a whole WAV file or pipe ("cmd |"); ERROR naming it on failure. */
 void wav_read_file(const char *rxfilename, WavData *w);
-/* Writes 16-bit PCM, rounding and clipping to [-32768, 32767] (a WARNING counts clips). */
+/* Writes 16-bit PCM, rounding and clipping to [-32768, 32767] (a WARNING counts clips).
+ * Writing a WAV without samples is an ERROR, as in Kaldi (nothing could read it back). */
 void wav_write(Output *out, const WavData *w);
 void wav_clear(WavData *w);
 static inline float wav_duration(const WavData *w) { return w->data.cols / w->samp_freq; }
 
-/* Table holder for WavData: "scp:wav.scp" (files or pipes) and archives of WAVs. */
+/* Table holders: WavData for "scp:wav.scp" (files or pipes) and archives of WAVs, which
+ * it writes as Kaldi's WaveHolder does (each object a complete RIFF file after its key,
+ * binary only); WavInfo reads headers only (Kaldi's WaveInfoHolder; no writing). */
 extern const TblHolder tbl_wav_holder;
+extern const TblHolder tbl_wav_info_holder;
 
 #endif

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "base/util.h"
+#include "io/compressed-matrix.h"
 #include "io/table.h"
 
 #define FAIL(...) do { snprintf(err, errlen, __VA_ARGS__); return false; } while (0)
@@ -94,61 +95,25 @@ static void write_text_row(Output *out, const float *v, int n) {
   for (int j = 0; j < n; j++) output_printf(out, "%.7g ", v[j]);
 }
 
-/* ---------- compressed matrices (Kaldi's CompressedMatrix) ---------- */
+/* ---------- compressed matrices (io/compressed-matrix.h) ---------- */
 
+/* Kaldi's GlobalHeader as stored: its format field is not written (the token says it). */
 typedef struct {
   float min_value, range;
   int32_t rows, cols;
 } CompressedHeader;
 
-static inline float uint16_to_float(const CompressedHeader *h, uint16_t v) {
-  return h->min_value + h->range * 1.52590218966964e-05f * v;
-}
-
-static inline float char_to_float(float p0, float p25, float p75, float p100, uint8_t v) {
-  if (v <= 64) return p0 + (p25 - p0) * v * (1 / 64.0f);
-  if (v <= 192) return p25 + (p75 - p25) * (v - 64) * (1 / 128.0f);
-  return p75 + (p100 - p75) * (v - 192) * (1 / 63.0f);
-}
-
-/* format 1: "CM" (per-column headers, bytes column-major), 2: "CM2" (uint16 row-major),
- * 3: "CM3" (uint8 row-major). */
-static bool read_compressed(Input *in, int format, Mat *m, char *err, size_t errlen) {
+/* A compressed matrix's header and data, after its token (format 1 "CM", 2 "CM2", 3 "CM3"). */
+static bool read_compressed(Input *in, int format, CompressedMatrix *c, char *err, size_t errlen) {
   CompressedHeader h;
   if (input_read(in, &h, sizeof h) != sizeof h) FAIL("truncated compressed matrix header");
   if (h.rows < 0 || h.cols < 0 || (h.rows == 0) != (h.cols == 0))
     FAIL("bad compressed matrix size %d x %d", h.rows, h.cols);
-  mat_release(m);
-  size_t count = (size_t)h.rows * (size_t)h.cols;
-  if (count == 0) return true;
-  if (format == 1) {
-    uint16_t *col_headers = read_exact_alloc(in, 8 * (size_t)h.cols);
-    uint8_t *bytes = col_headers ? read_exact_alloc(in, count) : NULL;
-    bool ok = bytes != NULL;
-    if (ok) *m = mat_alloc(h.rows, h.cols);
-    for (int c = 0; ok && c < h.cols; c++) {
-      const uint16_t *ph = col_headers + 4 * c;
-      float p0 = uint16_to_float(&h, ph[0]), p25 = uint16_to_float(&h, ph[1]);
-      float p75 = uint16_to_float(&h, ph[2]), p100 = uint16_to_float(&h, ph[3]);
-      const uint8_t *col = bytes + (size_t)c * (size_t)h.rows;
-      for (int r = 0; r < h.rows; r++) *mat_at(*m, r, c) = char_to_float(p0, p25, p75, p100, col[r]);
-    }
-    free(col_headers);
-    free(bytes);
-    if (!ok) FAIL("truncated compressed matrix data");
-    return true;
-  }
-  size_t width = format == 2 ? 2 : 1;
-  uint8_t *raw = read_exact_alloc(in, count * width);
-  bool ok = raw != NULL;
-  if (ok) *m = mat_alloc(h.rows, h.cols);
-  float scale = format == 2 ? 1.0f / 65535.0f : 1.0f / 255.0f;
-  for (size_t i = 0; ok && i < count; i++) {
-    unsigned v = format == 2 ? ((uint16_t *)raw)[i] : raw[i];
-    m->data[i] = h.min_value + h.range * scale * (float)v;
-  }
-  free(raw);
-  if (!ok) FAIL("truncated compressed matrix data");
+  CompressedMatrix t = {format, h.min_value, h.range, h.rows, h.cols, NULL};
+  if (h.rows > 0 && !(t.data = read_exact_alloc(in, cmat_data_size(&t))))
+    FAIL("truncated compressed matrix data");
+  cmat_free(c);
+  *c = t;
   return true;
 }
 
@@ -165,13 +130,16 @@ static bool read_binary_matrix(Input *in, bool want_double, void *value, char *e
   char tok[16];
   if (!kio_read_token(in, tok, sizeof tok)) FAIL("truncated matrix: no type token");
   bool is_double = !strcmp(tok, "DM");
-  int compressed = !strcmp(tok, "CM") ? 1 : !strcmp(tok, "CM2") ? 2 : !strcmp(tok, "CM3") ? 3 : 0;
+  int compressed = cmat_format_from_token(tok);
   if (strcmp(tok, "FM") && !is_double && !compressed) FAIL("expected a matrix (FM, DM, CM, CM2, CM3), got token '%s'", tok);
   int rows, cols;
   void *raw; /* the elements as stored: float (FM, and CM* once decoded) or double (DM) */
   Mat decoded = {0};
   if (compressed) {
-    if (!read_compressed(in, compressed, &decoded, err, errlen)) return false;
+    CompressedMatrix c = {0};
+    if (!read_compressed(in, compressed, &c, err, errlen)) return false;
+    cmat_decompress(&c, &decoded);
+    cmat_free(&c);
     rows = decoded.rows, cols = decoded.cols;
     raw = decoded.data;
   } else {
@@ -257,6 +225,40 @@ static bool matrix_range(void *value, int r0, int r1, int c0, int c1, char *err,
 }
 
 const TblHolder tbl_matrix_holder = {"matrix", sizeof(Mat), matrix_clear, matrix_read, matrix_write, matrix_range};
+
+/* ---------- compressed matrix holder (CompressedMatrix) ---------- */
+
+static void cmatrix_clear(void *v) { cmat_free(v); }
+
+/* Reads CM, CM2 and CM3 as stored (no decompression). */
+static bool cmatrix_read(Input *in, void *value, char *err, size_t errlen) {
+  char tok[16];
+  if (!kio_read_binary_marker(in) || !kio_read_token(in, tok, sizeof tok) || !cmat_format_from_token(tok))
+    FAIL("expected a binary compressed matrix (CM, CM2, CM3)");
+  return read_compressed(in, cmat_format_from_token(tok), value, err, errlen);
+}
+
+/* Binary: the token, the header and the data, as Kaldi's CompressedMatrix::Write (which
+ * for an empty matrix adds 4 stray bytes that its own reader leaves unread; not copied
+ * here). Text: the decompressed values, as Kaldi's. */
+static void cmatrix_write(Output *out, bool binary, const void *value) {
+  const CompressedMatrix *c = value;
+  if (!binary) {
+    Mat m = {0};
+    cmat_decompress(c, &m);
+    matrix_write(out, false, &m);
+    mat_release(&m);
+    return;
+  }
+  output_write(out, "\0B", 2);
+  kio_write_token(out, true, cmat_token(c->format));
+  CompressedHeader h = {c->min_value, c->range, c->rows, c->cols};
+  output_write(out, &h, sizeof h);
+  if (c->data) output_write(out, c->data, cmat_data_size(c));
+}
+
+const TblHolder tbl_compressed_matrix_holder = {"compressed matrix", sizeof(CompressedMatrix), cmatrix_clear,
+                                                cmatrix_read, cmatrix_write, NULL};
 
 /* ---------- double matrix holder ---------- */
 
@@ -491,3 +493,21 @@ static void int32_write(Output *out, bool binary, const void *value) {
 }
 
 const TblHolder tbl_int32_holder = {"int32", sizeof(int), int32_clear, int32_read, int32_write, NULL};
+
+/* ---------- float scalar holder (durations) ---------- */
+
+static void float_clear(void *v) { *(float *)v = 0; }
+
+static bool float_read(Input *in, void *value, char *err, size_t errlen) {
+  bool binary = kio_read_binary_marker(in);
+  if (!kio_read_float(in, binary, value)) FAIL("expected a float");
+  return true;
+}
+
+static void float_write(Output *out, bool binary, const void *value) {
+  if (binary) output_write(out, "\0B", 2);
+  kio_write_float(out, binary, *(const float *)value);
+  if (!binary) output_putc(out, '\n');
+}
+
+const TblHolder tbl_float_holder = {"float", sizeof(float), float_clear, float_read, float_write, NULL};

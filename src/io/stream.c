@@ -262,18 +262,24 @@ static bool ends_with(const char *s, const char *suffix) {
   return n >= m && !strcmp(s + n - m, suffix);
 }
 
-static void open_file_output(Output *out, const char *file) {
+/* Opens file for writing under a temporary name (devices and FIFOs in place); false with
+ * a message naming the file the user gave (never the temporary one) in err. */
+static bool open_file_output(Output *out, const char *file, char *err, size_t errlen) {
   struct stat st;
-  /* Devices and FIFOs (/dev/null, /dev/full, named pipes) are written in place. */
-  if (stat(file, &st) == 0 && !S_ISREG(st.st_mode)) {
+  if (stat(file, &st) == 0 && !S_ISREG(st.st_mode)) { /* /dev/null, /dev/full, named pipes */
     out->fp = fopen(file, "wb");
-    if (!out->fp) ERROR("cannot open %s for writing: %s", file, strerror(errno));
-    return;
+    if (!out->fp) snprintf(err, errlen, "cannot open %s for writing: %s", file, strerror(errno));
+    return out->fp != NULL;
   }
   out->target = xstrdup(file);
   out->tmp = xasprintf("%s.tmp.XXXXXX", file);
   int fd = mkstemp(out->tmp);
-  if (fd < 0) ERROR("cannot create %s: %s", out->tmp, strerror(errno));
+  if (fd < 0) {
+    snprintf(err, errlen, "cannot create %s: %s", file, strerror(errno));
+    free(out->tmp);
+    out->tmp = NULL;
+    return false;
+  }
   fchmod(fd, 0644);
   if (!cleanup_registered) {
     atexit(remove_pending_outputs);
@@ -281,13 +287,13 @@ static void open_file_output(Output *out, const char *file) {
   }
   out->next_pending = pending;
   pending = out;
-  if (ends_with(file, ".gz")) {
-    out->gz = gzdopen(fd, "wb6");
-    if (!out->gz) ERROR("cannot open gzip stream on %s", out->tmp);
-  } else {
-    out->fp = fdopen(fd, "wb");
-    if (!out->fp) ERROR("cannot open %s: %s", out->tmp, strerror(errno));
+  if (ends_with(file, ".gz")) out->gz = gzdopen(fd, "wb6");
+  else out->fp = fdopen(fd, "wb");
+  if (!out->gz && !out->fp) {
+    snprintf(err, errlen, "cannot open %s for writing: %s", file, strerror(errno));
+    close(fd);
   }
+  return out->gz || out->fp;
 }
 
 Output *output_open(const char *wxfilename) {
@@ -295,17 +301,23 @@ Output *output_open(const char *wxfilename) {
   out->name = xstrdup(wxfilename);
   const char *s = wxfilename;
   while (*s == ' ') s++;
+  char err[1024] = "";
   if (*s == '|') {
     signal(SIGPIPE, SIG_IGN); /* a reader that goes away becomes a write error, not a silent death */
     int fd = spawn_command(s + 1, false, &out->pid);
-    if (fd < 0 || !(out->fp = fdopen(fd, "wb"))) ERROR("cannot start command '%s'", s + 1);
+    if (fd >= 0 && !(out->fp = fdopen(fd, "wb"))) close(fd);
+    if (!out->fp) snprintf(err, sizeof err, "cannot start command '%s'", s + 1);
   } else if (!strcmp(s, "-")) {
     signal(SIGPIPE, SIG_IGN);
     out->fp = stdout;
   } else if (!*s) {
-    ERROR("empty output filename");
+    snprintf(err, sizeof err, "empty output filename");
   } else {
-    open_file_output(out, wxfilename);
+    open_file_output(out, wxfilename, err, sizeof err);
+  }
+  if (*err) { /* released before the ERROR: nothing left behind, no leak report */
+    output_abort(out);
+    ERROR("%s", err);
   }
   return out;
 }
@@ -313,10 +325,17 @@ Output *output_open(const char *wxfilename) {
 const char *output_name(const Output *out) { return out->name; }
 int64_t output_tell(const Output *out) { return out->written; }
 
+/* A write that failed: stdout's reader going away ends the program quietly (as in
+ * Kaldi); anything else is an ERROR naming the output. */
+static _Noreturn void write_failed(const Output *out) {
+  if (out->fp == stdout && errno == EPIPE) log_exit_stdout_closed();
+  ERROR("write error on %s: %s", out->fp == stdout ? "standard output" : out->name, strerror(errno));
+}
+
 void output_write(Output *out, const void *buf, size_t n) {
   if (!n) return;
   bool ok = out->gz ? gzwrite(out->gz, buf, (unsigned)n) == (int)n : fwrite(buf, 1, n, out->fp) == n;
-  if (!ok) ERROR("write error on %s: %s", out->name, strerror(errno));
+  if (!ok) write_failed(out);
   out->written += (int64_t)n;
 }
 
@@ -345,7 +364,7 @@ void output_printf(Output *out, const char *fmt, ...) {
 
 void output_flush(Output *out) {
   bool ok = out->gz ? gzflush(out->gz, Z_SYNC_FLUSH) == Z_OK : fflush(out->fp) == 0;
-  if (!ok) ERROR("write error on %s: %s", out->name, strerror(errno));
+  if (!ok) write_failed(out);
 }
 
 static void free_output(Output *out) {
@@ -361,7 +380,7 @@ void output_close(Output *out) {
   if (out->gz) {
     if (gzclose(out->gz) != Z_OK) ERROR("write error on %s", name);
   } else if (out->fp == stdout) {
-    if (fflush(stdout) != 0 || ferror(stdout)) ERROR("write error on standard output: %s", strerror(errno));
+    if (fflush(stdout) != 0 || ferror(stdout)) write_failed(out);
   } else if (fclose(out->fp) != 0) {
     ERROR("write error on %s: %s", name, strerror(errno));
   }
@@ -370,7 +389,7 @@ void output_close(Output *out) {
     if (status != 0) ERROR("command '%s' failed with status %d", name, status);
   }
   if (out->tmp && rename(out->tmp, out->target) != 0)
-    ERROR("cannot rename %s to %s: %s", out->tmp, out->target, strerror(errno));
+    ERROR("cannot write %s (renaming its temporary file failed): %s", out->target, strerror(errno));
   free_output(out);
 }
 

@@ -75,6 +75,13 @@ static void open_archive_close(OpenArchive *oa) {
   *oa = (OpenArchive){0};
 }
 
+/* Puts the file (or command) an object came from before a holder's message. */
+static void name_source(char *err, size_t errlen, const char *rxfilename) {
+  char *msg = xstrdup(err);
+  snprintf(err, errlen, "%s: %s", rxfilename, msg);
+  free(msg);
+}
+
 /* Reads the object an scp target names into value. */
 static bool read_scp_object(const TblHolder *h, OpenArchive *cache, const char *target, void *value, char *err,
                             size_t errlen) {
@@ -101,17 +108,21 @@ static bool read_scp_object(const TblHolder *h, OpenArchive *cache, const char *
       open_archive_close(cache);
     } else if (!input_seek(cache->in, offset)) {
       snprintf(err, errlen, "offset %ld is past the end of %s", offset, file);
-    } else {
-      ok = h->read(cache->in, value, err, errlen);
+    } else if (!(ok = h->read(cache->in, value, err, errlen))) {
+      name_source(err, errlen, t.rxfilename);
     }
   } else {
     Input *in = input_try_open(t.rxfilename, err, errlen);
     if (in) {
       ok = h->read(in, value, err, errlen);
       char cerr[512];
-      if (!input_close(in, cerr, sizeof cerr) && ok) {
+      if (!input_close(in, cerr, sizeof cerr)) {
+        /* A command that failed explains an unreadable output better than the output does. */
+        if (!ok) snprintf(cerr + strlen(cerr), sizeof cerr - strlen(cerr), " (its output: %s)", err);
         snprintf(err, errlen, "%s", cerr);
         ok = false;
+      } else if (!ok) {
+        name_source(err, errlen, t.rxfilename);
       }
     }
   }
@@ -143,6 +154,7 @@ struct TableReader {
   void *value;
   bool done;
   char *prev_key; /* for the sorted check */
+  int num_skipped; /* scp entries skipped under ",p" */
 };
 
 static void reader_fail(TableReader *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -199,6 +211,7 @@ static bool read_script_entry(TableReader *r) {
     if (read_scp_object(r->holder, &r->cache, target, r->value, err, sizeof err)) return true;
     if (!r->spec.permissive) ERROR("reading %s: key %s: %s", r->rspecifier, r->key, err);
     WARN("reading %s: key %s: %s (permissive: skipping)", r->rspecifier, r->key, err);
+    r->num_skipped++;
   }
 }
 
@@ -241,6 +254,7 @@ void *tbl_reader_take_value(TableReader *r) {
 }
 
 void tbl_reader_next(TableReader *r) { reader_advance(r); }
+int tbl_reader_num_skipped(const TableReader *r) { return r->num_skipped; }
 
 void tbl_reader_close(TableReader *r) {
   char err[1024];
@@ -349,6 +363,7 @@ struct TableWriter {
   TblSpec spec;
   Output *ark, *scp;
   StrMap *scp_targets; /* "scp:" writing: key -> wxfilename */
+  int compression_method; /* tbl_matrix_writer_open with --compress; 0: none */
 };
 
 TableWriter *tbl_writer_open(const char *wspecifier, const TblHolder *holder) {
@@ -414,7 +429,27 @@ void tbl_writer_close(TableWriter *w) {
   free(w);
 }
 
-void tbl_write_matrix(TableWriter *w, const char *key, Mat m) { tbl_writer_write(w, key, &m); }
+TableWriter *tbl_matrix_writer_open(const char *wspecifier, const CompressOpts *opts) {
+  if (!opts->compress) return tbl_writer_open(wspecifier, &tbl_matrix_holder);
+  if (opts->method < CM_AUTOMATIC || opts->method > CM_ONE_BYTE_ZERO_ONE)
+    ERROR("--compression-method=%d: expected 1 to 7 (Kaldi's CompressionMethod)", opts->method);
+  TableWriter *w = tbl_writer_open(wspecifier, &tbl_compressed_matrix_holder);
+  w->compression_method = opts->method;
+  return w;
+}
+
+void tbl_write_matrix(TableWriter *w, const char *key, Mat m) {
+  if (!w->compression_method) {
+    tbl_writer_write(w, key, &m);
+    return;
+  }
+  CompressedMatrix c = {0};
+  char err[256];
+  if (!cmat_compress(m, w->compression_method, &c, err, sizeof err))
+    ERROR("writing %s: key %s: %s", w->wspecifier, key, err);
+  tbl_writer_write(w, key, &c);
+  cmat_free(&c);
+}
 
 void tbl_write_int_vector(TableWriter *w, const char *key, const int *v, int n) {
   IntVec iv = {(int *)v, n};

@@ -11,15 +11,17 @@
  *
  * A holder says how one type of object is read and written, exactly as Kaldi writes it
  * (binary objects start with "\0B"). Holders here: float matrix (reads FM, DM and the
- * compressed CM, CM2, CM3; writes FM), double matrix (DM), float vector (FV), int32
- * vector (labels, alignments) and token vector (text, one line). Other libraries
- * define their own (a WAV holder in feat/). */
+ * compressed CM, CM2, CM3; writes FM), compressed matrix (CM, CM2, CM3 as stored), double
+ * matrix (DM), float vector (FV), int32 vector (labels, alignments), token vector (text,
+ * one line) and the scalars int32 and float (Kaldi's Int32Writer, BaseFloatWriter). Other
+ * libraries define their own (a WAV holder in feat/). */
 #ifndef IO_TABLE_H
 #define IO_TABLE_H
 
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "io/compressed-matrix.h"
 #include "io/stream.h"
 #include "matrix/matrix.h"
 
@@ -54,11 +56,13 @@ typedef struct TblHolder {
 } TblHolder;
 
 extern const TblHolder tbl_matrix_holder;        /* Mat */
+extern const TblHolder tbl_compressed_matrix_holder; /* CompressedMatrix */
 extern const TblHolder tbl_double_matrix_holder; /* DMat */
 extern const TblHolder tbl_vector_holder;        /* Vec */
 extern const TblHolder tbl_int_vector_holder;    /* IntVec */
 extern const TblHolder tbl_tokens_holder;        /* Tokens (text only) */
 extern const TblHolder tbl_int32_holder;         /* int (one number: lengths, dims) */
+extern const TblHolder tbl_float_holder;         /* float (one number: durations) */
 
 /* ---- Sequential reading ----
  *   TableReader *r = tbl_reader_open("ark:feats.ark", &tbl_matrix_holder);
@@ -75,6 +79,9 @@ const char *tbl_reader_key(TableReader *r);
 const void *tbl_reader_value(TableReader *r); /* valid until tbl_reader_next */
 void *tbl_reader_take_value(TableReader *r);  /* hands the value over: caller clears & frees */
 void tbl_reader_next(TableReader *r);
+/* Entries of an scp read with ",p" that could not be read and were skipped (with a
+ * WARNING each): programs count them among the entries they report ("Done N out of M"). */
+int tbl_reader_num_skipped(const TableReader *r);
 void tbl_reader_close(TableReader *r);
 
 /* ---- Random access by key ----
@@ -95,6 +102,11 @@ typedef struct TableWriter TableWriter;
 TableWriter *tbl_writer_open(const char *wspecifier, const TblHolder *holder);
 void tbl_writer_write(TableWriter *w, const char *key, const void *value);
 void tbl_writer_close(TableWriter *w);
+/* Feature matrices: FM, or compressed as Kaldi's copy-feats --compress=true
+ * --compression-method=N writes them when opts->compress (ERROR for a method outside 1..7).
+ * Write to it with tbl_write_matrix, which compresses (ERROR naming the key for a matrix
+ * the method cannot compress). */
+TableWriter *tbl_matrix_writer_open(const char *wspecifier, const CompressOpts *opts);
 /* Typed shorthands for the built-in holders. */
 void tbl_write_matrix(TableWriter *w, const char *key, Mat m);
 void tbl_write_int_vector(TableWriter *w, const char *key, const int *v, int n);

@@ -35,7 +35,7 @@ void meta_adapt_opts_register(MetaAdaptOpts *o, Options *po) {
   opts_string(po, "utt2uniq", &o->utt2uniq,
               "rspecifier mapping each utterance to the recording it derives from (e.g. "
               "ark:data/x/utt2uniq): the held-out part takes whole recordings, so no copy of a "
-              "held-out recording is adapted on");
+              "held-out recording is adapted on (no effect without --heldout-fraction)");
   opts_int(po, "patience", &o->patience,
            "With a held-out part: stop after this many steps without improvement (0: never stop "
            "early, still keep the best step)");
@@ -137,7 +137,12 @@ static int adapt_steps(const MetaAdaptOpts *o, const MetaInner *in, int n) {
 }
 
 /* The adaptation loop on network n with inner settings in; gradients on o->num_threads
- * threads, each on a share of the step's utterances. */
+ * threads, each on a share of the step's utterances. The parameters kept are the best
+ * seen: by the loss on the held-out part when there is one, else by the loss on the
+ * adaptation utterances (at every step when each step uses them all, else at the start
+ * and the end), so a rate that makes the loss diverge leaves the model no worse than it
+ * was (with a WARNING), as does a step with a non-finite loss or gradient. Returns the
+ * step kept. */
 static int adapt_loop(const MetaAdaptOpts *o, Nnet *n, const MetaInner *in, const MetaData *d) {
   MetaWork *w = meta_work_new(n, in);
   MetaShards *tr = meta_shards_new(n, o->num_threads), *ho = NULL;
@@ -155,9 +160,9 @@ static int adapt_loop(const MetaAdaptOpts *o, Nnet *n, const MetaInner *in, cons
   meta_support_order(in, w, &task, rng_next(&rng));
   float *theta = nnet_params(n), *best = xmalloc(sizeof(float) * (size_t)P);
   memcpy(best, theta, sizeof(float) * (size_t)P);
-  double best_loss = nh ? meta_shards_loss_grad(ho, theta, NULL) : NAN;
   meta_shards_fill(tr, d, all, N - nh);
   double first = meta_shards_loss_grad(tr, theta, NULL);
+  double best_loss = nh ? meta_shards_loss_grad(ho, theta, NULL) : first;
   int best_step = 0, steps = 0;
   for (int j = 0; j < max_steps; j++) {
     if (w->subset) {
@@ -167,14 +172,14 @@ static int adapt_loop(const MetaAdaptOpts *o, Nnet *n, const MetaInner *in, cons
     }
     double L = meta_shards_loss_grad(tr, theta, w->gs);
     if (!isfinite(L) || !meta_finite(P, w->gs)) {
-      WARN("step %d: non-finite loss or gradient; stopping with the last good parameters", j + 1);
-      memcpy(theta, best, sizeof(float) * (size_t)P);
-      if (nh == 0) steps = j > 0 ? j - 1 : 0;
+      WARN("step %d: non-finite loss or gradient; stopping with the best parameters so far", j + 1);
       break;
     }
-    /* Without a held-out part, the last good parameters are the last ones whose loss was
-     * finite: these, before the step (the step's result is checked by the next one). */
-    if (nh == 0) memcpy(best, theta, sizeof(float) * (size_t)P);
+    if (!nh && !w->subset && j > 0 && L < best_loss) { /* L is the loss after step j */
+      best_loss = L;
+      best_step = j;
+      memcpy(best, theta, sizeof(float) * (size_t)P);
+    }
     meta_inner_step(n, in, j, w->gs, theta);
     steps = j + 1;
     if (nh == 0) continue;
@@ -189,33 +194,33 @@ static int adapt_loop(const MetaAdaptOpts *o, Nnet *n, const MetaInner *in, cons
       break;
     }
   }
-  if (nh) {
-    memcpy(theta, best, sizeof(float) * (size_t)P);
-    LOG("Keeping step %d: held-out loss %.5f (%d held-out utterances)", best_step, best_loss, nh);
-  }
   if (w->subset) meta_shards_fill(tr, d, all, N - nh);
   double last = meta_shards_loss_grad(tr, theta, NULL);
-  if (!isfinite(last) && nh == 0 && steps == max_steps && steps > 0) {
-    WARN("step %d left a non-finite loss; keeping the parameters before it", steps);
+  if (nh) {
+    LOG("Keeping step %d: held-out loss %.5f (%d held-out utterances)", best_step, best_loss, nh);
+  } else if (last <= best_loss) {
+    best_step = steps;
+  } else if (steps > 0) {
+    WARN("the loss on the adaptation utterances went from %.5g to %.5g in %d step(s) (is --lr too high?); "
+         "keeping the parameters of step %d (loss %.5g)", first, last, steps, best_step, best_loss);
+  }
+  if (best_step != steps) {
     memcpy(theta, best, sizeof(float) * (size_t)P);
-    steps--;
     last = meta_shards_loss_grad(tr, theta, NULL);
   }
-  LOG("Adapted on %d utterances: loss %.5f before, %.5f after %d steps", N - nh, first, last, steps);
+  LOG("Adapted on %d utterances: loss %.5f before, %.5f after %d steps", N - nh, first, last, best_step);
   free(best);
   free(all);
   meta_shards_free(tr);
   meta_shards_free(ho);
   meta_work_free(w);
-  return nh ? best_step : steps;
+  return best_step;
 }
 
 int meta_adapt(const MetaAdaptOpts *o, Nnet *n, const MetaData *d) {
   if (o->steps < 0 || o->batch < 0 || o->patience < 0 || !(o->passes >= 0) ||
       o->heldout_fraction < 0 || o->heldout_fraction >= 1)
     ERROR("--steps, --batch, --patience, --passes must be >= 0 and --heldout-fraction in [0, 1)");
-  if (o->utt2uniq[0] && o->heldout_fraction <= 0)
-    ERROR("--utt2uniq=%s is only used with --heldout-fraction", o->utt2uniq);
   if (d->num == 0) ERROR("no utterances to adapt on");
   mat_set_num_threads(o->num_threads);
   MetaInner *in = adapt_inner(o, n);

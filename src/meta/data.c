@@ -5,7 +5,9 @@
 #include <string.h>
 
 #include "base/log.h"
+#include "base/strmap.h"
 #include "base/util.h"
+#include "feat/feat.h"
 #include "meta/meta.h"
 #include "nnet/ctc.h"
 #include "nnet/data.h"
@@ -40,29 +42,37 @@ static char **needed_keys(TaskEpisodes *const *sets, int nsets, int *n) {
   return k;
 }
 
-/* Checks one utterance against the model; ERROR on what makes the run meaningless,
- * false (WARNING) for an utterance that merely cannot be used. */
-static bool check_utt(const Nnet *n, const char *key, const Mat *f, const IntVec *l,
-                      const char *feats_rspec, const char *labels_rspec) {
-  if (f->cols != nnet_input_dim(n))
-    ERROR("utterance %s in %s: feature dim %d differs from the model's input dim %d", key,
-          feats_rspec, f->cols, nnet_input_dim(n));
-  for (int i = 0; i < l->len; i++)
-    if (l->data[i] < 1 || l->data[i] >= nnet_output_dim(n))
-      ERROR("utterance %s in %s: label %d outside [1, %d] (the model has %d outputs, 0 is blank)",
-            key, labels_rspec, l->data[i], nnet_output_dim(n) - 1, nnet_output_dim(n));
-  if (!nnet_feats_usable(feats_rspec, key, *f)) return false;
+/* Checks one utterance against the model (nnet/data.h's rules for every program); false
+ * for an utterance left out, with the reason in why. */
+static bool check_utt(const Nnet *n, const char *key, const Mat *f, const IntVec *l, const char *feats_rspec,
+                      const char *labels_rspec, char *why, size_t len) {
+  if (!nnet_utterance_fits(n, key, *f, feats_rspec, l, labels_rspec)) {
+    snprintf(why, len, "it does not fit the model (--skip-bad)");
+    return false;
+  }
+  if (!feat_check_finite(feats_rspec, key, *f)) {
+    snprintf(why, len, "its features in %s are not finite", feats_rspec);
+    return false;
+  }
   if (f->rows == 0) {
     WARN("utterance %s: no frames, left out", key);
+    snprintf(why, len, "it has no frames in %s", feats_rspec);
     return false;
   }
   int need = nnet_ctc_min_frames(l->data, l->len), have = nnet_output_frames(n, f->rows);
   if (have < need) {
     WARN("utterance %s: %d output frames cannot hold its %d labels under CTC (needs %d), left out",
          key, have, l->len, need);
+    snprintf(why, len, "it is too short for its labels under CTC");
     return false;
   }
   return true;
+}
+
+/* Records why a key is not among the usable utterances (for meta_tasks_resolve). */
+static void left_out(MetaData *d, const char *key, const char *why) {
+  if (!d->left_out) d->left_out = strmap_new();
+  free(strmap_put(d->left_out, key, xstrdup(why)));
 }
 
 MetaData *meta_data_load(const Nnet *n, const char *feats_rspec, const char *labels_rspec,
@@ -70,7 +80,7 @@ MetaData *meta_data_load(const Nnet *n, const char *feats_rspec, const char *lab
   int nneed = 0;
   char **need = nsets ? needed_keys(sets, nsets, &nneed) : NULL;
   /* Features of the needed keys (all keys when no sets), in table order. */
-  int cap = 0, nf = 0;
+  int cap = 0, nf = 0, unreadable;
   char **fkeys = NULL;
   Mat *feats = NULL;
   TableReader *r = tbl_reader_open(feats_rspec, &tbl_matrix_holder);
@@ -87,8 +97,8 @@ MetaData *meta_data_load(const Nnet *n, const char *feats_rspec, const char *lab
     feats[nf++] = *m;
     free(m);
   }
+  unreadable = tbl_reader_num_skipped(r);
   tbl_reader_close(r);
-  free(need);
   /* Sort features by key (index permutation), then read the labels. */
   int *perm = xmalloc(sizeof(int) * (size_t)(nf ? nf : 1));
   char **skeys = xmalloc(sizeof(char *) * (size_t)(nf ? nf : 1));
@@ -114,14 +124,24 @@ MetaData *meta_data_load(const Nnet *n, const char *feats_rspec, const char *lab
   d->keys = xmalloc(sizeof(char *) * (size_t)(nf ? nf : 1));
   d->feats = xmalloc(sizeof(Mat) * (size_t)(nf ? nf : 1));
   d->labels = xmalloc(sizeof(IntVec) * (size_t)(nf ? nf : 1));
-  int no_labels = 0, unusable = 0;
+  char why[1024];
+  for (int i = 0; i < nneed; i++)
+    if (find_sorted(skeys, nf, need[i]) < 0) {
+      snprintf(why, sizeof why, "it is not in the features %s", feats_rspec);
+      left_out(d, need[i], why);
+    }
+  free(need);
+  int no_labels = 0, unusable = unreadable;
   for (int i = 0; i < nf; i++) {
     Mat *f = &feats[perm[i]];
     bool ok = have[i];
     if (!ok) {
       if (!nsets) WARN("utterance %s: no labels in %s, left out", skeys[i], labels_rspec);
+      snprintf(why, sizeof why, "it has no labels in %s", labels_rspec);
+      left_out(d, skeys[i], why);
       no_labels++;
-    } else if (!check_utt(n, skeys[i], f, &labs[i], feats_rspec, labels_rspec)) {
+    } else if (!check_utt(n, skeys[i], f, &labs[i], feats_rspec, labels_rspec, why, sizeof why)) {
+      left_out(d, skeys[i], why);
       unusable++;
       ok = false;
     }
@@ -157,6 +177,10 @@ void meta_data_free(MetaData *d) {
   free(d->feats);
   free(d->labels);
   free(d->in_frames);
+  if (d->left_out) {
+    for (int i = 0; i < strmap_size(d->left_out); i++) free(strmap_value(d->left_out, i));
+    strmap_free(d->left_out);
+  }
   free(d);
 }
 
@@ -173,10 +197,10 @@ static int resolve_list(const MetaData *d, char **u, int n, int *out, const Task
       out[m++] = k;
       continue;
     }
+    const char *why = d->left_out ? strmap_get(d->left_out, u[i]) : NULL;
     if (!skip)
-      ERROR("utterance %s of episode %s (%s) is not among the usable utterances (missing "
-            "from the features or labels, or left out above); use --skip-missing to skip it",
-            u[i], e->id, what);
+      ERROR("utterance %s of episode %s (%s) cannot be used: %s; use --skip-missing to skip it", u[i], e->id,
+            what, why ? why : "it is not among the loaded utterances");
     (*missing)++;
   }
   return m;

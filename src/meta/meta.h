@@ -26,6 +26,7 @@
 
 #include "base/options.h"
 #include "base/rng.h"
+#include "base/strmap.h"
 #include "io/table.h"
 #include "nnet/nnet.h"
 #include "nnet/optim.h"
@@ -47,13 +48,15 @@ typedef struct {
   int *in_frames;  /* NULL, or the network's input frames of each utterance when feats
                       are the outputs of frozen layers (meta_data_prefix): the loss stays
                       normalised by the input frames, as for the whole network */
+  StrMap *left_out; /* NULL, or key -> why an utterance the episodes name was not loaded
+                       (not in the features, no labels, unusable) */
 } MetaData;
 
 /* Loads the utterances the episode sets name (all utterances with labels when
- * nsets == 0) from the two tables, checking each against n: ERROR naming the key when
- * its feature dim differs from the model's input dim or a label lies outside
- * [1, output_dim-1]; an utterance too short for its labels under CTC is left out with a
- * WARNING. */
+ * nsets == 0) from the two tables, checking each against n as nnet/data.h says (an
+ * utterance that does not fit the model is an ERROR naming the key, unless --skip-bad;
+ * non-finite features are left out unless --strict); an utterance too short for its
+ * labels under CTC is left out with a WARNING. */
 MetaData *meta_data_load(const Nnet *n, const char *feats_rspec, const char *labels_rspec,
                          TaskEpisodes *const *sets, int nsets);
 void meta_data_free(MetaData *d);
@@ -73,7 +76,8 @@ typedef struct {
 } MetaTasks;
 
 /* Resolves episodes (`what` names the file in messages). An utterance missing from d:
- * ERROR naming it, the episode and the file; with skip_missing it is left out and
+ * ERROR naming it, the episode, the file and why (not in the features, no labels, left
+ * out as unusable); with skip_missing it is left out and
  * counted in *num_missing (episodes left without support or query are dropped). ERROR
  * when no episode remains. */
 MetaTasks *meta_tasks_resolve(const MetaData *d, const TaskEpisodes *e, const char *what,

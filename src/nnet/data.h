@@ -6,26 +6,36 @@
 #include "base/options.h"
 #include "io/table.h"
 #include "matrix/matrix.h"
+#include "nnet/nnet.h"
 
 typedef struct {
   int n;
   char **keys;
   Mat *feats;
   IntVec *labels;
-  long frames;   /* sum of feature rows */
-  int nonfinite; /* utterances skipped at reading for NaN or infinite features */
+  long frames;    /* sum of feature rows */
+  int nonfinite;  /* utterances skipped at reading for NaN or infinite features */
+  int bad;        /* utterances skipped at reading for not fitting the model (--skip-bad) */
+  int unreadable; /* scp entries skipped at reading under ",p" */
 } NnetData;
 
-/* Features with a NaN or an infinity, in every program that trains, adapts or decodes:
- * by default the utterance is skipped with a WARNING naming the table, key, row and
- * column; with --strict (one switch for the process, registered by those programs)
- * it is an ERROR. nnet_feats_usable returns false for an utterance to skip. */
-void nnet_feats_register_strict(Options *po);
-bool nnet_feats_usable(const char *rspec, const char *key, Mat f);
+/* The checks every program that trains, adapts or decodes makes of its utterances, with
+ * the same switches (registered by nnet_register_data_checks):
+ *  - features with a NaN or an infinity: skipped with a WARNING, an ERROR with --strict
+ *    (feat_check_finite);
+ *  - an utterance that does not fit the model (features of another dimension than its
+ *    input, a label outside its output units 1..K-1): Kaldi's rule, an ERROR naming the
+ *    key and the table, unless --skip-bad, which skips it with a WARNING. */
+void nnet_register_data_checks(Options *po);
+/* True when the utterance fits n; else ERROR, or WARNING and false with --skip-bad.
+ * labels may be NULL (decoding: features only). */
+bool nnet_utterance_fits(const Nnet *n, const char *key, Mat feats, const char *feats_rspec,
+                         const IntVec *labels, const char *labels_rspec);
 
-/* Reads every utterance of feats_rspec that has labels in labels_rspec; an utterance
- * without labels is a WARNING naming its key (counted in *missing, may be NULL). */
-NnetData *nnet_data_read(const char *feats_rspec, const char *labels_rspec, int *missing);
+/* Reads every utterance of feats_rspec that has labels in labels_rspec, checked as above
+ * against n; an utterance without labels is a WARNING naming its key (counted in
+ * *missing, may be NULL). */
+NnetData *nnet_data_read(const Nnet *n, const char *feats_rspec, const char *labels_rspec, int *missing);
 /* Moves the utterances whose index is marked in take[] (n flags) into a new set. */
 NnetData *nnet_data_split(NnetData *d, const bool *take);
 void nnet_data_free(NnetData *d);

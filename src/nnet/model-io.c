@@ -2,6 +2,7 @@
  * so reading re-runs the kind's configure() and checks the stored dims and parameter
  * count against it: a file from a different version of a layer is rejected, not
  * misread. Text mode prints floats with 9 significant digits (exact round trip). */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -115,6 +116,15 @@ static void read_floats(const Reader *r, float *v, int n, const char *what) {
   expect(r, "]");
 }
 
+/* A model with a NaN or an infinity computes nothing meaningful: rejected at reading,
+ * naming the part (layer or extra vector, index and name) that holds it. */
+static void check_finite(const Reader *r, const float *v, int n, const char *part, int index, const char *name) {
+  for (int k = 0; k < n; k++)
+    if (!isfinite(v[k]))
+      ERROR("%s: %s %d (%s) has a non-finite parameter: %s at position %d of %d", r->name, part, index, name,
+            isnan(v[k]) ? "NaN" : "infinity", k, n);
+}
+
 static void read_layer(const Reader *r, int i, int in_dim, NnetLayer *l) {
   char kind_name[64], settings[NNET_CONFIG_LEN] = "", msg[600];
   expect(r, "<Layer>");
@@ -172,6 +182,7 @@ Nnet *nnet_read_from(Input *in, const char *name) {
       if (!kio_read_floats(in, r.binary, params + total + done, chunk)) bad(&r, "parameters");
     }
     if (!r.binary) expect(&r, "]");
+    check_finite(&r, params + total, layers[i].num_params, "layer", i, layers[i].kind->name);
     total += layers[i].num_params;
   }
   Nnet *n = nnet_from_layers(in_dim, layers, L);
@@ -191,6 +202,7 @@ Nnet *nnet_read_from(Input *in, const char *name) {
     if (d < 0 || d > NNET_MAX_DIM) bad(&r, "extra dim");
     float *v = xmalloc(sizeof(float) * (size_t)(d + 1));
     read_floats(&r, v, d, "extra vector");
+    check_finite(&r, v, d, "extra vector", i, ename);
     nnet_set_extra(n, ename, v, d);
     free(v);
   }

@@ -34,8 +34,11 @@ void nnet_optim_register(Options *po, NnetOptimOpts *o, const char *p) {
   opts_float(po, NAME("adam-eps"), &o->eps, "Adam epsilon");
   opts_float(po, NAME("max-grad-norm"), &o->max_grad_norm, "Clip the gradient to this norm (0: no clipping)");
   opts_choice(po, NAME("lr-schedule"), &o->schedule, "constant|exponential", "Learning-rate schedule");
-  opts_float(po, NAME("lr-decay"), &o->decay, "exponential schedule: lr factor per --lr-decay-steps steps");
-  opts_int(po, NAME("lr-decay-steps"), &o->decay_steps, "exponential schedule: steps per --lr-decay factor");
+  char help[128]; /* the help texts name the options with their prefix */
+  snprintf(help, sizeof(help), "exponential schedule: lr factor per --%slr-decay-steps steps", p);
+  opts_float(po, NAME("lr-decay"), &o->decay, help);
+  snprintf(help, sizeof(help), "exponential schedule: steps per --%slr-decay factor", p);
+  opts_int(po, NAME("lr-decay-steps"), &o->decay_steps, help);
   opts_int(po, NAME("warmup-steps"), &o->warmup_steps, "Linear learning-rate warm-up over this many steps (0: none)");
 #undef NAME
 }

@@ -11,6 +11,8 @@
 #include <stdbool.h>
 #include <stdio.h>
 
+#include "base/rng.h"
+
 typedef struct {
   int ins, del, sub;
 } ScoreErrors;
@@ -52,6 +54,25 @@ void score_format_ser(const ScoreStats *s, char *buf, size_t len);
  * over zero it prints "-nan" (0/0) or "inf" as Kaldi does on x86-64 Linux. */
 void score_format_percent(long num, long den, char *buf, size_t len);
 
+/* One scored utterance: its reference words and the errors of one or two systems. */
+typedef struct {
+  int words;
+  int errs[2];
+} ScoreUttErrors;
+
+/* Bootstrap estimates over n utterances (Bisani and Ney 2004; Kaldi's
+ * compute-wer-bootci): each of `replications` draws n utterances with replacement (a draw
+ * of only empty references is drawn again) and takes each system's error rate over the
+ * draw, sum(errs) / sum(words); both systems (two = true) are scored on the same draws.
+ * ERROR when the references have no words. */
+typedef struct {
+  double mean[2];       /* per system: the mean of the replications' error rates */
+  double half_width[2]; /* and 1.96 times their standard deviation (the 95% interval) */
+  double p_improve;     /* the share of replications where system 2 makes fewer errors */
+} ScoreBootstrap;
+void score_bootstrap(const ScoreUttErrors *u, int n, bool two, int replications, Rng *r,
+                     ScoreBootstrap *out);
+
 /* A whole table of hypotheses (Kaldi text: key tokens...) kept in memory, so the
  * hypothesis rspecifier may be a pipe or stdin and keys never asked for can be
  * reported. A duplicate key is an ERROR naming the table. */
@@ -63,5 +84,8 @@ int score_texts_size(const ScoreTexts *t);
 bool score_texts_find(ScoreTexts *t, const char *key, const char *const **tok, int *n);
 /* Number of keys never found; the first few are written to *first (or NULL). */
 int score_texts_unused(const ScoreTexts *t, const char **first);
+/* The first key (in strcmp order) that one table has and the other lacks, or NULL when
+ * both have the same keys; *in_a tells which table has it. */
+const char *score_texts_first_difference(const ScoreTexts *a, const ScoreTexts *b, bool *in_a);
 
 #endif

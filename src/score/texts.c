@@ -89,3 +89,19 @@ int score_texts_unused(const ScoreTexts *t, const char **first) {
     }
   return n;
 }
+
+/* The smallest key of a that b lacks, or NULL. */
+static const char *first_missing(const ScoreTexts *a, const ScoreTexts *b) {
+  const char *first = NULL;
+  for (size_t i = 0; i < a->cap; i++) {
+    const char *k = a->slot[i].key;
+    if (k && !lookup(b, k)->key && (!first || strcmp(k, first) < 0)) first = k;
+  }
+  return first;
+}
+
+const char *score_texts_first_difference(const ScoreTexts *a, const ScoreTexts *b, bool *in_a) {
+  const char *ka = first_missing(a, b), *kb = first_missing(b, a);
+  *in_a = ka && (!kb || strcmp(ka, kb) < 0);
+  return *in_a ? ka : kb;
+}

@@ -42,9 +42,47 @@ static bool excluded(const char *id, const char *list) {
   return hit;
 }
 
-/* Whether task t can give a support and query set of the requested sizes. With seconds
- * the test is on totals: a sampled set may still fail, and sampling then retries. */
+static int group_size(const Task *t, int g) { return t->group_start[g + 1] - t->group_start[g]; }
+
+/* The most utterances a support set of `count` can use up, over the orders in which its
+ * groups may be drawn: the groups drawn before its last one sum to S < count, the last
+ * one (of size z) takes it to count or past, and its copies left over go unused, so the
+ * answer is the largest such S + z. reach[S]: whether the other groups have a subset
+ * summing to S (subset sum, one pass per distinct size z). */
+static int support_worst_use(const Task *t, int count) {
+  int worst = count, max_size = 0;
+  for (int g = 0; g < t->num_groups; g++)
+    if (group_size(t, g) > max_size) max_size = group_size(t, g);
+  bool *reach = xmalloc((size_t)count * sizeof *reach);
+  bool *done = xcalloc((size_t)max_size + 1, sizeof *done);
+  for (int last = 0; last < t->num_groups; last++) {
+    int z = group_size(t, last);
+    if (done[z]) continue;
+    done[z] = true;
+    memset(reach, 0, (size_t)count * sizeof *reach);
+    reach[0] = true;
+    for (int g = 0; g < t->num_groups; g++)
+      for (int sum = count - 1; g != last && sum >= group_size(t, g); sum--)
+        reach[sum] |= reach[sum - group_size(t, g)];
+    for (int sum = count - z > 0 ? count - z : 0; sum < count; sum++)
+      if (reach[sum] && sum + z > worst) worst = sum + z;
+  }
+  free(reach);
+  free(done);
+  return worst;
+}
+
+/* Whether task t can give a support and query set of the requested sizes. Counts: every
+ * draw succeeds, whatever copies the support set's last group leaves unused. With
+ * seconds the test is on totals: a sampled set may still fail, and sampling then
+ * retries. */
 static bool big_enough(const TaskSet *ts, const Task *t, const TaskEpisodeOpts *o) {
+  bool seconds = o->support_seconds > 0 || o->query_seconds > 0;
+  bool has_query = o->query_seconds > 0 || o->query > 0;
+  if (has_query && t->num_groups < 2) return false;
+  if (!seconds)
+    return t->num_utts >= o->support &&
+           (!has_query || t->num_utts - support_worst_use(t, o->support) >= o->query);
   int nmin = (o->support_seconds > 0 ? 1 : o->support) + (o->query_seconds > 0 ? 1 : o->query);
   if (t->num_utts < nmin) return false;
   double smin = (o->support_seconds > 0 ? o->support_seconds : 0) +
@@ -104,17 +142,37 @@ static int cmp_int(const void *a, const void *b) {
   return (x > y) - (x < y);
 }
 
-/* Takes utterances from perm[*pos..] until `count` of them or `seconds` of audio. */
+/* Takes utterances from perm[*pos..] until `count` of them or `seconds` of audio; -1 when
+ * there are too few. Then moves *pos past the copies left of the last group taken, so
+ * that the next set starts with a new group (groups are contiguous in perm). */
 static int take(const TaskSet *ts, const int *perm, int n, int *pos, int count, double seconds) {
   int start = *pos;
   if (seconds > 0) {
     double sum = 0;
     while (*pos < n && sum < seconds) sum += ts->dur[perm[(*pos)++]];
-    return sum >= seconds ? *pos - start : -1;
+    if (sum < seconds) return -1;
+  } else {
+    if (n - start < count) return -1;
+    *pos += count;
   }
-  if (n - start < count) return -1;
-  *pos += count;
-  return count;
+  int taken = *pos - start;
+  while (*pos > 0 && *pos < n && ts->group[perm[*pos]] == ts->group[perm[*pos - 1]]) (*pos)++;
+  return taken;
+}
+
+/* A random order of task t's utterances in which each group's utterances are contiguous:
+ * the groups in random order, each group's copies in random order. order: num_groups ints.
+ * Without groups (one utterance each) this is one shuffle of t->utts. */
+static void shuffle_by_group(const Task *t, Rng *r, int *order, int *perm) {
+  for (int g = 0; g < t->num_groups; g++) order[g] = g;
+  rng_shuffle_int(r, order, t->num_groups);
+  int n = 0;
+  for (int i = 0; i < t->num_groups; i++) {
+    int g = order[i], len = group_size(t, g);
+    memcpy(perm + n, t->utts + t->group_start[g], (size_t)len * sizeof *perm);
+    rng_shuffle_int(r, perm + n, len);
+    n += len;
+  }
 }
 
 static char **utt_list(const TaskSet *ts, int *idx, int n) {
@@ -124,29 +182,32 @@ static char **utt_list(const TaskSet *ts, int *idx, int n) {
   return out;
 }
 
-/* One episode from task t; false when the sampled utterances fall short (seconds mode). */
+/* One episode from task t; false when the sampled utterances fall short (seconds mode).
+ * perm and order: ts->num_utts ints each. */
 static bool sample_one(const TaskSet *ts, const Task *t, const TaskEpisodeOpts *o, Rng *r,
-                       int *perm, TaskEpisode *ep) {
-  memcpy(perm, t->utts, (size_t)t->num_utts * sizeof *perm);
-  rng_shuffle_int(r, perm, t->num_utts);
+                       int *perm, int *order, TaskEpisode *ep) {
+  shuffle_by_group(t, r, order, perm);
   int pos = 0;
   int ns = take(ts, perm, t->num_utts, &pos, o->support, o->support_seconds);
   if (ns < 0) return false;
+  int qstart = pos;
   int nq = take(ts, perm, t->num_utts, &pos, o->query, o->query_seconds);
   if (nq < 0) return false;
   ep->task = xstrdup(t->id);
   ep->num_support = ns;
   ep->support = utt_list(ts, perm, ns);
   ep->num_query = nq;
-  ep->query = utt_list(ts, perm + ns, nq);
+  ep->query = utt_list(ts, perm + qstart, nq);
   return true;
 }
 
 TaskEpisodes *task_episodes_sample(const TaskSet *ts, const TaskEpisodeOpts *o) {
   bool *eligible = xmalloc((size_t)ts->num_tasks * sizeof *eligible);
   int n = task_eligible(ts, o, eligible);
-  if (n == 0) ERROR("No task is left to sample episodes from (%d tasks, all held out or too small)",
-                    ts->num_tasks);
+  if (n == 0) {
+    free(eligible); /* before the ERROR: no leak report on bad input */
+    ERROR("No task is left to sample episodes from (%d tasks, all held out or too small)", ts->num_tasks);
+  }
   bool by_size = !strcmp(o->task_weighting, "size");
   double total = 0;
   for (int i = 0; i < ts->num_tasks; i++)
@@ -154,6 +215,7 @@ TaskEpisodes *task_episodes_sample(const TaskSet *ts, const TaskEpisodeOpts *o) 
   Rng master;
   rng_seed(&master, (uint64_t)(int64_t)o->seed);
   int *perm = xmalloc((size_t)ts->num_utts * sizeof *perm);
+  int *order = xmalloc((size_t)ts->num_utts * sizeof *order);
   TaskEpisodes *e = xcalloc(1, sizeof *e);
   e->ep = xcalloc((size_t)o->num_episodes, sizeof *e->ep);
   int width = snprintf(NULL, 0, "%d", o->num_episodes);
@@ -164,15 +226,20 @@ TaskEpisodes *task_episodes_sample(const TaskSet *ts, const TaskEpisodeOpts *o) 
     const Task *t = NULL;
     int attempt = 0;
     do {
-      if (attempt++ == 1000)
+      if (attempt++ == 1000) {
+        free(perm);
+        free(eligible);
+        task_episodes_free(e);
         ERROR("Cannot fill support/query sets of the requested duration in 1000 draws "
               "(last tried task %s, %.1f seconds)", t->id, t->seconds);
+      }
       t = &ts->tasks[draw_task(ts, eligible, by_size, total, &r)];
-    } while (!sample_one(ts, t, o, &r, perm, ep));
+    } while (!sample_one(ts, t, o, &r, perm, order, ep));
     ep->id = xasprintf("ep%0*d", width, i + 1);
     e->num++;
   }
   free(perm);
+  free(order);
   free(eligible);
   return e;
 }

@@ -1,10 +1,14 @@
 /* Tasks and episodes over a Kaldi data directory.
  *
- * A task is a group of utterances sharing the values of one or more keys: key X is read
+ * A task is the set of utterances sharing the values of one or more keys: key X is read
  * from <data-dir>/utt2X ("utt value" lines), e.g. lang, dialect, spk, cond. With keys
  * "lang,cond" the task of an utterance with lang "fr" and cond "babble-5db" is
  * "fr+babble-5db" (values joined by TASK_ID_SEP). The utterances of the data directory
  * are those of its utt2spk.
+ *
+ * Groups keep the copies of one recording together: utterances with the same value in
+ * the group file (Kaldi's utt2uniq: a noisy or speed-perturbed copy maps to the utterance
+ * it was made from) are never split between the support and the query set of an episode.
  *
  * An episode (one inner loop of meta-learning: Finn et al. 2017, "Model-agnostic
  * meta-learning") is a task with a support set (to adapt on) and a disjoint query set
@@ -28,7 +32,10 @@
 typedef struct {
   char *id;        /* the key values joined by TASK_ID_SEP */
   int num_utts;
-  int *utts;       /* indices into TaskSet.utt_ids, increasing */
+  int *utts;       /* indices into TaskSet.utt_ids, group by group (groups in the order of
+                      their first utterance), increasing within a group */
+  int num_groups;
+  int *group_start;/* group g of the task is utts[group_start[g] .. group_start[g + 1]) */
   double seconds;  /* total duration; 0 when durations are unknown */
 } Task;
 
@@ -37,23 +44,33 @@ typedef struct {
   char **utt_ids;  /* sorted (strcmp), as in utt2spk */
   double *dur;     /* seconds per utterance (utt2dur, or utt2num_frames * frame shift);
                       NULL when the data directory has neither */
+  char *group_file;/* the file utterances are grouped by; NULL: each is its own group */
+  int num_groups;
+  int *group;      /* group index of each utterance */
   int num_tasks;
   Task *tasks;     /* sorted by id */
 } TaskSet;
 
 /* Reads <data_dir>/utt2spk and <data_dir>/utt2<key> for each key of the comma-separated
  * `keys`, plus utt2dur or utt2num_frames when present (frames times frame_shift seconds).
- * ERROR on a missing or malformed file, a duplicate utterance, or an utterance a key
- * file has that utt2spk lacks; utterances lacking a key value are left out with a
- * WARNING. Caller frees with task_set_free. */
-TaskSet *task_set_new(const char *data_dir, const char *keys, double frame_shift);
+ * group_key names the group file: "uniq" or "utt2uniq" read <data_dir>/utt2uniq, a name
+ * with a '/' is a path; "" groups nothing (each utterance its own group); NULL means
+ * <data_dir>/utt2uniq when it exists (logged), else nothing. Every utterance must have a
+ * group. ERROR on a missing or malformed file, a duplicate utterance, or an utterance a
+ * key or group file has that utt2spk lacks; utterances lacking a key value are left out
+ * with a WARNING. Caller frees with task_set_free. */
+TaskSet *task_set_new(const char *data_dir, const char *keys, const char *group_key,
+                      double frame_shift);
 void task_set_free(TaskSet *ts);
 /* Index of the task with this id, or -1. */
 int task_set_find(const TaskSet *ts, const char *id);
 /* Index of the utterance with this id, or -1. */
 int task_set_find_utt(const TaskSet *ts, const char *utt);
 
-/* How episodes are sampled (make-tasks' options). */
+/* How episodes are sampled (make-tasks' options). Support and query sets count
+ * utterances; each is made of whole groups taken in random order, the last one cut short
+ * to give the count (or duration) asked for, and the two sets share no group: a support
+ * set may hold several copies of one recording, the query set none of them. */
 typedef struct {
   int support;             /* utterances in the support set */
   int query;               /* utterances in the query set */

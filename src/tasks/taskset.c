@@ -122,24 +122,29 @@ static void read_utts(TaskSet *ts, const char *data_dir, StrMap *map) {
   free(path);
 }
 
-/* Reads key file `name` (e.g. "utt2lang"); returns the value per utterance (NULL where
+/* Reads the "utterance value" file at path; returns the value per utterance (NULL where
  * the file has none). */
 static char **read_key(const TaskSet *ts, const StrMap *map, const char *data_dir,
-                       const char *name) {
-  char *path = xasprintf("%s/%s", data_dir, name);
+                       const char *path) {
   PairFile p;
   pairs_read(path, &p);
   char **val = xcalloc((size_t)ts->num_utts, sizeof *val);
   for (int i = 0; i < p.n; i++) {
     int u = map_get(map, p.key[i]);
-    if (u < 0)
-      ERROR("%s line %d: utterance %s is not in %s/utt2spk", path, p.line[i], p.key[i], data_dir);
-    if (val[u]) ERROR("%s line %d: utterance %s appears more than once", path, p.line[i], p.key[i]);
+    if (u < 0 || val[u]) {
+      /* Everything freed before the ERROR: no leak report on bad input. */
+      char msg[1024];
+      snprintf(msg, sizeof msg, u < 0 ? "%s line %d: utterance %s is not in %s/utt2spk" : "%s line %d: utterance %s appears more than once",
+               path, p.line[i], p.key[i], data_dir);
+      for (int j = 0; j < ts->num_utts; j++) free(val[j]);
+      free(val);
+      pairs_free(&p);
+      ERROR("%s", msg);
+    }
     val[u] = p.val[i];
     p.val[i] = NULL;
   }
   pairs_free(&p);
-  free(path);
   return val;
 }
 
@@ -149,10 +154,9 @@ static double *read_durations(const TaskSet *ts, const StrMap *map, const char *
   const char *names[2] = {"utt2dur", "utt2num_frames"};
   for (int k = 0; k < 2; k++) {
     char *path = xasprintf("%s/%s", data_dir, names[k]);
-    bool exists = access(path, F_OK) == 0;
+    if (access(path, F_OK) != 0) { free(path); continue; }
+    char **v = read_key(ts, map, data_dir, path);
     free(path);
-    if (!exists) continue;
-    char **v = read_key(ts, map, data_dir, names[k]);
     double *dur = xmalloc((size_t)ts->num_utts * sizeof *dur);
     for (int u = 0; u < ts->num_utts; u++) {
       if (!v[u]) ERROR("%s/%s has no entry for utterance %s", data_dir, names[k], ts->utt_ids[u]);
@@ -166,6 +170,45 @@ static double *read_durations(const TaskSet *ts, const StrMap *map, const char *
     return dur;
   }
   return NULL;
+}
+
+/* The group file a group key names (see task_set_new), or NULL for none. */
+static char *group_path(const char *data_dir, const char *group_key) {
+  if (!group_key) {
+    char *path = xasprintf("%s/utt2uniq", data_dir);
+    if (access(path, F_OK) == 0) {
+      LOG("Grouping the copies of each recording by %s (the default when it exists; "
+          "--group-key= turns it off)", path);
+      return path;
+    }
+    free(path);
+    return NULL;
+  }
+  if (!*group_key) return NULL;
+  if (strchr(group_key, '/')) return xstrdup(group_key);
+  return xasprintf("%s/%s%s", data_dir, strncmp(group_key, "utt2", 4) ? "utt2" : "", group_key);
+}
+
+/* Fills ts->group from the group file, or makes each utterance its own group. */
+static void read_groups(TaskSet *ts, const StrMap *umap, const char *data_dir, const char *path) {
+  ts->group = xmalloc((size_t)ts->num_utts * sizeof *ts->group);
+  if (!path) {
+    for (int u = 0; u < ts->num_utts; u++) ts->group[u] = u;
+    ts->num_groups = ts->num_utts;
+    return;
+  }
+  ts->group_file = xstrdup(path);
+  char **v = read_key(ts, umap, data_dir, path);
+  StrMap gmap;
+  map_init(&gmap, ts->num_utts);
+  for (int u = 0; u < ts->num_utts; u++) {
+    if (!v[u]) ERROR("%s has no entry for utterance %s", path, ts->utt_ids[u]);
+    ts->group[u] = map_put(&gmap, v[u], ts->num_groups);
+    if (ts->group[u] == ts->num_groups) ts->num_groups++;
+  }
+  map_free(&gmap);
+  for (int u = 0; u < ts->num_utts; u++) free(v[u]);
+  free(v);
 }
 
 /* Splits "a,b,c" into a NULL-terminated array of fresh strings; ERROR on an empty item. */
@@ -201,6 +244,29 @@ static char *task_id_of(char ***vals, int nkeys, int u) {
   return id;
 }
 
+/* Orders t->utts (increasing) group by group, groups in the order of their first
+ * utterance, and fills t->group_start. local: ts->num_groups ints, all -1, left so. */
+static void order_by_group(const TaskSet *ts, Task *t, int *local) {
+  int n = t->num_utts, ng = 0;
+  int *size = xcalloc((size_t)n, sizeof *size);
+  for (int i = 0; i < n; i++) {
+    int g = ts->group[t->utts[i]];
+    if (local[g] < 0) local[g] = ng++;
+    size[local[g]]++;
+  }
+  t->num_groups = ng;
+  t->group_start = xmalloc((size_t)(ng + 1) * sizeof *t->group_start);
+  t->group_start[0] = 0;
+  for (int k = 0; k < ng; k++) t->group_start[k + 1] = t->group_start[k] + size[k];
+  memcpy(size, t->group_start, (size_t)ng * sizeof *size); /* now the next free slot */
+  int *utts = xmalloc((size_t)n * sizeof *utts);
+  for (int i = 0; i < n; i++) utts[size[local[ts->group[t->utts[i]]]]++] = t->utts[i];
+  for (int i = 0; i < n; i++) local[ts->group[t->utts[i]]] = -1;
+  free(t->utts);
+  t->utts = utts;
+  free(size);
+}
+
 static int cmp_task(const void *a, const void *b) {
   return strcmp(((const Task *)a)->id, ((const Task *)b)->id);
 }
@@ -231,6 +297,10 @@ static void group_tasks(TaskSet *ts, char ***vals, int nkeys, int *missing) {
     t->utts[t->num_utts++] = u;
     if (ts->dur) t->seconds += ts->dur[u];
   }
+  int *local = xmalloc((size_t)ts->num_groups * sizeof *local);
+  for (int g = 0; g < ts->num_groups; g++) local[g] = -1;
+  for (int t = 0; t < ts->num_tasks; t++) order_by_group(ts, &ts->tasks[t], local);
+  free(local);
   qsort(ts->tasks, (size_t)ts->num_tasks, sizeof *ts->tasks, cmp_task);
   for (int u = 0; u < ts->num_utts; u++) free(ids[u]);
   free(ids);
@@ -238,7 +308,8 @@ static void group_tasks(TaskSet *ts, char ***vals, int nkeys, int *missing) {
   map_free(&tmap);
 }
 
-TaskSet *task_set_new(const char *data_dir, const char *keys, double frame_shift) {
+TaskSet *task_set_new(const char *data_dir, const char *keys, const char *group_key,
+                      double frame_shift) {
   TaskSet *ts = xcalloc(1, sizeof *ts);
   StrMap umap;
   read_utts(ts, data_dir, &umap);
@@ -246,11 +317,14 @@ TaskSet *task_set_new(const char *data_dir, const char *keys, double frame_shift
   char **key = split_keys(keys, &nkeys);
   char ***vals = xmalloc((size_t)nkeys * sizeof *vals);
   for (int k = 0; k < nkeys; k++) {
-    char *name = xasprintf("utt2%s", key[k]);
-    vals[k] = read_key(ts, &umap, data_dir, name);
-    free(name);
+    char *path = xasprintf("%s/utt2%s", data_dir, key[k]);
+    vals[k] = read_key(ts, &umap, data_dir, path);
+    free(path);
   }
   ts->dur = read_durations(ts, &umap, data_dir, frame_shift);
+  char *gpath = group_path(data_dir, group_key);
+  read_groups(ts, &umap, data_dir, gpath);
+  free(gpath);
   int missing;
   group_tasks(ts, vals, nkeys, &missing);
   if (missing)
@@ -270,8 +344,14 @@ TaskSet *task_set_new(const char *data_dir, const char *keys, double frame_shift
 
 void task_set_free(TaskSet *ts) {
   if (!ts) return;
-  for (int t = 0; t < ts->num_tasks; t++) { free(ts->tasks[t].id); free(ts->tasks[t].utts); }
+  for (int t = 0; t < ts->num_tasks; t++) {
+    free(ts->tasks[t].id);
+    free(ts->tasks[t].utts);
+    free(ts->tasks[t].group_start);
+  }
   free(ts->tasks);
+  free(ts->group);
+  free(ts->group_file);
   for (int u = 0; u < ts->num_utts; u++) free(ts->utt_ids[u]);
   free(ts->utt_ids);
   free(ts->dur);

@@ -2,6 +2,7 @@
 # Each check prints PASS:/FAIL: lines for tests/run-tests.sh. Runs in a scratch dir.
 set -u
 TOPDIR=${TOPDIR:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
+export TOPDIR
 # run-tests.sh puts the programs under test first on PATH (bin/, or the sanitizer build).
 case ":$PATH:" in *":$TOPDIR/${BIN:-bin}:"*) ;; *) export PATH="$TOPDIR/${BIN:-bin}:$TOPDIR/utils:$PATH" ;; esac
 TESTDIR=$(mktemp -d)
@@ -21,3 +22,12 @@ check_fails() {
   if grep -q -- "$pattern" "$TESTDIR/.out"; then echo "PASS: $name"
   else echo "FAIL: $name (no '$pattern' in output)"; sed 's/^/    /' "$TESTDIR/.out" | tail -n 20 >&2; fi
 }
+# episode_leaks UTT2REC EPISODES: how many episodes have a recording (the value UTT2REC,
+# e.g. utt2uniq, gives an utterance) in both their support and their query set.
+episode_leaks() {
+  awk 'NR == FNR { r[$1] = $2; next }
+    { split("", s); n = split($4, u, ","); for (i = 1; i <= n; i++) s[r[u[i]]] = 1
+      m = $6 == "-" ? 0 : split($6, u, ","); for (i = 1; i <= m; i++) if (r[u[i]] in s) { bad++; break } }
+    END { print bad + 0 }' "$1" "$2"
+}
+export -f episode_leaks

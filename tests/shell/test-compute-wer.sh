@@ -36,10 +36,15 @@ printf 'e1\n' > h3.txt
 printf 'e1 oops\n' > h4.txt
 printf '%%WER -nan [ 0 / 0, 0 ins, 0 del, 0 sub ]\n%%SER 0.00 [ 0 / 1 ]\nScored 1 sentences, 0 not present in hyp.\n' > want.empty
 printf '%%WER inf [ 1 / 0, 1 ins, 0 del, 0 sub ]\n%%SER 100.00 [ 1 / 1 ]\nScored 1 sentences, 0 not present in hyp.\n' > want.inf
-printf '%%WER -nan [ 0 / 0, 0 ins, 0 del, 0 sub ]\n%%SER -nan [ 0 / 0 ]\nScored 0 sentences, 0 not present in hyp.\n' > want.none
 check "empty reference and hypothesis" expect want.empty compute-wer ark:r3.txt ark:h3.txt
 check "empty reference, one insertion" expect want.inf compute-wer ark:r3.txt ark:h4.txt
-check "no references at all" expect want.none compute-wer ark:/dev/null ark:h3.txt
+# Nothing scored is not a result (no "%WER -nan" and exit 0): an error saying why.
+check_fails "no references at all: an error" "ERROR.*no sentence scored: no reference in ark:/dev/null" \
+  compute-wer ark:/dev/null ark:h3.txt
+check_fails "no hypothesis for any reference (--mode=present): an error" \
+  "ERROR.*no sentence scored: none of the 2 references in ark:r2.txt has a hypothesis in ark:h3.txt (--mode=present)" \
+  compute-wer --mode=present ark:r2.txt ark:h3.txt
+check "... and nothing on stdout" bash -c '! compute-wer --mode=present ark:r2.txt ark:h3.txt 2>/dev/null | grep -q .'
 
 # Characters: UTF-8 aware, spaces not counted. 10 characters, é -> e substituted;
 # "ab cd" vs "abcd" is no error at the character level.
@@ -65,6 +70,8 @@ check "--details: align-text style alignments" \
 
 printf 'utt1 a\nutt1 b\n' > dup.txt
 check_fails "duplicate hypothesis key" "duplicate key utt1" compute-wer ark:ref.txt ark:dup.txt
+check_fails "duplicate reference key, as for the hypothesis" "duplicate key utt1 in ark:dup.txt" \
+  compute-wer --mode=present ark:dup.txt ark:hyp.txt
 check_fails "missing reference file" "nope.txt" compute-wer ark:nope.txt ark:hyp.txt
 check_fails "bad mode" "mode" compute-wer --mode=partial ark:ref.txt ark:hyp.txt
 check_fails "wrong argument count" "Usage:" compute-wer ark:ref.txt

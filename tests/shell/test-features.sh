@@ -118,8 +118,19 @@ check_fails "empty WAV is an error naming the key" "key e: empty" bash -c "echo 
 check "no output left behind" test ! -e eo.ark
 check "truncated WAV (header past the end): warning and the samples there" bash -c "
   echo 't trunc.wav' > t.scp; compute-features scp:t.scp ark:- 2>err | feat-to-len ark:- ark,t:- | grep -q 't 60' && grep -q 'Truncated file' err"
-check_fails "not RIFF/WAVE" "key n: not a WAV file" bash -c "echo 'n notwav.wav' > n.scp; compute-features scp:n.scp ark:o.ark"
-check_fails "unsupported encoding" "key a: unsupported encoding" bash -c "echo 'a alaw.wav' > a.scp; compute-features --sample-frequency=8000 scp:a.scp ark:o.ark"
+check_fails "not RIFF/WAVE: the error names the key and the file" "key n: notwav.wav: not a WAV file" bash -c "echo 'n notwav.wav' > n.scp; compute-features scp:n.scp ark:o.ark"
+check_fails "unsupported encoding: key and file" "key a: alaw.wav: unsupported encoding" bash -c "echo 'a alaw.wav' > a.scp; compute-features --sample-frequency=8000 scp:a.scp ark:o.ark"
+# A wav.scp command that fails is reported as such, with its exit status (not as the
+# unreadable output it left); under scp,p: it is skipped and counted among the utterances.
+printf 'a %s\nu nosuchcmd foo |\nb %s\n' $W/speech16k.wav $W/speech16k.wav > cmd.scp
+check_fails "a failing wav.scp command: its exit status" "key u: command 'nosuchcmd foo |' failed with status 127" \
+  compute-features scp:cmd.scp ark:o.ark
+check "scp,p: skips it with a warning, and counts it in Done N out of M" bash -c "
+  compute-features scp,p:cmd.scp ark:p.ark 2> p.log && grep -q \"WARNING.*key u: command 'nosuchcmd foo |' failed with status 127\" p.log &&
+  grep -q 'Done 2 out of 3 utterances' p.log && [ \$(feat-to-len ark:p.ark ark,t:- | wc -l) -eq 2 ]"
+check "the others count it too (add-deltas on an scp,p: of features)" bash -c "
+  copy-feats ark:p.ark ark,scp:pp.ark,pp.scp && echo 'x nosuchcmd |' >> pp.scp &&
+  add-deltas scp,p:pp.scp ark:/dev/null 2> d.log && grep -q 'Done 2 out of 3 utterances' d.log"
 check_fails "a channel that does not exist: warning naming the utterance, exit 1" "x: the file has 2 channel" bash -c "echo 'x $W/stereo8k.wav' > x.scp; compute-features --sample-frequency=8000 --channel=2 scp:x.scp ark:o.ark"
 check_fails "shorter than one frame: warned and skipped" "s: 320 samples is shorter than one frame" bash -c "echo 's short.wav' > s.scp; compute-features scp:s.scp ark:o.ark"
 check "a short utterance among others is skipped, the rest written" bash -c "

@@ -63,7 +63,41 @@ check "--support-seconds from utt2num_frames and --frame-shift" bash -c "make-ta
 check "--list-tasks" bash -c "make-tasks --task-key=spk --support=3 --query=3 --list-tasks=t.txt --num-episodes=2 d a.txt &&
   grep -qx 'en-us-m1 6 13.50 1' t.txt && [ \$(wc -l < t.txt) = 4 ]"
 
+# Recordings: each noisy copy maps to its clean utterance (utt2uniq). No episode may have
+# a recording in its support set and in its query set.
+cp -r d g
+sed 's/-white-10db / /' d/utt2spk | paste -d' ' <(cut -d' ' -f1 d/utt2spk) - | cut -d' ' -f1,2 > g/utt2uniq
+augmented() { # utt2uniq episodes: how many support sets hold two copies of a recording
+  awk 'NR == FNR { r[$1] = $2; next } { split("", s); n = split($4, u, ",")
+    for (i = 1; i <= n; i++) if (s[r[u[i]]]++) { aug++; break } } END { print aug + 0 }' "$1" "$2"
+}
+export -f augmented
+check "utt2uniq: grouped by default, and the log says so" bash -c "make-tasks --support=3 --query=3 --num-episodes=300 g ep 2>err &&
+  grep -q 'Grouping the copies of each recording by g/utt2uniq' err && grep -q '24 utterances of 12 recordings' err"
+check "no recording on both sides of any episode (lang, dialect, spk; counts and seconds)" bash -c "
+  for k in lang dialect spk; do make-tasks --task-key=\$k --support=3 --query=2 --num-episodes=300 g ep &&
+    [ \$(episode_leaks g/utt2uniq ep) = 0 ] && check_fields ep 3 2 || exit 1; done &&
+  make-tasks --support-seconds=4 --query-seconds=3 --num-episodes=300 g ep && [ \$(episode_leaks g/utt2uniq ep) = 0 ]"
+check "support sets may hold several copies of one recording" bash -c "make-tasks --support=3 --query=3 --num-episodes=300 g ep &&
+  [ \$(augmented g/utt2uniq ep) -gt 100 ]"
+check "--group-key= turns groups off (and recordings leak)" bash -c "make-tasks --group-key= --support=3 --query=3 --num-episodes=300 g ep 2>err &&
+  ! grep -q Grouping err && [ \$(episode_leaks g/utt2uniq ep) -gt 100 ] && make-tasks --support=3 --query=3 --num-episodes=300 d ep2 && cmp ep ep2"
+check "--group-key=uniq, =utt2uniq, =auto and a path are the default" bash -c "make-tasks --seed=2 g a && make-tasks --seed=2 --group-key=uniq g b &&
+  make-tasks --seed=2 --group-key=utt2uniq g c && cp g/utt2uniq u && make-tasks --seed=2 --group-key=\$PWD/u g e &&
+  make-tasks --seed=2 --group-key=auto g a2 && cmp a b && cmp a c && cmp a e && cmp a a2"
+check "--group-key=spk: support and query never share a speaker" bash -c "make-tasks --group-key=spk --support=3 --query=3 --num-episodes=100 g ep &&
+  [ \$(episode_leaks g/utt2spk ep) = 0 ] && [ \$(episode_leaks g/utt2uniq ep) = 0 ]"
+# fr has 6 utterances of 3 recordings: a support set of 3 leaves one copy unused, so 3 + 3 does not fit.
+check "a task whose recordings cannot fill both sets is skipped" bash -c "make-tasks --support=3 --query=3 --num-episodes=20 g a 2>err &&
+  [ \"\$(tasks_of a)\" = 'en ' ] && grep -q 'Skipped 1 task(s) .*fr(6)' err && make-tasks --support=3 --query=2 --num-episodes=200 g b &&
+  [ \"\$(tasks_of b)\" = 'en fr ' ]"
+
 # Bad input.
+cp -r g b4; echo "zz-1 zz-1" >> b4/utt2uniq
+check_fails "utt2uniq with an unknown utterance" "b4/utt2uniq line 25: utterance zz-1 is not in b4/utt2spk" make-tasks b4 a.txt
+cp -r g b5; sed -i '/^en-gb-m3-2 /d' b5/utt2uniq
+check_fails "utt2uniq without an utterance" "b5/utt2uniq has no entry for utterance en-gb-m3-2" make-tasks b5 a.txt
+check_fails "a missing group file" "cannot open d/utt2uniq" make-tasks --group-key=uniq d a.txt
 cp -r d b1; echo "zz-1 en" >> b1/utt2lang
 check_fails "key file with an unknown utterance" "b1/utt2lang line 25: utterance zz-1 is not in b1/utt2spk" make-tasks b1 a.txt
 check_fails "missing key file" "cannot open d/utt2accent" make-tasks --task-key=accent d a.txt
@@ -74,3 +108,10 @@ check_fails "bad weighting" "task-weighting" make-tasks --task-weighting=big d a
 check_fails "bad support" "support must be at least 1" make-tasks --support=0 d a.txt
 check_fails "wrong argument count" "Usage: make-tasks" make-tasks d
 check "no output left on failure" bash -c "! make-tasks --support=20 d none.txt 2>/dev/null; [ ! -e none.txt ] && ! ls none.txt.* 2>/dev/null"
+# The error paths free what they allocated: under make test SANITIZE=1, LeakSanitizer
+# reports nothing (it reported the values read before an unknown utterance, the
+# eligibility flags when no task is left, the output of a file that cannot be created).
+check "error paths leak nothing (LeakSanitizer in the SANITIZE=1 build)" bash -c "
+  for a in 'b1 a.txt' '--task-key=spk --support=4 --query=3 d a.txt' 'd /nonexistent/a.txt'; do
+    ! make-tasks \$a 2> leak.log && grep -q ERROR leak.log && ! grep -q LeakSanitizer leak.log || exit 1
+  done"

@@ -73,10 +73,14 @@ check "--binary=false writes a text model" bash -c '
 cp tr.labels.txt bad.labels.txt
 echo "utt000 1 2 3 4 1 2 3 4 1 2 3 4 1 2 3 4 1 2 3 4 1 2 3 4 1 2 3 4 1 2 3 4 1 2 3 4 1 2 3 4 1 2" >> bad.labels.txt
 sed -i '/^utt001 /d; s/^utt002 .*/utt002 1 7/' bad.labels.txt
-check "bad utterances are skipped with their keys" bash -c '
-  train --num-epochs=1 0.mdl ark:tr.feats.ark ark,t:bad.labels.txt b.mdl 2> b.log &&
+check "a label outside the model's units stops the run, naming the key" bash -c '
+  ! train --num-epochs=1 0.mdl ark:tr.feats.ark ark,t:bad.labels.txt b.mdl 2> b.log &&
+  grep -q "ERROR.*utterance utt002: label 7 in ark,t:bad.labels.txt is outside the model.s output units 1..4" b.log &&
+  grep -q "use --skip-bad" b.log && [ ! -e b.mdl ]'
+check "with --skip-bad, bad utterances are skipped with their keys" bash -c '
+  train --skip-bad --num-epochs=1 0.mdl ark:tr.feats.ark ark,t:bad.labels.txt b.mdl 2> b.log &&
   grep -q "WARNING.*utt000.*labels need" b.log && grep -q "WARNING.*utt001" b.log &&
-  grep -q "WARNING.*utt002.*label 7" b.log && grep -q "Done 45 out of 48" b.log'
+  grep -q "WARNING.*utt002: label 7 .*skipped (--skip-bad)" b.log && grep -q "Done 45 out of 48" b.log'
 echo "utt000 1 2 3 4 1 2 3 4 1 2 3 4 1 2 3 4 1 2 3 4 1 2 3 4 1 2 3 4 1 2 3 4 1 2 3 4 1 2 3 4 1 2" > only-bad.txt
 check_fails "nothing usable is an error" "no usable training utterances" \
   nnet-train 0.mdl ark:tr.feats.ark ark,t:only-bad.txt nb.mdl

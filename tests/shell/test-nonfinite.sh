@@ -55,13 +55,52 @@ check "--max-bad-steps is honoured; no model is written" bash -c "
 check "the diverged run kept its last checkpoint, complete (no temporary)" bash -c "[ -s ck ] && ! ls ck.tmp.* 2>/dev/null | grep -q ."
 check_fails "meta-train stops when training diverges, naming the iteration" "diverged.*iteration" \
   meta-train --skip-missing --outer-lr=1e30 --outer-optimizer=sgd --inner-steps=1 --iterations=20 --max-bad-steps=2 0.mdl ark:tr.feats.ark ark,t:tr.labels.txt episodes.txt z.mdl
-# fast-adapt whose steps overflow the network stops and keeps the last parameters with a
-# finite loss: the model it writes decodes every utterance.
-check "fast-adapt that diverges keeps the last good parameters" bash -c "
+# fast-adapt whose steps overflow the network stops and keeps the best parameters, those
+# with the lowest finite loss: the model it writes decodes every utterance.
+check "fast-adapt that diverges keeps the best parameters" bash -c "
   fast-adapt --steps=5 --lr=1e30 0.mdl ark:tr.feats.ark ark,t:tr.labels.txt dv.mdl 2> dv.log &&
-  grep -q 'non-finite loss or gradient; stopping with the last good parameters' dv.log &&
+  grep -q 'non-finite loss or gradient; stopping with the best parameters so far' dv.log &&
   grep 'Adapted on' dv.log | awk '{ exit !(\$(NF-3) + 0 < 1e30) }' &&
   decode --units=units.txt dv.mdl ark:tr.feats.ark ark,t:dv.txt 2> /dev/null && [ \$(wc -l < dv.txt) -eq 16 ]"
 check "fast-adapt whose last step diverges keeps the parameters before it" bash -c "
   fast-adapt --steps=1 --lr=1e30 0.mdl ark:tr.feats.ark ark,t:tr.labels.txt dv1.mdl 2> dv1.log &&
-  grep -q 'step 1 left a non-finite loss; keeping the parameters before it' dv1.log && cmp -s 0.mdl dv1.mdl"
+  grep -q 'WARNING.*went from .* to inf in 1 step(s) (is --lr too high?); keeping the parameters of step 0' dv1.log &&
+  cmp -s 0.mdl dv1.mdl"
+# A rate that makes the loss grow without overflowing (0.95 to about 1e5 here): the loss
+# stays finite, yet the adapted model is worse than the one given. fast-adapt keeps the
+# best parameters (here the initial ones) and warns, with or without --batch.
+check "fast-adapt with a diverging finite loss keeps the best parameters and warns" bash -c "
+  fast-adapt --steps=5 --lr=1e6 0.mdl ark:tr.feats.ark ark,t:tr.labels.txt dg.mdl 2> dg.log &&
+  grep -q 'WARNING.*loss on the adaptation utterances went from 0.95.* in 5 step(s) (is --lr too high?); keeping the parameters of step 0' dg.log &&
+  grep -q 'Done: 16 utterances, 0 steps' dg.log && cmp -s 0.mdl dg.mdl &&
+  fast-adapt --steps=5 --lr=1e6 --batch=4 0.mdl ark:tr.feats.ark ark,t:tr.labels.txt dgb.mdl 2> dgb.log &&
+  grep -q 'WARNING.*keeping the parameters of step 0' dgb.log && cmp -s 0.mdl dgb.mdl"
+check "fast-adapt that converges keeps its last step, without a warning" bash -c "
+  fast-adapt --steps=5 --lr=0.05 0.mdl ark:tr.feats.ark ark,t:tr.labels.txt ok.mdl 2> ok.log &&
+  grep -q 'Done: 16 utterances, 5 steps' ok.log && ! grep -q WARNING ok.log"
+
+# A model holding a NaN or an infinity is rejected when read, naming the layer and the file.
+nnet-copy --binary=false 0.mdl t.mdl 2>/dev/null
+poison() { # value: the first parameter of the second affine layer set to it
+  awk -v v="$1" 'f && !done { sub(/^ +[^ ]+/, "  " v); done = 1 } /<Layer> affine <Config> 1 dim=5/ { f = 1 } 1' t.mdl
+}
+poison nan > nan.mdl; poison -inf > inf.mdl
+rejected="layer 2 (affine) has a non-finite parameter"
+check_fails "nnet-info rejects a model with a NaN, naming the layer" "ERROR.*nan.mdl: $rejected: NaN at position 0 of 85" \
+  nnet-info nan.mdl
+check_fails "decode rejects it" "ERROR.*nan.mdl: $rejected: NaN" decode --units=units.txt nan.mdl $F ark,t:nan.hyp
+check_fails "fast-adapt rejects it" "ERROR.*nan.mdl: $rejected: NaN" fast-adapt nan.mdl $F $L nan2.mdl
+check_fails "nnet-copy rejects an infinity" "ERROR.*inf.mdl: $rejected: infinity at position 0 of 85" nnet-copy inf.mdl inf2.mdl
+check "... and writes nothing" bash -c '! ls nan.hyp nan2.mdl inf2.mdl 2>/dev/null | grep -q .'
+
+# compute-cmvn-stats: an utterance with a NaN is skipped with a warning (the statistics
+# are those of the others), an error with --strict; nothing non-finite is written.
+check "compute-cmvn-stats skips the NaN and inf utterances, naming them" bash -c "
+  compute-cmvn-stats $F ark,t:st.txt 2> st.log && warned st.log && ! grep -qi 'nan\|inf' st.txt &&
+  [ \$(grep -c '\[' st.txt) -eq 16 ] && compute-cmvn-stats $F g1 2> g.log && warned g.log &&
+  compute-cmvn-stats ark:tr.feats.ark g2 && cmp g1 g2"
+check_fails "compute-cmvn-stats --strict stops at the NaN" "utterance bad: NaN at frame 4, dimension 2 (--strict)" \
+  compute-cmvn-stats --strict $F ark:st2.ark
+check "compute-cmvn-stats --spk2utt skips them too" bash -c "
+  printf 'spk utt000 bad utt001 inf\n' > spk2utt && compute-cmvn-stats --spk2utt=ark:spk2utt $F ark,t:sp.txt 2> sp.log &&
+  warned sp.log && ! grep -qi 'nan\|inf' sp.txt"

@@ -11,8 +11,8 @@ export -f prep; export S5
 check "tiny corpus builds" prep --tiny true --nj 2 --src-langs "en-us es" --tgt-langs pt "$TESTDIR/data"
 D=$TESTDIR/data
 check "every split validates" bash -c "for d in $D/train $D/pt/adapt $D/pt/test; do validate_data_dir.sh \$d || exit 1; done"
-check "split sizes: 4 clean + 4 noisy per source language" bash -c "[ \$(grep -c ' clean\$' $D/train/utt2cond) = 8 ] &&
-  [ \$(wc -l < $D/train/utt2spk) = 16 ] && [ \$(grep -c ' clean\$' $D/pt/adapt/utt2cond) = 4 ] && [ \$(grep -c ' clean\$' $D/pt/test/utt2cond) = 3 ]"
+check "split sizes: 4 clean + 4 noisy per source language, 8 + 8 adaptation" bash -c "[ \$(grep -c ' clean\$' $D/train/utt2cond) = 8 ] &&
+  [ \$(wc -l < $D/train/utt2spk) = 16 ] && [ \$(grep -c ' clean\$' $D/pt/adapt/utt2cond) = 8 ] && [ \$(grep -c ' clean\$' $D/pt/test/utt2cond) = 3 ]"
 check "languages in utt2lang" bash -c "[ \"\$(cut -d' ' -f2 $D/train/utt2lang | sort -u | tr '\n' ' ')\" = 'en es ' ] &&
   [ \"\$(cut -d' ' -f2 $D/pt/test/utt2lang | sort -u)\" = pt ]"
 check "dialects are regional voices" bash -c "cut -d' ' -f2 $D/train/utt2dialect | sort -u | grep -qx en-gb &&
@@ -35,6 +35,31 @@ check "units: <blk> is 0, every label symbol is a unit" bash -c "head -1 $D/lang
   sym2int.pl -f 2- $D/lang_char/units.txt \$d/text.char >/dev/null || exit 1; done"
 check "phones: no stress marks, length kept" bash -c "! grep -q \$'\\xcb\\x88' $D/train/text.phone && grep -q 'ː' $D/lang_phone/units.txt"
 check "text.char spells text" bash -c "paste -d'|' <(cut -d' ' -f2- $D/train/text | tr -d ' ') <(cut -d' ' -f2- $D/train/text.char | sed 's/ <space> //g; s/ //g') | awk -F'|' '\$1 != \$2 { exit 1 }'"
+check "utt2uniq: a clean utterance is its own recording, a noisy copy its clean one's" bash -c "for d in $D/train $D/pt/adapt $D/pt/test; do
+  paste -d' ' \$d/utt2uniq \$d/utt2cond | awk '\$1 != \$3 || (\$4 == \"clean\") != (\$1 == \$2) || (\$1 != \$2 && \$1 != \$2 \"-\" \$4) { exit 1 }' || exit 1
+  [ \$(cut -d' ' -f2 \$d/utt2uniq | sort -u | wc -l) = \$(grep -c ' clean\$' \$d/utt2cond) ] || exit 1; done"
+check "no recording in both the adapt and the test set" bash -c "cut -d' ' -f2 $D/pt/adapt/utt2uniq | sort -u > a; cut -d' ' -f2 $D/pt/test/utt2uniq | sort -u > b;
+  [ -s a ] && [ -s b ] && [ -z \"\$(comm -12 a b)\" ]"
+check "make-tasks: no recording on both sides of an episode (utt2uniq by default)" bash -c "for k in lang spk; do
+  make-tasks --task-key=\$k --support=2 --query=2 --num-episodes=200 $D/train ep 2>err && grep -q 'Grouping the copies' err &&
+  [ \$(episode_leaks $D/train/utt2uniq ep) = 0 ] || exit 1; done && make-tasks --group-key= --task-key=lang --support=3 --query=2 \
+  --num-episodes=200 $D/train ep && [ \$(episode_leaks $D/train/utt2uniq ep) -gt 0 ]"
+# Adaptation draws (local/make_draws.sh) count recordings, take every copy, and never meet
+# the test set. pt/adapt has 8 recordings of 2 copies; make_draws.sh needs feats_cmvn.scp.
+cp -r $D/pt/adapt adapt; awk '{ print $1, "feats.ark:0" }' adapt/utt2spk > adapt/feats_cmvn.scp
+cut -d' ' -f2 $D/pt/test/utt2uniq | sort -u > test.recs
+draw() { (cd "$S5" && local/make_draws.sh "$@"); }
+check_draw() { # list N: N recordings, both copies of each, none of them in the test set
+  filter_scp.pl "$1" adapt/utt2uniq | cut -d' ' -f2 | sort -u > recs
+  [ $(wc -l < recs) = $2 ] && [ $(wc -l < "$1") = $((2 * $2)) ] && [ -z "$(comm -12 recs test.recs)" ]
+}
+export -f draw check_draw
+check "draws: N recordings, every copy of each, nested, none in the test set" bash -c "draw --draws 2 --shots '1 2 4' $TESTDIR/adapt $TESTDIR/draws &&
+  for d in 1 2; do for n in 1 2 4; do check_draw draws/\${n}_\$d.list \$n || exit 1; done
+    [ -z \"\$(comm -23 draws/1_\$d.list draws/2_\$d.list)\$(comm -23 draws/2_\$d.list draws/4_\$d.list)\" ] || exit 1
+  done && ! cmp -s draws/order_1 draws/order_2"
+check_fails "draws: more recordings than the adaptation set has" "9 recordings asked for, .*adapt/utt2uniq has 8 (16 utterances with features)" \
+  draw --shots '2 9' $TESTDIR/adapt $TESTDIR/draws2
 check "make-tasks: languages" bash -c "make-tasks --task-key=lang --support=2 --query=2 --num-episodes=20 $D/train ep && [ \"\$(cut -d' ' -f2 ep | sort -u | tr '\n' ' ')\" = 'en es ' ]"
 check "make-tasks: dialects" bash -c "make-tasks --task-key=dialect --support=1 --query=1 --num-episodes=100 $D/train ep && cut -d' ' -f2 ep | grep -qx en-gb"
 check "make-tasks: speakers" bash -c "make-tasks --task-key=spk --support=2 --query=2 --num-episodes=20 $D/train ep && [ \$(cut -d' ' -f2 ep | sort -u | wc -l) -ge 3 ]"

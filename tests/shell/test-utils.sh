@@ -96,6 +96,40 @@ rm s2/utt2dur
 check "combine_data.sh leaves out a partial file" bash -c "$U/combine_data.sh comb2 s2 s3 2>err && grep -q 'leaving out utt2dur' err && [ ! -f comb2/utt2dur ] && $U/validate_data_dir.sh comb2"
 check_fails "combine_data.sh: overlapping sources" "of more than one source directory" "$U/combine_data.sh" comb3 s5 d
 
+# --- utt2uniq: recordings a-1 (2 copies), a-2 (2), a-3, b-1 (2), b-2, c-1 (3), c-2
+mkdir r
+for u in a-1 a-1-n a-2 a-2-n a-3 b-1 b-1-n b-2 c-1 c-1-n c-1-p c-2; do echo "$u ${u%%-*}"; done > r/utt2spk
+awk '{ split($1, p, "-"); print $1, p[1] "-" p[2] }' r/utt2spk > r/utt2uniq
+awk '{print $1, "hello"}' r/utt2spk > r/text; awk '{print $1, "w.wav"}' r/utt2spk > r/wav.scp
+$U/utt2spk_to_spk2utt.pl r/utt2spk > r/spk2utt
+utts() { cut -d' ' -f1 "$1" | tr '\n' ' '; }
+export -f utts
+check "validate: utt2uniq" "$U/validate_data_dir.sh" r
+cp -r r ru1; echo "z-1 a-1" >> ru1/utt2uniq; echo "z-2 a-1" >> ru1/utt2uniq
+check_fails "validate: utt2uniq names an unknown utterance" "ru1: utterance z-1 is in utt2uniq but not in utt2spk" "$U/validate_data_dir.sh" ru1
+cp -r r ru2; sed -i '/^a-2 /d' ru2/utt2uniq
+check_fails "validate: an utterance without a recording" "utterance a-2 is in utt2spk but not in utt2uniq" "$U/validate_data_dir.sh" ru2
+cp -r r ru3; sed -i 's/^a-1 a-1$/a-1 a-1 x/' ru3/utt2uniq
+check_fails "validate: two recordings for one utterance" "utt2uniq: utterance a-1 has 3 fields, expected 2" "$U/validate_data_dir.sh" ru3
+cp -r r rf; sed -i '/^b-1-n /d' rf/text
+check "fix_data_dir.sh carries utt2uniq" bash -c "$U/fix_data_dir.sh rf && ! grep -q b-1-n rf/utt2uniq && [ \$(wc -l < rf/utt2uniq) = 11 ] && $U/validate_data_dir.sh rf"
+check "split_data.sh carries utt2uniq" bash -c "$U/split_data.sh r 2 && $U/validate_data_dir.sh r/split2/1 && cat r/split2/*/utt2uniq | cmp - r/utt2uniq &&
+  $U/split_data.sh --per-utt true r 5 && cat r/split5utt/*/utt2uniq | cmp - r/utt2uniq"
+check "subset_data_dir.sh carries utt2uniq" bash -c "$U/subset_data_dir.sh r 5 rs && $U/validate_data_dir.sh rs && [ \$(wc -l < rs/utt2uniq) = 5 ]"
+check "subset_data_dir.sh --uniq true: <num> recordings, evenly spaced, all copies" bash -c "$U/subset_data_dir.sh --uniq true r 2 ru 2>err &&
+  [ \"\$(utts ru/utt2spk)\" = 'a-1 a-1-n b-1 b-1-n ' ] && $U/validate_data_dir.sh ru && grep -q '4 of 12 utterances of r (2 recordings)' err"
+check "subset_data_dir.sh --uniq true --first / --last" bash -c "$U/subset_data_dir.sh --uniq true --first true r 3 rfirst &&
+  [ \"\$(utts rfirst/text)\" = 'a-1 a-1-n a-2 a-2-n a-3 ' ] && $U/subset_data_dir.sh --uniq true --last true r 2 rlast &&
+  [ \"\$(utts rlast/utt2uniq)\" = 'c-1 c-1-n c-1-p c-2 ' ]"
+check_fails "subset_data_dir.sh --uniq true: more recordings than there are" "r/utt2uniq has 7 recordings (12 utterances), fewer than 8" \
+  "$U/subset_data_dir.sh" --uniq true r 8 rbig
+check_fails "subset_data_dir.sh --uniq true needs utt2uniq" "no d/utt2uniq" "$U/subset_data_dir.sh" --uniq true d 2 rnone
+check_fails "subset_data_dir.sh --uniq true does not count per speaker" "does not combine" "$U/subset_data_dir.sh" --uniq true --per-spk true r 1 rps
+mkdir x; printf 'x-1 x\nx-2 x\n' > x/utt2spk; printf 'x-1 hi\nx-2 hi\n' > x/text; printf 'x-1 w.wav\nx-2 w.wav\n' > x/wav.scp
+check "combine_data.sh: a source without utt2uniq has one recording per utterance" bash -c "$U/combine_data.sh rc ru x 2>err &&
+  ! grep -q utt2uniq err && grep -qx 'x-2 x-2' rc/utt2uniq && grep -qx 'a-1-n a-1' rc/utt2uniq && [ \$(wc -l < rc/utt2uniq) = 6 ] &&
+  $U/validate_data_dir.sh rc && $U/combine_data.sh rd d x && [ ! -f rd/utt2uniq ]"
+
 # --- sym2int.pl / int2sym.pl
 printf '<blk> 0\na 1\nb 2\n<unk> 3\n' > units.txt
 printf 'u1 a b a\nu2 b\n' > t.txt
@@ -140,6 +174,8 @@ check "parse_options.sh stops at --" bash -c "[ \"\$(bash po.sh --num-jobs 3 -- 
 echo "num_jobs=9" > po.conf
 check "parse_options.sh --config" bash -c "[ \"\$(bash po.sh --config po.conf a)\" = '9 false x a' ]"
 check_fails "parse_options.sh: unknown option" "invalid option --num-job" bash po.sh --num-job 3
-check_fails "parse_options.sh: boolean value" "expects true or false" bash po.sh --use-gpu yes
+check_fails "parse_options.sh: boolean value" "expects true or false" bash po.sh --use-gpu=yes
+check "parse_options.sh: a boolean alone is true (Kaldi's --per-utt)" bash -c "[ \"\$(bash po.sh --use-gpu a b)\" = '2 true x a b' ] &&
+  [ \"\$(bash po.sh --use-gpu --num-jobs 4 a)\" = '4 true x a' ] && [ \"\$(bash po.sh --use-gpu false a)\" = '2 false x a' ]"
 check_fails "parse_options.sh: missing value" "needs a value" bash po.sh --num-jobs
 check_fails "parse_options.sh --help" "Usage: po.sh" bash -c "bash po.sh --help; exit 1"

@@ -242,6 +242,60 @@ static void test_compressed(void) {
   free(spec);
 }
 
+/* The compressed-matrix holder keeps CM, CM2 and CM3 as stored: Kaldi's archives of every
+ * method (tests/reference/kaldi) copy through it byte for byte. */
+static void test_compressed_holder_copies_kaldi_bytes(void) {
+  for (int method = 1; method <= 7; method++) {
+    char *src = xasprintf("tests/reference/kaldi/compressed-%d.ark", method), *dst = path("copy.ark");
+    char *rspec = xasprintf("ark:%s", src), *wspec = xasprintf("ark:%s", dst);
+    TableReader *r = tbl_reader_open(rspec, &tbl_compressed_matrix_holder);
+    TableWriter *w = tbl_writer_open(wspec, &tbl_compressed_matrix_holder);
+    int n = 0;
+    for (; !tbl_reader_done(r); tbl_reader_next(r), n++) tbl_writer_write(w, tbl_reader_key(r), tbl_reader_value(r));
+    tbl_reader_close(r);
+    tbl_writer_close(w);
+    size_t a, b;
+    char *x = read_whole_file(src, &a), *y = read_whole_file(dst, &b);
+    CHECK(n == 14 && a == b && !memcmp(x, y, a));
+    free(x); free(y); free(src); free(dst); free(rspec); free(wspec);
+  }
+}
+
+/* cmat_compress's refusals, the empty matrix, and integers kept exactly by method 4. */
+static void test_compress_edges(void) {
+  char err[256];
+  CompressedMatrix c = {0};
+  Mat m = mat_alloc(2, 3);
+  for (int i = 0; i < 6; i++) m.data[i] = (float)(i * 1000 - 2500);
+  CHECK(!cmat_compress(m, 0, &c, err, sizeof err) && strstr(err, "1 to 7"));
+  CHECK(!cmat_compress(m, 8, &c, err, sizeof err));
+  CHECK(cmat_compress(m, CM_TWO_BYTE_SIGNED_INTEGER, &c, err, sizeof err) && c.format == 2);
+  Mat back = {0};
+  cmat_decompress(&c, &back);
+  CHECK(mat_same_shape(back, m) && mat_max_abs_diff(back, m) == 0);
+  m.data[4] = NAN;
+  CHECK(!cmat_compress(m, CM_ONE_BYTE_ZERO_ONE, &c, err, sizeof err) && strstr(err, "NaN (row 1, column 1)"));
+  m.data[4] = INFINITY;
+  CHECK(!cmat_compress(m, CM_AUTOMATIC, &c, err, sizeof err) && strstr(err, "infinities"));
+  CHECK(cmat_compress(m, CM_ONE_BYTE_UNSIGNED_INTEGER, &c, err, sizeof err));
+  /* Empty: "CM " and a zero header (Kaldi's reader takes it; Kaldi's writer adds 4 bytes). */
+  mat_release(&m);
+  CHECK(cmat_compress(m, CM_AUTOMATIC, &c, err, sizeof err) && c.rows == 0 && !c.data);
+  char *p = path("empty.ark"), *spec = xasprintf("ark:%s", p);
+  TableWriter *w = tbl_writer_open(spec, &tbl_compressed_matrix_holder);
+  tbl_writer_write(w, "e", &c);
+  tbl_writer_close(w);
+  size_t n;
+  char *bytes = slurp("empty.ark", &n);
+  CHECK(n == 23 && !memcmp(bytes, "e \0BCM ", 7));
+  TableReader *r = tbl_reader_open(spec, &tbl_matrix_holder);
+  CHECK(!tbl_reader_done(r) && ((const Mat *)tbl_reader_value(r))->rows == 0);
+  tbl_reader_close(r);
+  free(bytes); free(p); free(spec);
+  mat_release(&back);
+  cmat_free(&c);
+}
+
 static void test_gzip_and_pipes(void) {
   const char *text = "x  [\n  1 2 ]\n";
   char *gzp = path("t.ark.gz");
@@ -362,6 +416,8 @@ int main(void) {
   RUN(test_text_roundtrips);
   RUN(test_tokens);
   RUN(test_compressed);
+  RUN(test_compressed_holder_copies_kaldi_bytes);
+  RUN(test_compress_edges);
   RUN(test_gzip_and_pipes);
   RUN(test_scp_offsets_ranges_random);
   RUN(test_failures);

@@ -42,7 +42,7 @@ static void make_data_dir(void) {
 }
 
 static void test_group_one_key(void) {
-  TaskSet *ts = task_set_new(dir, "lang", 0.01);
+  TaskSet *ts = task_set_new(dir, "lang", "", 0.01);
   CHECK(ts->num_utts == 12);
   CHECK(ts->num_tasks == 2);
   CHECK(!strcmp(ts->tasks[0].id, "en") && ts->tasks[0].num_utts == 8);
@@ -55,20 +55,20 @@ static void test_group_one_key(void) {
 }
 
 static void test_group_two_keys(void) {
-  TaskSet *ts = task_set_new(dir, "lang,cond", 0.01);
+  TaskSet *ts = task_set_new(dir, "lang,cond", "", 0.01);
   CHECK(ts->num_tasks == 3);
   CHECK(!strcmp(ts->tasks[0].id, "en+clean") && ts->tasks[0].num_utts == 4);
   CHECK(!strcmp(ts->tasks[1].id, "en+pink-5db") && ts->tasks[1].num_utts == 4);
   CHECK(!strcmp(ts->tasks[2].id, "fr+clean") && ts->tasks[2].num_utts == 4);
   task_set_free(ts);
-  ts = task_set_new(dir, "spk", 0.01);
+  ts = task_set_new(dir, "spk", "", 0.01);
   CHECK(ts->num_tasks == 3 && !strcmp(ts->tasks[2].id, "c"));
   task_set_free(ts);
 }
 
 static void test_missing_values_left_out(void) {
   write_file("utt2dialect", "a-00 x\na-01 x\nb-05 y\n");
-  TaskSet *ts = task_set_new(dir, "dialect", 0.01);
+  TaskSet *ts = task_set_new(dir, "dialect", "", 0.01);
   CHECK(ts->num_tasks == 2 && ts->tasks[0].num_utts == 2 && ts->tasks[1].num_utts == 1);
   task_set_free(ts);
 }
@@ -81,7 +81,7 @@ static void test_durations_from_frames(void) {
   FILE *f = fopen(p, "w"); fputs("u1 s\nu2 s\n", f); fclose(f); free(p);
   p = xasprintf("%s/utt2num_frames", sub);
   f = fopen(p, "w"); fputs("u1 150\nu2 250\n", f); fclose(f); free(p);
-  TaskSet *ts = task_set_new(sub, "spk", 0.01);
+  TaskSet *ts = task_set_new(sub, "spk", "", 0.01);
   CHECK(ts->dur && fabs(ts->dur[0] - 1.5) < 1e-9 && fabs(ts->dur[1] - 2.5) < 1e-9);
   CHECK_NEAR(ts->tasks[0].seconds, 4.0, 1e-9);
   task_set_free(ts);
@@ -96,7 +96,7 @@ static bool in_task(const TaskSet *ts, const char *task, const char *utt) {
 }
 
 static void test_sample_counts(void) {
-  TaskSet *ts = task_set_new(dir, "lang", 0.01);
+  TaskSet *ts = task_set_new(dir, "lang", "", 0.01);
   TaskEpisodeOpts o = task_episode_opts_default();
   o.support = 2; o.query = 2; o.num_episodes = 50; o.seed = 7;
   TaskEpisodes *e = task_episodes_sample(ts, &o);
@@ -130,7 +130,7 @@ static void test_sample_counts(void) {
 
 /* Uniform weighting draws en and fr equally often; size weighting 8:4. */
 static void test_weighting(void) {
-  TaskSet *ts = task_set_new(dir, "lang", 0.01);
+  TaskSet *ts = task_set_new(dir, "lang", "", 0.01);
   TaskEpisodeOpts o = task_episode_opts_default();
   o.support = 1; o.query = 1; o.num_episodes = 6000;
   for (int w = 0; w < 2; w++) {
@@ -145,7 +145,7 @@ static void test_weighting(void) {
 }
 
 static void test_sample_seconds(void) {
-  TaskSet *ts = task_set_new(dir, "lang", 0.01);
+  TaskSet *ts = task_set_new(dir, "lang", "", 0.01);
   TaskEpisodeOpts o = task_episode_opts_default();
   o.support_seconds = 4.0; o.query = 1; o.num_episodes = 100;
   TaskEpisodes *e = task_episodes_sample(ts, &o);
@@ -168,7 +168,7 @@ static void test_sample_seconds(void) {
 }
 
 static void test_exclude_and_small(void) {
-  TaskSet *ts = task_set_new(dir, "lang,cond", 0.01);
+  TaskSet *ts = task_set_new(dir, "lang,cond", "", 0.01);
   TaskEpisodeOpts o = task_episode_opts_default();
   o.support = 2; o.query = 1; o.num_episodes = 200; o.exclude_tasks = "fr+*,en+pink-5db";
   bool el[3];
@@ -185,7 +185,7 @@ static void test_exclude_and_small(void) {
 }
 
 static void test_write_read(void) {
-  TaskSet *ts = task_set_new(dir, "lang", 0.01);
+  TaskSet *ts = task_set_new(dir, "lang", "", 0.01);
   TaskEpisodeOpts o = task_episode_opts_default();
   o.support = 3; o.query = 0; o.num_episodes = 12;
   TaskEpisodes *e = task_episodes_sample(ts, &o);
@@ -228,6 +228,129 @@ static void test_write_read(void) {
   task_set_free(ts);
 }
 
+/* A data directory "groups" of recordings and their copies: en has 5 recordings of 2
+ * copies (r0..r4, "rK" and "rK-noisy"), fr 3 recordings of 3 copies. */
+static char *make_group_dir(void) {
+  char *sub = xasprintf("%s/groups", dir);
+  mkdir(sub, 0755);
+  char utt2spk[2048] = "", utt2lang[2048] = "", utt2uniq[2048] = "";
+  const char *suffix[3] = {"", "-noisy", "-pink"};
+  for (int r = 0; r < 8; r++)
+    for (int c = 0; c < (r < 5 ? 2 : 3); c++) {
+      char line[128];
+      snprintf(line, sizeof line, "r%d%s s%d\n", r, suffix[c], r % 2);
+      strcat(utt2spk, line);
+      snprintf(line, sizeof line, "r%d%s %s\n", r, suffix[c], r < 5 ? "en" : "fr");
+      strcat(utt2lang, line);
+      snprintf(line, sizeof line, "r%d%s r%d\n", r, suffix[c], r);
+      strcat(utt2uniq, line);
+    }
+  const char *names[3] = {"utt2spk", "utt2lang", "utt2uniq"}, *texts[3] = {utt2spk, utt2lang, utt2uniq};
+  for (int i = 0; i < 3; i++) {
+    char *p = xasprintf("%s/%s", sub, names[i]);
+    FILE *f = fopen(p, "w");
+    fputs(texts[i], f);
+    fclose(f);
+    free(p);
+  }
+  return sub;
+}
+
+/* The recording of an utterance: its id up to the first '-'. */
+static int recording(const char *utt) { return atoi(utt + 1); }
+
+/* How many episodes have a recording on both sides; *augmented: how many have two copies
+ * of one recording in their support set. */
+static int leaks(const TaskEpisodes *e, int *augmented) {
+  int n = 0;
+  *augmented = 0;
+  for (int i = 0; i < e->num; i++) {
+    const TaskEpisode *ep = &e->ep[i];
+    bool leak = false, aug = false;
+    for (int j = 0; j < ep->num_support; j++) {
+      for (int k = 0; k < ep->num_query; k++) leak |= recording(ep->support[j]) == recording(ep->query[k]);
+      for (int k = 0; k < j; k++) aug |= recording(ep->support[j]) == recording(ep->support[k]);
+    }
+    n += leak;
+    *augmented += aug;
+  }
+  return n;
+}
+
+static void test_recording_groups(void) {
+  char *sub = make_group_dir();
+  TaskSet *ts = task_set_new(sub, "lang", NULL, 0.01); /* utt2uniq by default */
+  CHECK(ts->group_file && strstr(ts->group_file, "groups/utt2uniq"));
+  CHECK(ts->num_utts == 19 && ts->num_groups == 8 && ts->num_tasks == 2);
+  const Task *en = &ts->tasks[0];
+  CHECK(en->num_groups == 5 && en->num_utts == 10);
+  for (int g = 0; g < en->num_groups; g++) { /* contiguous groups, in order of first utterance */
+    CHECK(en->group_start[g + 1] - en->group_start[g] == 2);
+    for (int i = en->group_start[g]; i < en->group_start[g + 1]; i++)
+      CHECK(recording(ts->utt_ids[en->utts[i]]) == g);
+  }
+  TaskEpisodeOpts o = task_episode_opts_default();
+  o.support = 3; o.query = 3; o.num_episodes = 300; o.seed = 5;
+  TaskEpisodes *e = task_episodes_sample(ts, &o);
+  int augmented, n_leaks = leaks(e, &augmented);
+  CHECK(n_leaks == 0);
+  CHECK(augmented > 50); /* copies of one recording do share a support set */
+  for (int i = 0; i < e->num; i++) CHECK(e->ep[i].num_support == 3 && e->ep[i].num_query == 3);
+  task_episodes_free(e);
+  /* en: 10 utterances, but 5 + 5 cannot be cut from recordings of 2 without a leak. */
+  o.support = 5; o.query = 5;
+  bool el[2];
+  CHECK(task_eligible(ts, &o, el) == 0);
+  o.support = 5; o.query = 4;
+  CHECK(task_eligible(ts, &o, el) == 1 && el[0] && !el[1]);
+  o.support = 4; o.query = 6; /* 2 whole recordings, then 3: nothing is left unused */
+  CHECK(task_eligible(ts, &o, el) == 1 && el[0] && !el[1]);
+  e = task_episodes_sample(ts, &o);
+  CHECK(leaks(e, &augmented) == 0 && e->ep[0].num_support == 4 && e->ep[0].num_query == 6);
+  task_episodes_free(e);
+  task_set_free(ts);
+  /* Speaker s0 has recordings of 2, 2, 2 and 3 copies (9), s1 of 2, 2, 3 and 3 (10): a
+   * support set of 3 uses up at most 5 utterances (2, then 3 of which 1 is used),
+   * leaving 4 (s0) or 5 (s1) for the query set. */
+  ts = task_set_new(sub, "spk", NULL, 0.01);
+  o.support = 3; o.query = 4;
+  CHECK(task_eligible(ts, &o, el) == 2 && el[0] && el[1]);
+  o.query = 5;
+  CHECK(task_eligible(ts, &o, el) == 1 && !el[0] && el[1]);
+  o.query = 6;
+  CHECK(task_eligible(ts, &o, el) == 0);
+  task_set_free(ts);
+
+  /* The same names for the same file; "" turns groups off, and then recordings leak. */
+  char *path = xasprintf("%s/utt2uniq", sub);
+  const char *same[3] = {"uniq", "utt2uniq", path};
+  for (int i = 0; i < 3; i++) {
+    ts = task_set_new(sub, "lang", same[i], 0.01);
+    CHECK(ts->num_groups == 8 && !strcmp(ts->group_file, path));
+    task_set_free(ts);
+  }
+  ts = task_set_new(sub, "lang", "", 0.01);
+  CHECK(!ts->group_file && ts->num_groups == 19 && ts->tasks[0].num_groups == 10);
+  o.support = 3; o.query = 3;
+  e = task_episodes_sample(ts, &o);
+  CHECK(leaks(e, &augmented) > 50);
+  task_episodes_free(e);
+  task_set_free(ts);
+  /* By speaker: support and query never share a speaker. */
+  ts = task_set_new(sub, "lang", "spk", 0.01);
+  CHECK(ts->num_groups == 2 && ts->tasks[0].num_groups == 2);
+  o.support = 2; o.query = 2;
+  e = task_episodes_sample(ts, &o);
+  for (int i = 0; i < e->num; i++)
+    for (int j = 0; j < 2; j++)
+      for (int k = 0; k < 2; k++)
+        CHECK(recording(e->ep[i].support[j]) % 2 != recording(e->ep[i].query[k]) % 2);
+  task_episodes_free(e);
+  task_set_free(ts);
+  free(path);
+  free(sub);
+}
+
 /* Runs fn in a child; true when it exits with status 1 (an ERROR). */
 static bool fails(void (*fn)(const char *), const char *arg) {
   fflush(NULL);
@@ -250,7 +373,12 @@ static void read_episodes_text(const char *text) {
 
 static void read_tasks_with(const char *utt2lang) {
   write_file("utt2lang", utt2lang);
-  task_set_new(dir, "lang", 0.01);
+  task_set_new(dir, "lang", "", 0.01);
+}
+
+static void read_groups_with(const char *utt2uniq) {
+  write_file("utt2uniq", utt2uniq);
+  task_set_new(dir, "lang", utt2uniq[0] ? NULL : "uniq", 0.01);
 }
 
 static void test_bad_input(void) {
@@ -266,6 +394,22 @@ static void test_bad_input(void) {
   CHECK(fails(read_tasks_with, "a-00 en extra\n"));         /* three fields */
   CHECK(fails(read_tasks_with, "a-00\n"));                  /* one field */
   make_data_dir();
+  char all[2048] = "";
+  for (int i = 0; i < 12; i++) {
+    char line[64];
+    snprintf(line, sizeof line, "%s-%02d r%d\n", i < 4 ? "a" : i < 8 ? "b" : "c", i, i % 4);
+    strcat(all, line);
+  }
+  CHECK(!fails(read_groups_with, all));
+  char extra[2048];
+  snprintf(extra, sizeof extra, "%szz-1 r0\n", all);
+  CHECK(fails(read_groups_with, extra));                  /* unknown utterance */
+  CHECK(fails(read_groups_with, strchr(all, '\n') + 1)); /* a-00 has no group */
+  CHECK(fails(read_groups_with, ""));                     /* --group-key=uniq, empty file */
+  char *uniq = xasprintf("%s/utt2uniq", dir);
+  unlink(uniq);
+  free(uniq);
+  make_data_dir();
 }
 
 int main(void) {
@@ -280,6 +424,7 @@ int main(void) {
   RUN(test_sample_seconds);
   RUN(test_exclude_and_small);
   RUN(test_write_read);
+  RUN(test_recording_groups);
   RUN(test_bad_input);
   char *cmd = xasprintf("rm -rf %s", dir);
   if (system(cmd) != 0) fprintf(stderr, "could not remove %s\n", dir);

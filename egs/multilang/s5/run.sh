@@ -48,16 +48,17 @@ support=10            # utterances of a training episode's support set
 query=10              # and of its query set
 num_episodes=4000
 train_seeds="1 2 3"   # every initialisation is trained once per seed
-pretrain_iters=150    # multitask iterations every trained initialisation of a seed starts
+pretrain_iters=500    # multitask iterations every trained initialisation of a seed starts
                       # from (exp/pretrain/s<seed>); 0: from the random model
-train_budget=40000    # utterance gradient evaluations of each trained initialisation after
+train_budget=30000    # utterance gradient evaluations of each trained initialisation after
                       # pretraining (local/step_cost.sh): its iterations are this / its cost
 train_opts=           # more meta-train options for every initialisation
 shots="5 10 20 100"   # adaptation recordings (0, zero shot, is always run)
 draws=2               # random draws of the adaptation recordings per shot count
 seed=1                # corpus, episodes and draws
 results=              # the results file [RESULTS; RESULTS.<unit>; RESULTS.tiny]
-test_utts=100         # utterances of each target test set decoded (evenly spaced; 0: all)
+test_recs=50          # recordings of each target test set decoded, with all their copies
+                      # (evenly spaced; 0: all)
 keep_models=false     # keep every adapted model (<adapt-dir>/.../final.mdl)
 adapt_dir=            # stage 7's draws and results [<exp>/adapt]; another directory (with
                       # another --adapt-conf) compares adaptation setups on the same models
@@ -88,7 +89,7 @@ The multilingual meta-learning recipe (see the top of run.sh). Options [defaults
   --noise-types '<types>'    noise of the noisy copies: white pink babble [$noise_types]
   --pretrain-iters N         multitask iterations the trained initialisations start from [$pretrain_iters]
   --train-opts '<opts>'      extra meta-train options for every initialisation
-  --test-utts N              test utterances decoded per target language (0: all) [$test_utts]
+  --test-recs N              test recordings decoded per target language, every copy (0: all) [$test_recs]
   --feat-conf, --model-conf, --adapt-conf, --decode-conf FILE   [$feat_conf, $model_conf, $adapt_conf, $decode_conf]
   --adapt-lr R               fast-adapt rate (models without learned rates) [$adapt_lr]
   --results FILE             where the results table goes [RESULTS, RESULTS.char, RESULTS.tiny]
@@ -107,7 +108,7 @@ set -e -o pipefail
 die() { echo "run.sh: ERROR: $*" >&2; exit 1; }
 
 for v in stage stop_stage nj num_threads train_nj pretrain_iters train_budget support query \
-         num_episodes draws seed test_utts replications; do
+         num_episodes draws seed test_recs replications; do
   [[ "${!v}" =~ ^[0-9]+$ ]] || die "--${v//_/-} must be a non-negative integer, got '${!v}'"
 done
 for v in train_seeds shots; do
@@ -125,7 +126,7 @@ if $tiny; then
   prep_opts="--tiny true $prep_opts"
   shots="2 4"; draws=2; support=2; query=2; num_episodes=200; train_seeds="1 2"
   train_budget=200; train_opts="--progress-every=1 --meta-batch=2 $train_opts"
-  pretrain_iters=4; test_utts=0; replications=200
+  pretrain_iters=4; test_recs=0; replications=200
   model_conf=conf/dnn_tiny.conf
   [ -n "$data" ] || data=data_tiny
   [ -n "$exp" ] || exp=exp_tiny
@@ -306,10 +307,11 @@ if stage_run 6 train; then
   train_status() { # label log: the last progress line of a training log
     echo "training $1: $(grep -o 'Iteration [0-9]*/[0-9]*:.*' $2 2>/dev/null | tail -n 1 || true) (log: $2)"
   }
-  n=0 total=$(( $(echo $train_seeds | wc -w) * ($(echo $inits | tr ' ' '\n' | grep -vcx scratch) + ($pretrain_iters > 0)) ))
+  trained=$(echo $inits | tr ' ' '\n' | grep -vcx scratch || true)
+  n=0 total=$(( $(echo $train_seeds | wc -w) * (trained + (trained > 0 && pretrain_iters > 0)) ))
   for ts in $train_seeds; do
     start_mdl=$exp/init/s$ts/0.mdl
-    if [ $pretrain_iters -gt 0 ]; then
+    if [ $pretrain_iters -gt 0 ] && [ $trained -gt 0 ]; then
       n=$((n + 1))
       train_one pretrain conf/meta/multitask.conf $start_mdl $exp/pretrain/s$ts $pretrain_iters \
         "pretrain seed $ts ($n of $total)"
@@ -338,16 +340,17 @@ if stage_run 7 adapt; then
   # training seed to the drawn recordings, decode the test set, score; and decode each
   # model as it is (zero shot). Draw d of N recordings is the first N of the d-th random
   # order of the adaptation set's recordings, so the sets are nested across N.
-  s="$(conf_settings $adapt_conf) lr=$adapt_lr $(conf_settings $decode_conf) shots=$shots draws=$draws test_utts=$test_utts seed=$seed unit=$unit"
+  s="$(conf_settings $adapt_conf) lr=$adapt_lr $(conf_settings $decode_conf) shots=$shots draws=$draws test_recs=$test_recs seed=$seed unit=$unit"
   settings_check $adapt_dir "$s" || { rm -rf $adapt_dir; settings_save $adapt_dir "$s"; }
   mkdir -p $adapt_dir/log
   for l in $(target_codes); do
-    # The test utterances decoded: --test-utts of them, evenly spaced, or all.
+    # The test utterances decoded: --test-recs recordings (evenly spaced) with every copy
+    # of each (clean and noisy), or all.
     t=$adapt_dir/test/$l; mkdir -p $t
-    n=$(wc -l < $data/$l/test/feats_cmvn.scp) k=$test_utts
+    n=$(cut -d' ' -f2 $data/$l/test/utt2uniq | sort -u | wc -l) k=$test_recs
     [ $k -gt 0 ] && [ $k -lt $n ] || k=$n
-    awk -v n=$n -v k=$k 'BEGIN { for (i = 0; i < k; i++) keep[int(i * n / k) + 1] = 1 }
-      keep[NR] { print $1 }' $data/$l/test/feats_cmvn.scp > $t/utts
+    utils/subset_data_dir.sh --uniq true $data/$l/test $k $t/data >&2
+    cut -d' ' -f1 $t/data/utt2spk > $t/utts
     utils/filter_scp.pl $t/utts $data/$l/test/feats_cmvn.scp > $t/feats.scp
     utils/filter_scp.pl $t/utts $data/$l/test/text.$unit > $t/text
     [ -s $adapt_dir/draws/$l/order_$draws ] ||

@@ -1,10 +1,12 @@
 #!/usr/bin/env perl
 # Writes the Kaldi data directories from the utterance plan (make_lists.pl) and the
 # synthesis results (synth.sh): wav.scp text text.phone text.char utt2spk spk2utt
-# utt2lang utt2dialect utt2cond utt2dur. Every clean utterance also gets <copies> noisy
-# copies, "<utt>-<type>-<snr>db", whose wav.scp entry is a wav-add-noise pipe; the
+# utt2lang utt2dialect utt2cond utt2dur utt2uniq. Every clean utterance also gets <copies>
+# noisy copies, "<utt>-<type>-<snr>db", whose wav.scp entry is a wav-add-noise pipe; the
 # condition (noise type and SNR) of each copy is drawn with the seed, and babble is
 # mixed from the other clean utterances of the same split (<wav-split-dir>/babble.scp).
+# utt2uniq (Kaldi's name) maps each copy, and the clean utterance itself, to the clean
+# utterance's id: the recording they all derive from.
 #
 # Phones: espeak-ng's IPA with "_" between phones, split by IpaPhones.pm.
 # Chars: the normalised text, one character a token, <space> between words.
@@ -113,6 +115,7 @@ while (<$fp>) {
     push @{$d->{'utt2dialect'}}, "$id $dialect";
     push @{$d->{'utt2cond'}}, "$id $cond";
     push @{$d->{'utt2dur'}}, "$id $dur";
+    push @{$d->{'utt2uniq'}}, "$id $utt";
   }
 }
 die "make_data_dirs.pl: $nmiss utterances of $plan were not synthesised\n" if $nmiss;

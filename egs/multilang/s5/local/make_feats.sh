@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
-# Features of a data directory, in --nj jobs split by speaker: compute-features, per-speaker
-# CMVN statistics (compute-cmvn-stats --spk2utt), and the normalised features (apply-cmvn).
-# Writes <data>/feats.scp (raw), <data>/cmvn.scp, <data>/feats_cmvn.scp, <data>/utt2num_frames;
-# archives go to <feat-dir>, logs to <log-dir>/log. Does nothing when feats_cmvn.scp is
-# newer than wav.scp.
+# Features of a data directory with Kaldi's steps: steps/make_fbank.sh (or make_mfcc.sh,
+# by the config's --type) in --nj jobs, steps/compute_cmvn_stats.sh (per speaker), then
+# the normalised features (apply-cmvn, in --nj jobs split by speaker).
+# Writes <data>/feats.scp (raw), <data>/cmvn.scp, <data>/feats_cmvn.scp, <data>/utt2num_frames
+# (and the steps' frame_shift, conf/); archives go to <feat-dir>/<data-dir with / as _>/,
+# logs to <log-dir>/log (the steps' messages in make_feats.log). Does nothing when
+# feats_cmvn.scp is newer than wav.scp.
 nj=2
 cmd=run.pl
 feat_conf=conf/fbank.conf
@@ -14,7 +16,6 @@ e.g.: local/make_feats.sh --nj 2 data/train exp/make_feats/train feats"
 [ $# -eq 3 ] || { echo "$help_message" >&2; exit 1; }
 data=$1 logdir=$2 featdir=$3
 prog=make_feats.sh
-set -o pipefail
 die() { echo "$prog: ERROR: $*" >&2; exit 1; }
 
 [ -f $data/wav.scp ] || die "no $data/wav.scp"
@@ -22,28 +23,31 @@ die() { echo "$prog: ERROR: $*" >&2; exit 1; }
 if [ -s $data/feats_cmvn.scp ] && [ $data/feats_cmvn.scp -nt $data/wav.scp ]; then
   echo "$prog: $data/feats_cmvn.scp is up to date" >&2; exit 0
 fi
+type=$(sed -n 's/^[[:space:]]*--type=\([a-z]*\).*/\1/p' $feat_conf | tail -n 1)
+case ${type:-mfcc} in
+  fbank) make=steps/make_fbank.sh conf_opt=--fbank-config ;;
+  mfcc) make=steps/make_mfcc.sh conf_opt=--mfcc-config ;;
+  *) die "$feat_conf: --type=$type has no steps/make_$type.sh (use fbank or mfcc)" ;;
+esac
 nspk=$(wc -l < $data/spk2utt)
 [ $nj -le $nspk ] || nj=$nspk
-mkdir -p $logdir/log $featdir || exit 1
-featdir=$(cd $featdir && pwd)
-name=$(echo $data | tr '/' '_')
+mkdir -p $logdir/log $featdir/$(echo $data | tr '/' '_') || exit 1
+dir=$(cd $featdir/$(echo $data | tr '/' '_') && pwd)
+log=$logdir/log/make_feats.log
+rm -f $data/feats_cmvn.scp
+# The recipe's utt2dur (from the synthesis) is kept; features stay uncompressed (exact).
+$make --nj $nj --cmd "$cmd" $conf_opt $feat_conf --write-utt2dur false --compress false $data $logdir/log $dir 2> $log ||
+  die "$make failed for $data: $(tail -n 1 $log)"
+steps/compute_cmvn_stats.sh $data $logdir/log $dir 2>> $log ||
+  die "steps/compute_cmvn_stats.sh failed for $data: $(tail -n 1 $log)"
+
 utils/split_data.sh $data $nj >&2 || die "cannot split $data into $nj parts"
-sdata=$data/split$nj
-
-$cmd JOB=1:$nj $logdir/log/make_feats.JOB.log \
-  "compute-features --config=$feat_conf scp:$sdata/JOB/wav.scp \
-     ark,scp:$featdir/raw_$name.JOB.ark,$featdir/raw_$name.JOB.scp && \
-   compute-cmvn-stats --spk2utt=ark:$sdata/JOB/spk2utt scp:$featdir/raw_$name.JOB.scp \
-     ark,scp:$featdir/cmvn_$name.JOB.ark,$featdir/cmvn_$name.JOB.scp && \
-   apply-cmvn --utt2spk=ark:$sdata/JOB/utt2spk scp:$featdir/cmvn_$name.JOB.scp \
-     scp:$featdir/raw_$name.JOB.scp ark,scp:$featdir/norm_$name.JOB.ark,$featdir/norm_$name.JOB.scp" ||
-  die "feature extraction failed for $data (see $logdir/log/make_feats.*.log)"
-
-for j in $(seq $nj); do cat $featdir/raw_$name.$j.scp; done | sort > $data/feats.scp
-for j in $(seq $nj); do cat $featdir/cmvn_$name.$j.scp; done | sort > $data/cmvn.scp
-for j in $(seq $nj); do cat $featdir/norm_$name.$j.scp; done | sort > $data/feats_cmvn.scp.tmp
-feat-to-len scp:$data/feats_cmvn.scp.tmp ark,t:$data/utt2num_frames 2>/dev/null ||
-  die "cannot read the features of $data"
+sdata=$data/split$nj norm=$dir/norm_$(basename $data)
+$cmd JOB=1:$nj $logdir/log/apply_cmvn.JOB.log \
+  apply-cmvn --utt2spk=ark:$sdata/JOB/utt2spk scp:$sdata/JOB/cmvn.scp scp:$sdata/JOB/feats.scp \
+    ark,scp:$norm.JOB.ark,$norm.JOB.scp ||
+  die "apply-cmvn failed for $data (see $logdir/log/apply_cmvn.*.log)"
+for j in $(seq $nj); do cat $norm.$j.scp; done | sort > $data/feats_cmvn.scp.tmp
 mv $data/feats_cmvn.scp.tmp $data/feats_cmvn.scp
 n=$(wc -l < $data/utt2spk) m=$(wc -l < $data/feats_cmvn.scp)
 [ $m -gt 0 ] || die "no features for $data"

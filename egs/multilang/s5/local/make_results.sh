@@ -89,8 +89,8 @@ sub significance { my ($i, $langs, $n) = @_;
 my $has_mt = grep { $_ eq "multitask" } @inits;
 my @meta = grep { $_ ne "scratch" && $_ ne "multitask" } @inits;
 my $w = 9; for (@inits) { $w = length if length > $w; }
-sub head { sprintf("%-6s %-${w}s", @_) . join("", map { sprintf " %13s", "N=$_" } @shots) . "\n"; }
-sub cell { my ($m, $s, $g) = @_; sprintf " %13s", sprintf("%.1f +- %.1f", $m, $s) . ($g > 0 ? "+" : $g < 0 ? "-" : " "); }
+sub head { sprintf("%-6s %-${w}s", @_) . join("", map { sprintf " %14s", "N=$_" } @shots) . "\n"; }
+sub cell { my ($m, $s, $g) = @_; sprintf " %14s", sprintf("%.1f +- %.1f", $m, $s) . ($g > 0 ? "+" : $g < 0 ? "-" : " "); }
 sub table { my ($langs, $with_sig) = @_;
   my $out = head("lang", "init");
   for my $l (@$langs, "mean") { for my $i (@inits) {
@@ -101,7 +101,7 @@ sub table { my ($langs, $with_sig) = @_;
       if ($l eq "mean") {
         my @v = map { $m{$_}{$i}{$n} } @$langs; my ($mm) = stats(@v);
         $m{mean}{$i}{$n} = $mm if $with_sig;
-        $row .= sprintf " %13s", sprintf("%.1f", $mm) . ($g > 0 ? "+" : $g < 0 ? "-" : " ");
+        $row .= sprintf " %14s", sprintf("%.1f", $mm) . ($g > 0 ? "+" : $g < 0 ? "-" : " ");
       } else { $row .= cell($m{$l}{$i}{$n}, $sd{$l}{$i}{$n}, $g); }
     }
     $out .= "$row\n";
@@ -121,7 +121,10 @@ if ($has_mt && @meta) {
   print "# relative below multitask on every language, significant at 95%; none worse than\n";
   print "# multitask at N=100 (significant).\n";
   my $all = 1;
-  for my $n (grep { $_ == 10 || $_ == 20 } @shots) {
+  my @tn = grep { $_ == 10 || $_ == 20 } @shots;
+  $all = 0 unless @tn;
+  print "not measured: no N=10 or N=20 in this run\n" unless @tn;
+  for my $n (@tn) {
     for my $l (@test) {
       my ($best) = sort { $m{$l}{$a}{$n} <=> $m{$l}{$b}{$n} } @meta;
       my $rel = $m{$l}{multitask}{$n} > 0 ? 100 * (1 - $m{$l}{$best}{$n} / $m{$l}{multitask}{$n}) : 0;

@@ -3,7 +3,8 @@
 # resources (fortunes-* real sentences where installed, else sequences of hunspell
 # dictionary words), speakers that are espeak-ng voice variants with their own pitch and
 # rate, regional voices as dialects, clean and noisy (wav-add-noise pipe) copies, and
-# transcripts in graphemes (text, text.char) and IPA phones (text.phone).
+# transcripts in graphemes (text, text.char) and IPA phones (text.phone); utt2uniq maps
+# each noisy copy to the clean utterance it was made from (its recording).
 # Writes <data>/train (source languages), <data>/<lang>/adapt and <data>/<lang>/test for
 # each target language, <data>/lang_phone/units.txt and <data>/lang_char/units.txt.
 set -o pipefail
@@ -54,8 +55,8 @@ if [ $# -ne 1 ]; then echo "$help_message" >&2; exit 1; fi
 data=$1
 prog=prepare_data.sh
 die() { echo "$prog: ERROR: $*" >&2; exit 1; }
-if $tiny; then
-  train_utts=4; train_spk=2; adapt_utts=4; adapt_spk=2; test_utts=3; test_spk=1; max_words=5
+if $tiny; then  # 8 adaptation recordings: the tiny recipe draws up to 8
+  train_utts=4; train_spk=2; adapt_utts=8; adapt_spk=2; test_utts=3; test_spk=1; max_words=5
 fi
 export LC_ALL=C
 
