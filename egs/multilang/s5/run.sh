@@ -127,7 +127,7 @@ if $tiny; then
   shots="2 4"; draws=2; support=2; query=2; num_episodes=200; train_seeds="1 2"
   train_budget=200; train_opts="--progress-every=1 --meta-batch=2 $train_opts"
   pretrain_iters=4; test_recs=0; replications=200
-  model_conf=conf/dnn_tiny.conf
+  [ "$model_conf" = conf/dnn.conf ] && model_conf=conf/dnn_tiny.conf
   [ -n "$data" ] || data=data_tiny
   [ -n "$exp" ] || exp=exp_tiny
   [ -n "$results" ] || results=RESULTS.tiny
