@@ -329,6 +329,9 @@ if stage_run 6 train; then
       train_one $i conf/meta/$i.conf $start_mdl $exp/$i/s$ts $iters "$i seed $ts ($n of $total)"
     done
   done
+  for i in $inits; do for ts in $train_seeds; do   # next to each model, what decoding new audio needs
+    steps/make_model_dir.sh --feat-conf $feat_conf --decode-conf $decode_conf $data/lang_$unit/units.txt $exp/$i/s$ts
+  done; done
   stage_done
 fi
 

@@ -186,6 +186,6 @@ echo "# Time per stage (seconds), of the last run of each stage that did work"
 echo
 [ -f $exp/init/info.txt ] && awk '/^num-params/ { p = $2 } /^layer/ { sub(/^layer [0-9]+: /, ""); sub(/ in-dim.*/, ""); l = l (l ? ", " : "") $0 }
   END { printf "# Model: %s (%d parameters)\n", l, p }' $exp/init/info.txt
-echo "# Produced by (cd egs/multilang/s5 and, in turn):"
+echo "# Produced by (cd ${PWD#$TOPDIR/} and, in turn):"
 if [ -s $exp/cmdlines ]; then sed 's/^/#   /' $exp/cmdlines; else echo "#   $cmdline"; fi
 echo "# Finished on $(date -u '+%F %H:%M UTC') on $(nproc) cores."
