@@ -160,7 +160,7 @@ engine_voices() {
   for v in $list; do [ "$(lang_code "${v%%:*}")" = $1 ] && echo "$2/${v#*:}/${v%%:*}"; done
   true
 }
-in_list() { [[ " $2 " == *" $1 "* ]]; }   # in_list <word> '<words>'
+in_list() { local l=" $(echo $2) "; [[ "$l" == *" $1 "* ]]; }   # in_list <word> '<words>'
 
 # Check every language and voice before any work: espeak-ng voices, dictionaries,
 # engine voices and the held-out targets.
@@ -286,6 +286,8 @@ for c in $codes; do
   n=$(tr ' ' '\n' <<< "$splits" | awk -F: '/:/ { n += $3 } END { print n + 0 }')
   fort=""
   $use_fortunes && [ -d "$fortunes_dir/$c" ] && fort="--fortunes $fortunes_dir/$c"
+  # Festival reads a language in one encoding: the language's sentences must fit it.
+  [ -n "$(engine_voices "$c" festival)" ] && fort="$fort --encoding $(local/synth.sh --festival-encoding "$c")"
   local/make_sentences.pl --dic "$(dict_file "$c")" $fort --num "$n" --seed "$seed" \
     --min-words "$min_words" --max-words "$max_words" > "$tmp/sentences/$c.txt" || exit 1
   local/make_lists.pl --lang "$c" --dialects "$(lang_dialects "$l")" --sentences "$tmp/sentences/$c.txt" \

@@ -13,8 +13,14 @@
 # words by spaces), whichever engine spoke it, so labels are the text's phones. sox runs
 # with -R: its dither would otherwise draw a new random seed each run, and the same
 # --seed would not give the same corpus.
+# The encoding festival's voices of a language read.
+festival_encoding() {
+  case ${1%%-*} in cs|sk) echo ISO-8859-2 ;; ru) echo UTF-8 ;; *) echo ISO-8859-1 ;; esac
+}
+if [ $# -eq 2 ] && [ "$1" = --festival-encoding ]; then festival_encoding "$2"; exit 0; fi
 if [ $# -ne 2 ]; then
   echo "Usage: $0 <list> <out>" >&2
+  echo "   or: $0 --festival-encoding <language>    (prints the encoding festival reads it in)" >&2
   echo "e.g.: $0 data/local/synth/list.1 data/local/synth/out.1" >&2
   exit 1
 fi
@@ -29,11 +35,6 @@ to_16k() {
   mkdir -p "$(dirname "$3")"
   sox -R "$1" -r 16000 -b 16 -c 1 "$3" gain -n -6 || die "sox failed on utterance $2"
 }
-# The encoding festival's voices of a language read.
-festival_encoding() {
-  case ${1%%-*} in cs|sk) echo ISO-8859-2 ;; ru) echo UTF-8 ;; *) echo ISO-8859-1 ;; esac
-}
-
 n=0
 : > "$out.tmp"
 mkdir -p "$tmp/festival"
