@@ -43,8 +43,8 @@ train_nj=0            # 0: one meta-train process per initialisation; N: steps/m
                       # with N jobs per outer step (for a cluster: see cmd.sh)
 tiny=false            # a tiny corpus and short training (for tests)
 axis=lang             # what is held out: lang, dialect, speaker, noise or engine
-dev_targets=          # held-out targets where settings are chosen [the axis's; lang: --dev-langs]
-test_targets=         # held-out targets that are reported [the axis's; lang: --test-langs]
+dev_targets=auto      # held-out targets where settings are chosen (auto: the axis's; lang: --dev-langs)
+test_targets=auto     # held-out targets that are reported (auto: the axis's; lang: --test-langs)
 unit=phone            # phone (IPA, PER) or char (graphemes, CER)
 data=                 # [data; data_tiny with --tiny true]
 exp=                  # [exp; exp_tiny with --tiny true]
@@ -94,7 +94,7 @@ The multilingual meta-learning recipe (see the top of run.sh). Options [defaults
                              steps/meta_train.sh with N jobs per outer step [$train_nj]
   --axis lang|dialect|speaker|noise|engine   what is held out and adapted to [$axis]
   --dev-targets, --test-targets '<targets>'   the axis's held-out sets: dev (tuning), test
-                             (reported) [lang: --dev-langs, --test-langs; the others: top of run.sh]
+                             (reported) [auto: the axis's; lang: --dev-langs, --test-langs]
   --tiny true                tiny corpus and short runs in data_tiny/ exp_tiny/, for tests [$tiny]
   --data DIR --exp DIR       corpus and experiment directories [data, exp; data_<axis>, exp_<axis>]
   --unit phone|char          recognition units: phones (PER) or characters (CER) [$unit]
@@ -159,7 +159,7 @@ axis_prep=
 case $axis in
   lang)
     $tiny && { dev_langs=af; test_langs="ca sk"; }
-    [ -z "$dev_targets$test_targets" ] || die "--axis lang takes --dev-langs and --test-langs"
+    [ "$dev_targets$test_targets" = autoauto ] || die "--axis lang takes --dev-langs and --test-langs"
     def_dev= def_test= def_key=lang what=languages label=lang ;;
   dialect)
     def_dev="en-us-nyc fr-ch" def_test="en-gb-scotland es-419 pt-br"
@@ -188,8 +188,8 @@ esac
 if [ $axis = lang ]; then
   dev_targets=$(code_of $dev_langs) test_targets=$(code_of $test_langs)
 else
-  [ -n "$dev_targets" ] || dev_targets=$def_dev
-  [ -n "$test_targets" ] || test_targets=$def_test
+  [ "$dev_targets" != auto ] || dev_targets=$def_dev
+  [ "$test_targets" != auto ] || test_targets=$def_test
 fi
 [ -n "$test_targets" ] || die "the $axis axis has no test targets (--test-$([ $axis = lang ] && echo langs || echo targets) is empty)"
 for t in $dev_targets; do
@@ -211,7 +211,7 @@ sfx=$([ $axis = lang ] || echo _$axis)
 if $tiny; then
   # A few utterances per split: 2 speakers x 4 utterances (and noisy copies) per source
   # language; adaptation sets of 6 recordings; a few training iterations.
-  [ -n "$src_langs" ] || src_langs=$(case $axis in speaker|engine) echo "en-us de cs" ;; *) echo "en-us de fr-fr es" ;; esac)
+  [ -n "$src_langs" ] || src_langs=$(case $axis in speaker|engine) echo "en-us cs" ;; *) echo "en-us de fr-fr es" ;; esac)
   prep_opts="--tiny true $prep_opts"
   shots="2 4"; draws=2; support=2; query=2; num_episodes=200; train_seeds="1 2"
   train_budget=200; train_opts="--progress-every=1 --meta-batch=2 $train_opts"
