@@ -100,7 +100,7 @@ check_fails "an empty test set stops, naming it" "the noise axis has no test tar
 check_fails "a held-out engine target without voices stops, naming it" \
   "held-out engine target 'ru-flite' has no voices: no flite voice of language ru" \
   ./run.sh --tiny true --axis engine --test-targets ru-flite --data data_bad --exp exp_bad
-check "... before any synthesis" bash -c "[ ! -e data_bad_engine/wav ]"
+check "... before any synthesis" bash -c "[ ! -e data_bad ]"
 check_fails "a dialect of no source language stops" "held-out dialect 'pt-br' is no dialect of a source language" \
   ./run.sh --tiny true --axis dialect --test-targets pt-br --data data_bad --exp exp_bad
 check_fails "a condition the training copies have stops" "held-out condition white-0db: its noise white is also a condition of the copies" \

@@ -186,7 +186,7 @@ case $axis in
     def_key=lang what="engine targets" label=target ;;
 esac
 if [ $axis = lang ]; then
-  dev_targets=$(code_of $dev_langs) test_targets=$(code_of $test_langs)
+  dev_targets=$(echo $(code_of $dev_langs)) test_targets=$(echo $(code_of $test_langs))
 else
   [ "$dev_targets" != auto ] || dev_targets=$def_dev
   [ "$test_targets" != auto ] || test_targets=$def_test

@@ -198,14 +198,10 @@ for e in festival flite; do
   done
 done
 
-[ -n "$wavdir" ] || wavdir=$data/wav
-mkdir -p "$data/local" "$wavdir" || exit 1
-wavdir=$(cd "$wavdir" && pwd)
-tmp=$data/local
 # Voice variants: the files of espeak-ng's voices/!v directory (names with spaces left out).
 espeak_data=$(espeak-ng --version | sed -n 's/.*Data at: *//p')
-ls -1 "$espeak_data/voices/!v" 2>/dev/null | grep -v ' ' > "$tmp/variants"
-[ -s "$tmp/variants" ] || die "no espeak-ng voice variants found in $espeak_data/voices/!v"
+variants=$(ls -1 "$espeak_data/voices/!v" 2>/dev/null | grep -v ' ')
+[ -n "$variants" ] || die "no espeak-ng voice variants found in $espeak_data/voices/!v"
 
 # Held-out targets: each is a pair of splits (adapt and test) of a language, its speakers
 # given as make_lists.pl's split fields; splits_of[<code>] collects a language's splits,
@@ -230,13 +226,13 @@ for d in $heldout_dialects; do
 done
 # Every speaker a source language can have (espeak-ng variants on its dialects, and the
 # engine voices), by id.
-{ for d in $(source_dialects); do sed "s|^|espeak/$d+|" "$tmp/variants"; done
+speakers=$({ for d in $(source_dialects); do sed "s|^|espeak/$d+|" <<< "$variants"; done
   for l in $src_langs; do engine_voices "$(lang_code "$l")" festival; engine_voices "$(lang_code "$l")" flite; done
-} | local/make_lists.pl --speaker-ids > "$tmp/speakers" || exit 1
+} | local/make_lists.pl --speaker-ids) || exit 1
 excluded=
 for s in $heldout_speakers; do
-  v=$(awk -F'\t' -v s="$s" '$1 == s { print $2; exit }' "$tmp/speakers")
-  [ -n "$v" ] || die "held-out speaker '$s' is no speaker of a source language (espeak-ng's: <dialect>-<variant>, e.g. $(sed -n 1p "$tmp/speakers" | cut -f1); engine voices: $(grep -v $'\tespeak/' "$tmp/speakers" | cut -f1 | paste -sd' '))"
+  v=$(awk -F'\t' -v s="$s" '$1 == s { print $2; exit }' <<< "$speakers")
+  [ -n "$v" ] || die "held-out speaker '$s' is no speaker of a source language (espeak-ng's: <dialect>-<variant>, e.g. $(head -n 1 <<< "$speakers" | cut -f1); engine voices: $(grep -v $'\tespeak/' <<< "$speakers" | cut -f1 | paste -sd' '))"
   case $v in
     espeak/*) d=${v#espeak/}; d=${d%%+*}; excluded="$excluded,${v#*+}" ;;
     *) d=${v##*/}; voices_out[$v]=1 ;;
@@ -265,6 +261,12 @@ for c in $codes; do
   dict_file "$c" >/dev/null ||
     die "no hunspell dictionary for language '$c' in $dict_dir; install the Debian package $(dict_package "$c") (apt-get install $(dict_package "$c"))"
 done
+
+[ -n "$wavdir" ] || wavdir=$data/wav
+mkdir -p "$data/local" "$wavdir" || exit 1
+wavdir=$(cd "$wavdir" && pwd)
+tmp=$data/local
+echo "$variants" > "$tmp/variants"
 echo "$prog: $(wc -w <<< "$src_langs") source, $(wc -w <<< "$tgt_langs") target languages; $(wc -l < "$tmp/variants") voice variants" >&2
 
 # Sentences and the utterance plan, language by language.
