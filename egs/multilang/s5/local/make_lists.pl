@@ -1,5 +1,6 @@
 #!/usr/bin/env perl
-# Plans the utterances of one language: speakers, each in one split only, and which
+# Plans the utterances of one language: speakers, each in one split only (unless a split
+# names its voice, as a one-voice target's adaptation and test splits do), and which
 # sentence each speaker says. Prints tab-separated lines:
 #   data-dir utt spk lang dialect engine voice pitch rate cond wav text
 # One split per --split name:data-dir:num-utts:num-speakers[:dialects[:voices[:cond]]]:
@@ -23,8 +24,8 @@ binmode(STDIN, ':encoding(UTF-8)');
 
 my $usage = "Usage: make_lists.pl --lang <code> --dialects '<voice> ...' --sentences <file> --variants <file>\n" .
   "         --wavdir <dir> [--seed <n>] [--exclude-variants <v>,...]\n" .
-  "   or: make_lists.pl --speaker-ids < voices    (prints \"id<TAB>voice\" for each voice)\n" .
   "         --split <name>:<data-dir>:<num-utts>:<num-speakers>[:<dialects>[:<voices>[:<cond>]]] ...\n" .
+  "   or: make_lists.pl --speaker-ids < voices    (prints \"id<TAB>voice\" for each voice)\n" .
   "e.g.: make_lists.pl --lang ca --dialects ca --sentences s/ca.txt --variants v.txt --wavdir wav \\\n" .
   "         --split ca_adapt:data/ca/adapt:150:5 --split ca_test:data/ca/test:100:3\n";
 my ($lang, $dialects, $sentences, $variants, $wavdir, $seed, $exclude, $ids, @splits) =

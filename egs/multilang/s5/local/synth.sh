@@ -35,6 +35,12 @@ to_16k() {
   mkdir -p "$(dirname "$3")"
   sox -R "$1" -r 16000 -b 16 -c 1 "$3" gain -n -6 || die "sox failed on utterance $2"
 }
+# said <utt> <ipa>: an utterance and its phones go to <out>.
+said() { printf '%s\t%s\n' "$1" "$2" >> "$out.tmp"; n=$((n + 1)); }
+# ipa_of <utt> <dialect> <text>: espeak-ng's phones of a text another engine said.
+ipa_of() {
+  espeak-ng -q -v "$2" --ipa --sep=_ -- "$3" | tr '\n' ' ' || die "espeak-ng failed on the text of utterance $1 (voice $2)"
+}
 n=0
 : > "$out.tmp"
 mkdir -p "$tmp/festival"
@@ -43,7 +49,9 @@ while IFS=$'\t' read -r utt engine voice dialect pitch rate wav text; do
     espeak)
       ipa=$(espeak-ng -v "$voice" -p "$pitch" -s "$rate" --ipa --sep=_ -w "$tmp/a.wav" -- "$text" | tr '\n' ' ') ||
         die "espeak-ng failed on utterance $utt (voice $voice)"
-      to_16k "$tmp/a.wav" "$utt" "$wav" ;;
+      to_16k "$tmp/a.wav" "$utt" "$wav"
+      said "$utt" "$ipa"
+      continue ;;
     flite)
       flite -voice "$voice" -t "$text" -o "$tmp/a.wav" || die "flite failed on utterance $utt (voice $voice)"
       to_16k "$tmp/a.wav" "$utt" "$wav" ;;
@@ -53,10 +61,8 @@ while IFS=$'\t' read -r utt engine voice dialect pitch rate wav text; do
       continue ;;
     *) die "unknown engine '$engine' for utterance $utt" ;;
   esac
-  [ $engine = espeak ] || ipa=$(espeak-ng -q -v "$dialect" --ipa --sep=_ -- "$text" | tr '\n' ' ') ||
-    die "espeak-ng failed on the text of utterance $utt (voice $dialect)"
-  printf '%s\t%s\n' "$utt" "$ipa" >> "$out.tmp"
-  n=$((n + 1))
+  ipa=$(ipa_of "$utt" "$dialect" "$text") || exit 1
+  said "$utt" "$ipa"
 done < "$list" || exit 1
 
 for f in "$tmp"/festival/*; do
@@ -67,17 +73,19 @@ for f in "$tmp"/festival/*; do
   awk -F'\t' -v v="$voice" -v d="$tmp/festival" 'NR == 1 { print "(voice_" v ")" }
     { gsub(/[\\"]/, "", $4); printf "(unwind-protect (utt.save.wave (SynthText \"%s\") \"%s/%s.wav\" (quote riff)) nil)\n", $4, d, $1 }' \
     "$f" > "$tmp/say.scm"
-  iconv -f UTF-8 -t "$enc" "$tmp/say.scm" > "$tmp/say.$enc.scm" ||
-    die "a sentence for festival voice $voice has a character $enc cannot encode (see $f)"
+  if ! iconv -f UTF-8 -t "$enc" "$tmp/say.scm" > "$tmp/say.$enc.scm" 2>/dev/null; then
+    while IFS=$'\t' read -r utt dialect wav text; do
+      iconv -f UTF-8 -t "$enc" <<< "$text" >/dev/null 2>&1 ||
+        die "utterance $utt: festival voice $voice reads $enc, which cannot write '$text'"
+    done < "$f"
+  fi
   festival --batch "$tmp/say.$enc.scm" > "$tmp/festival.log" 2>&1
   while IFS=$'\t' read -r utt dialect wav text; do
     [ -s "$tmp/festival/$utt.wav" ] ||
       die "festival (voice $voice) said nothing for utterance $utt ('$text'): $(tail -n 3 "$tmp/festival.log")"
     to_16k "$tmp/festival/$utt.wav" "$utt" "$wav"
-    ipa=$(espeak-ng -q -v "$dialect" --ipa --sep=_ -- "$text" | tr '\n' ' ') ||
-      die "espeak-ng failed on the text of utterance $utt (voice $dialect)"
-    printf '%s\t%s\n' "$utt" "$ipa" >> "$out.tmp"
-    n=$((n + 1))
+    ipa=$(ipa_of "$utt" "$dialect" "$text") || exit 1
+    said "$utt" "$ipa"
   done < "$f"
 done
 mv "$out.tmp" "$out"
