@@ -13,7 +13,7 @@ CC      ?= cc
 PREFIX  ?= /usr/local
 PKGS    := fftw3f openblas zlib
 DEBS    := build-essential pkg-config libfftw3-dev libopenblas-dev zlib1g-dev \
-           espeak-ng sox gnuplot-nox sctk \
+           espeak-ng sox libsox-fmt-mp3 gnuplot-nox sctk \
            hunspell-en-us hunspell-de-de hunspell-fr-classical hunspell-es hunspell-it \
            hunspell-pt-pt hunspell-nl hunspell-pl hunspell-sv hunspell-da hunspell-cs \
            hunspell-ru hunspell-el hunspell-ro hunspell-hr hunspell-ca hunspell-uk \

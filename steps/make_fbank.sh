@@ -6,6 +6,7 @@
 # <feat-dir>/raw_<type>_<name>.JOB.{ark,scp} (<name> the data directory's basename), logs
 # <log-dir>/make_<type>_<name>.JOB.log. Writes <data>/feats.scp, utt2num_frames, utt2dur,
 # frame_shift and conf/<type>.conf; a feats.scp already there is moved to <data>/.backup.
+# As in Kaldi, the features are stored compressed unless --compress false.
 # Unlike Kaldi (scp,p: reading), a WAV that cannot be read (a failing wav.scp command, a
 # missing file) or a bad segment fails the job: then no feats.scp is written and this
 # run's archives are removed.
@@ -16,6 +17,7 @@ cmd=run.pl
 printf -v "${type}_config" '%s' "conf/$type.conf"
 write_utt2num_frames=true
 write_utt2dur=true
+compress=true
 help_message="Usage: $0 [options] <data-dir> [<log-dir> [<$type-dir>] ]
  e.g.: $0 data/train
 Note: <log-dir> defaults to <data-dir>/log, and
@@ -25,7 +27,8 @@ Options:
   --nj <nj>                            # number of parallel jobs [$nj]
   --cmd <run.pl|queue.pl <queue opts>> # how to run jobs [$cmd]
   --write-utt2num-frames <true|false>  # If true, write utt2num_frames file [$write_utt2num_frames]
-  --write-utt2dur <true|false>         # If true, write utt2dur file [$write_utt2dur]"
+  --write-utt2dur <true|false>         # If true, write utt2dur file [$write_utt2dur]
+  --compress <true|false>              # If true, write compressed matrices (Kaldi's CM) [$compress]"
 
 echo "$0 $*" >&2 # the command line, for the log
 utils=$(dirname "$0")/../utils
@@ -65,8 +68,8 @@ awk -v n="$nj" -v total="$total" -v part="$part" \
   '{ f = part; sub(/JOB/, int((NR - 1) * n / total) + 1, f); print > f }' "$list" || exit 1
 
 raw=$featdir/raw_${type}_$name
-opts=""
-$write_utt2dur && opts="--write-utt2dur=ark,t:$logdir/utt2dur.JOB"
+opts="--compress=$compress"
+$write_utt2dur && opts="$opts --write-utt2dur=ark,t:$logdir/utt2dur.JOB"
 num_frames=true
 $write_utt2num_frames && num_frames="feat-to-len scp:$raw.JOB.scp ark,t:$logdir/utt2num_frames.JOB"
 if ! $cmd JOB=1:$nj "$logdir/make_${type}_$name.JOB.log" \

@@ -130,6 +130,24 @@ void feat_cmvn_acc(double *stats, int dim, Mat feats);
 bool feat_cmvn_apply(const double *stats, int dim, bool norm_vars, Mat feats, char *err,
                      size_t errlen);
 
+/* ---- Sliding-window CMN (Kaldi's SlidingWindowCmnOptions, SlidingWindowCmn): each frame
+ * minus the mean (and, with norm_vars, over the standard deviation) of a window of frames
+ * around it, for audio without speaker statistics. Sums run in double, as Kaldi's. ---- */
+typedef struct {
+  int cmn_window;    /* frames in the window */
+  int min_window;    /* frames used at the start when the window is not centred */
+  int max_warnings;  /* variance-flooring warnings per utterance (0: none, -1: all) */
+  bool norm_vars;
+  bool center;       /* window centred on the frame, else the frames before it */
+} FeatSlidingCmnOpts;
+
+void feat_sliding_cmn_opts_default(FeatSlidingCmnOpts *o);
+void feat_sliding_cmn_opts_register(FeatSlidingCmnOpts *o, Options *po);
+/* False with a message in err when the options are inconsistent (Kaldi's Check()). */
+bool feat_sliding_cmn_opts_check(const FeatSlidingCmnOpts *o, char *err, size_t errlen);
+/* out (same shape as in, in.rows > 0) = the normalised in. */
+void feat_sliding_cmn(const FeatSlidingCmnOpts *o, Mat in, Mat out);
+
 /* ---- Deltas (Kaldi's DeltaFeatures): out is rows x dim*(order+1) ---- */
 void feat_add_deltas(Mat in, int order, int window, Mat *out);
 /* ---- Splicing (Kaldi's SpliceFrames), edges repeated: out is rows x dim*(l+1+r) ---- */

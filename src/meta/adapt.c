@@ -1,6 +1,7 @@
-/* fast-adapt: the inner loop of meta-training run on a new task's utterances, with the
- * model's learned rates and adapted layers by default, and optional early stopping on
- * a held-out part of the utterances. */
+/* fast-adapt: the inner loop of meta-training run on a new task's utterances, by default
+ * the one the model was meta-trained for (its steps, batch, rates and adapted layers,
+ * stored in the model by meta-train), and optional early stopping on a held-out part of
+ * the utterances. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,20 +14,25 @@
 #include "meta/meta-internal.h"
 
 MetaAdaptOpts meta_adapt_opts_default(void) {
-  return (MetaAdaptOpts){.steps = 10, .batch = 0, .patience = 0, .seed = 777, .num_threads = 1,
+  return (MetaAdaptOpts){.steps = -1, .batch = -1, .patience = 0, .seed = 777, .num_threads = 1,
                          .lr = 0, .adapt_layers = "", .heldout_fraction = 0, .passes = 0,
                          .utt2uniq = "", .cache_frozen = true,
                          .binary = true};
 }
 
 void meta_adapt_opts_register(MetaAdaptOpts *o, Options *po) {
-  opts_int(po, "steps", &o->steps, "Gradient steps (with --passes: the most steps)");
+  opts_int(po, "steps", &o->steps,
+           "Gradient steps (-1: the inner steps the model was meta-trained with, else 10); "
+           "with --passes: the most steps (-1: no limit)");
   opts_float(po, "passes", &o->passes,
              "Budget in passes over the adaptation utterances (those not held out): "
              "ceil(passes x utterances / batch) steps, at most --steps (0: --steps steps)");
   opts_float(po, "lr", &o->lr,
-             "Learning rate (0: the model's learned inner rates if it has them, else 0.01)");
-  opts_int(po, "batch", &o->batch, "Utterances per step (0: all adaptation utterances)");
+             "Learning rate (0: the model's learned inner rates, else the inner rate it was "
+             "meta-trained with, else 0.01)");
+  opts_int(po, "batch", &o->batch,
+           "Utterances per step (0: all adaptation utterances; -1: the inner batch the model "
+           "was meta-trained with, else all)");
   opts_string(po, "adapt-layers", &o->adapt_layers,
               "Layers to adapt: all, last, or indices like 3,5 (default: the model's stored "
               "choice from meta-train, else all)");
@@ -48,25 +54,56 @@ void meta_adapt_opts_register(MetaAdaptOpts *o, Options *po) {
   opts_bool(po, "binary", &o->binary, "Write the model in binary");
 }
 
-/* The rates and layers of this adaptation. */
-static MetaInner *adapt_inner(const MetaAdaptOpts *o, const Nnet *n) {
-  MetaInner *in = meta_inner_new(n, META_FOMAML, o->steps, o->batch, o->lr > 0 ? o->lr : 0.01f,
-                                 META_LR_NONE);
-  bool learned = meta_inner_from_model(in, n);
-  if (o->lr > 0 && learned) {
-    LOG("Using --lr=%g instead of the model's learned rates", o->lr);
-    meta_inner_free(in);
-    in = meta_inner_new(n, META_FOMAML, o->steps, o->batch, o->lr, META_LR_NONE);
-    meta_inner_from_model(in, n); /* the adapted layers only */
+/* A one-value setting meta-train stored in the model (meta_inner_to_model): true and *v
+ * when present. */
+static bool stored_setting(const Nnet *n, const char *name, float *v) {
+  int dim;
+  const float *x = nnet_get_extra(n, name, &dim);
+  if (!x) return false;
+  if (dim != 1 || !(x[0] >= 0)) ERROR("model: extra %s should be one value >= 0", name);
+  *v = x[0];
+  return true;
+}
+
+/* The inner loop of this adaptation: each setting from the command line, else the one the
+ * model was meta-trained with, else the default; fills in o's steps and batch (-1) and
+ * logs what it uses. */
+static MetaInner *adapt_inner(MetaAdaptOpts *o, const Nnet *n) {
+  float v;
+  const char *steps_from = "--steps", *batch_from = "--batch", *rate_from = "--lr";
+  if (o->steps < 0) {
+    if (o->passes > 0) o->steps = 0, steps_from = "--passes";
+    else if (stored_setting(n, META_EXTRA_STEPS, &v)) o->steps = (int)v, steps_from = "meta-train";
+    else o->steps = 10, steps_from = "default";
+  }
+  if (o->batch < 0) {
+    if (stored_setting(n, META_EXTRA_BATCH, &v)) o->batch = (int)v, batch_from = "meta-train";
+    else o->batch = 0, batch_from = "default";
+  }
+  MetaInner *in = meta_inner_new(n, META_FOMAML, o->steps, o->batch, 0.01f, META_LR_NONE);
+  bool learned = meta_inner_from_model(in, n); /* the adapted layers, learned rates */
+  char rate[64];
+  if (learned && o->lr <= 0) {
+    snprintf(rate, sizeof(rate), "the learned rates (%d per layer)", in->rate_steps);
+    rate_from = "meta-train";
+  } else {
+    float lr = o->lr;
+    if (lr <= 0 && stored_setting(n, META_EXTRA_RATE, &v) && v > 0) lr = v, rate_from = "meta-train";
+    else if (lr <= 0) lr = 0.01f, rate_from = "default";
+    else if (learned) LOG("Using --lr=%g instead of the model's learned rates", lr);
     in->rate_steps = 1;
     in->lr_mode = META_LR_NONE;
-    free(in->rates);
-    in->rates = xmalloc(sizeof(float) * (size_t)in->num_layers);
-    for (int l = 0; l < in->num_layers; l++) in->rates[l] = o->lr;
-  } else if (learned) {
-    LOG("Using the model's learned inner rates (%d per layer)", in->rate_steps);
+    for (int l = 0; l < in->num_layers; l++) in->rates[l] = lr;
+    snprintf(rate, sizeof(rate), "rate %g", lr);
   }
   if (o->adapt_layers[0]) meta_inner_set_adapt(in, n, o->adapt_layers);
+  char steps[64], batch[32];
+  if (o->passes <= 0) snprintf(steps, sizeof(steps), "%d steps", o->steps);
+  else if (o->steps > 0) snprintf(steps, sizeof(steps), "--passes=%g, at most %d steps", o->passes, o->steps);
+  else snprintf(steps, sizeof(steps), "--passes=%g", o->passes);
+  if (o->batch > 0) snprintf(batch, sizeof(batch), "batches of %d", o->batch);
+  else snprintf(batch, sizeof(batch), "all utterances a step");
+  LOG("Inner loop: %s (%s), %s (%s), %s (%s)", steps, steps_from, batch, batch_from, rate, rate_from);
   return in;
 }
 
@@ -217,11 +254,13 @@ static int adapt_loop(const MetaAdaptOpts *o, Nnet *n, const MetaInner *in, cons
   return best_step;
 }
 
-int meta_adapt(const MetaAdaptOpts *o, Nnet *n, const MetaData *d) {
-  if (o->steps < 0 || o->batch < 0 || o->patience < 0 || !(o->passes >= 0) ||
-      o->heldout_fraction < 0 || o->heldout_fraction >= 1)
-    ERROR("--steps, --batch, --patience, --passes must be >= 0 and --heldout-fraction in [0, 1)");
+int meta_adapt(const MetaAdaptOpts *opts, Nnet *n, const MetaData *d) {
+  if (opts->steps < -1 || opts->batch < -1 || opts->patience < 0 || !(opts->passes >= 0) ||
+      opts->heldout_fraction < 0 || opts->heldout_fraction >= 1)
+    ERROR("--steps and --batch must be >= 0 (or -1: as meta-trained), --patience and --passes "
+          ">= 0, --heldout-fraction in [0, 1)");
   if (d->num == 0) ERROR("no utterances to adapt on");
+  MetaAdaptOpts copy = *opts, *o = &copy;
   mat_set_num_threads(o->num_threads);
   MetaInner *in = adapt_inner(o, n);
   int f = 0, steps;

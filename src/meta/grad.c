@@ -20,7 +20,8 @@ static void rate_grad_step(const Nnet *n, const MetaInner *in, int j, const floa
 }
 
 /* g <- (I - H_j D_j) g for j = k-1..0 (H_j symmetric, D_j diagonal), recomputing each
- * step's activations inside nnet_hvp at the stored theta_j. */
+ * step's activations inside nnet_hvp at the stored theta_j; with the multi-step loss,
+ * then g += w_j grad L_Q(theta_j) for j >= 1 (w->qb holds the query set). */
 static bool maml_backward(const Nnet *n, const MetaInner *in, MetaWork *w, const MetaData *d,
                           const MetaTask *t, float *g, float *rate_grad) {
   int P = w->P;
@@ -38,6 +39,10 @@ static bool maml_backward(const Nnet *n, const MetaInner *in, MetaWork *w, const
     if (!isfinite(L) || !meta_finite(P, w->hv)) return false;
     if (rate_grad) rate_grad_step(n, in, j, g, w->gs, rate_grad);
     vec_axpy(P, -1.0f, w->hv, g);
+    if (j == 0 || !in->step_weights || in->step_weights[j - 1] == 0.0f) continue;
+    L = nnet_loss_grad(n, w->traj + (size_t)j * P, w->nw, w->qb, w->hv, &ns);
+    if (!isfinite(L) || !meta_finite(P, w->hv)) return false;
+    vec_axpy(P, in->step_weights[j - 1], w->hv, g);
   }
   return true;
 }
@@ -95,6 +100,7 @@ bool meta_task_grad(const Nnet *n, const MetaInner *in, MetaWork *w, const MetaD
         rate_grad_step(n, in, j, grad, w->sgrad + (size_t)j * P, rate_grad);
     return st->ok = true;
   }
+  if (in->step_weights) vec_scale(P, in->step_weights[in->steps - 1], grad);
   ok = maml_backward(n, in, w, d, t, grad, learn ? rate_grad : NULL);
   return st->ok = ok && (!learn || meta_finite(meta_inner_num_rates(in), rate_grad));
 }

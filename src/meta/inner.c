@@ -50,6 +50,7 @@ void meta_inner_free(MetaInner *in) {
   if (!in) return;
   free(in->adapt);
   free(in->rates);
+  free(in->step_weights);
   free(in);
 }
 
@@ -67,6 +68,16 @@ int meta_rate_index(const MetaInner *in, int l, int j) {
 
 float meta_inner_rate(const MetaInner *in, int l, int j) {
   return in->adapt[l] ? in->rates[meta_rate_index(in, l, j)] : 0.0f;
+}
+
+void meta_msl_weights(int k, int iter, int anneal_iters, float *w) {
+  if (iter >= anneal_iters) {
+    for (int j = 0; j < k; j++) w[j] = j == k - 1 ? 1.0f : 0.0f;
+    return;
+  }
+  double decay = 1.0 / k / anneal_iters, floor = 0.03 / k;
+  for (int j = 0; j < k - 1; j++) w[j] = (float)fmax(1.0 / k - iter * decay, floor);
+  w[k - 1] = (float)fmin(1.0 / k + iter * (k - 1) * decay, 1.0 - (k - 1) * floor);
 }
 
 void meta_inner_set_adapt(MetaInner *in, const Nnet *n, const char *spec) {
@@ -121,15 +132,21 @@ void meta_inner_to_model(const MetaInner *in, Nnet *n) {
   for (int l = 0; l < in->num_layers; l++) a[l] = in->adapt[l] ? 1.0f : 0.0f;
   nnet_set_extra(n, META_EXTRA_ADAPT, a, in->num_layers);
   free(a);
-  int dim;
+  if (in->algo == META_MULTITASK) {
+    /* No inner loop: a procedure stored by an earlier meta-training no longer applies. */
+    const char *const names[] = {META_EXTRA_STEPS, META_EXTRA_BATCH, META_EXTRA_RATE, META_EXTRA_RATES};
+    for (int i = 0; i < 4; i++) nnet_remove_extra(n, names[i]);
+    return;
+  }
+  float steps = (float)in->steps, batch = (float)in->batch;
+  nnet_set_extra(n, META_EXTRA_STEPS, &steps, 1);
+  nnet_set_extra(n, META_EXTRA_BATCH, &batch, 1);
   if (in->lr_mode != META_LR_NONE) {
     nnet_set_extra(n, META_EXTRA_RATES, in->rates, meta_inner_num_rates(in));
-  } else if (nnet_get_extra(n, META_EXTRA_RATES, &dim)) {
-    /* Rates learned before would no longer fit these parameters: the rates used now. */
-    float *r = xmalloc(sizeof(float) * (size_t)in->num_layers);
-    for (int l = 0; l < in->num_layers; l++) r[l] = in->rates[l];
-    nnet_set_extra(n, META_EXTRA_RATES, r, in->num_layers);
-    free(r);
+    nnet_remove_extra(n, META_EXTRA_RATE);
+  } else { /* one rate for every layer (rates learned before no longer fit) */
+    nnet_set_extra(n, META_EXTRA_RATE, in->rates, 1);
+    nnet_remove_extra(n, META_EXTRA_RATES);
   }
 }
 

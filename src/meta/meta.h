@@ -11,8 +11,11 @@
  *     g <- grad L_Q(theta_k);  for j = k-1..0:  dL/dr_{l,j} = -<g|_l, grad_l L_S(theta_j)>,
  *                                                g <- g - H_j (D_j g).
  * Memory: the k parameter vectors theta_j (never k sets of activations; each H_j v
- * recomputes them). FOMAML: g = grad L_Q(theta_k) (and g_{j+1} = that g in the rate
- * gradient). Reptile: g = theta - theta_k. Multitask: g = grad L_{S+Q}(theta).
+ * recomputes them). MAML++'s multi-step loss (Antoniou et al., ICLR 2019) meta-learns
+ * sum_j w_j L_Q(theta_j), j = 1..k: g starts at w_k grad L_Q(theta_k), and after each
+ * g <- g - H_j (D_j g) with j >= 1 adds w_j grad L_Q(theta_j).
+ * FOMAML: g = grad L_Q(theta_k) (and g_{j+1} = that g in the rate gradient).
+ * Reptile: g = theta - theta_k. Multitask: g = grad L_{S+Q}(theta).
  *
  * Layering, so a job can compute its share of a meta-batch and another apply the step:
  *   meta_batch_grad   summed meta-gradient of a list of tasks at (theta, rates),
@@ -32,9 +35,13 @@
 #include "nnet/optim.h"
 #include "tasks/tasks.h"
 
-/* Names of the extra vectors meta-train stores in the model (fast-adapt's defaults). */
-#define META_EXTRA_RATES "meta-inner-lr"       /* L * kr rates, index j*L + l */
+/* Names of the extra vectors meta-train stores in the model (fast-adapt's defaults): the
+ * inner loop the model was meta-trained for. */
+#define META_EXTRA_RATES "meta-inner-lr"       /* L * kr learned rates, index j*L + l */
 #define META_EXTRA_ADAPT "meta-adapt-layers"   /* L values, 1 = the layer adapts */
+#define META_EXTRA_STEPS "meta-inner-steps"    /* 1 value: inner steps */
+#define META_EXTRA_BATCH "meta-inner-batch"    /* 1 value: utterances a step, 0 = all */
+#define META_EXTRA_RATE "meta-inner-rate"      /* 1 value: the rate, when not learned */
 
 /* ---- Episodes ----
  * Episodes files are make-tasks' (src/tasks/tasks.h): task_episodes_read gives TaskEpisodes. */
@@ -101,6 +108,8 @@ typedef struct {
   MetaLrMode lr_mode;    /* whether rates are meta-parameters */
   int rate_steps;        /* kr: 1 (one rate per layer) or k (per layer and step) */
   float *rates;          /* L * kr: rate of layer l at step j is rates[min(j,kr-1)*L + l] */
+  float *step_weights;   /* NULL, or k weights: the MAML meta-objective is
+                            sum_j step_weights[j-1] L_Q(theta_j) (multi-step loss) */
 } MetaInner;
 
 /* Rates initialised to `lr` for every layer (kr = k for per-layer-step, else 1); all
@@ -118,11 +127,17 @@ void meta_inner_set_adapt(MetaInner *in, const Nnet *n, const char *spec);
 /* Reads the adapt mask and learned rates stored in a model (when present); returns true
  * when rates were found (they replace in->rates; kr from their size). */
 bool meta_inner_from_model(MetaInner *in, const Nnet *n);
-/* Stores the adapt mask (always) and the rates when learned; rates a model already
- * holds are replaced by the constant ones used when not learned. */
+/* Stores the inner loop the model is meta-trained for: the adapt mask (always); for the
+ * algorithms with an inner loop its steps, batch and either the learned rates or the
+ * constant rate (the other is removed); multitask, which has none, removes them. */
 void meta_inner_to_model(const MetaInner *in, Nnet *n);
 /* Effective rate of layer l at inner step j (0 for layers that do not adapt). */
 float meta_inner_rate(const MetaInner *in, int l, int j);
+/* MAML++'s multi-step loss weights of outer iteration `iter` (from 0) into w (k values,
+ * summing to 1): uniform 1/k at first, the non-final ones falling linearly by
+ * iter/(k anneal_iters) to at least 0.03/k and the last one taking the rest; from
+ * iter >= anneal_iters on, the last step's loss alone (w = 0 ... 0 1). */
+void meta_msl_weights(int k, int iter, int anneal_iters, float *w);
 
 /* Per-thread scratch: a network work area, batches, the trajectory theta_0..theta_{k-1}
  * (and the support gradients when FOMAML learns rates). */
@@ -194,6 +209,8 @@ typedef struct {
   float inner_lr;
   const char *learn_inner_lr;   /* none|per-layer|per-layer-step */
   const char *adapt_layers;     /* all|last|i,j,... */
+  bool multi_step_loss;         /* maml: the query loss after every inner step, weighted */
+  int msl_anneal_iters;         /* ... annealed to the last step's over these iterations */
   NnetOptimOpts outer;          /* --outer-optimizer, --outer-lr, ... */
   float clip;                   /* > 0: overrides --outer-max-grad-norm */
   int meta_batch, iterations, seed, num_threads;
@@ -214,12 +231,14 @@ void meta_train(const MetaTrainOpts *o, const char *model_in, const char *feats_
 
 /* ---- fast-adapt ---- */
 typedef struct {
-  int steps, batch, patience, seed, num_threads;
-  float lr;                 /* <= 0: the model's learned rates if any, else 0.01 */
+  int steps;                /* -1: the model's inner steps (meta-train's), else 10 */
+  int batch;                /* 0: all; -1: the model's inner batch, else all */
+  int patience, seed, num_threads;
+  float lr;                 /* <= 0: the model's learned rates, else its inner rate, else 0.01 */
   const char *adapt_layers; /* "": the model's stored choice, else all */
   float heldout_fraction;
   float passes;             /* > 0: a budget of this many passes over the adaptation
-                               utterances, at most `steps` steps */
+                               utterances, at most `steps` steps (-1: no limit) */
   const char *utt2uniq;     /* "": hold out single utterances; else an rspecifier mapping
                                each utterance to its recording: hold out whole recordings */
   bool cache_frozen;        /* run the layers below the first adapted one only once */

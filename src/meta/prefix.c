@@ -105,6 +105,7 @@ MetaData *meta_data_prefix(const Nnet *n, int f, const MetaData *d) {
 MetaInner *meta_inner_suffix(const MetaInner *in, int f) {
   MetaInner *s = xcalloc(1, sizeof(*s));
   *s = *in;
+  s->step_weights = NULL; /* adaptation only: no meta-objective */
   s->num_layers = in->num_layers - f;
   s->adapt = xmalloc(sizeof(bool) * (size_t)s->num_layers);
   s->rates = xmalloc(sizeof(float) * (size_t)(s->num_layers * s->rate_steps));

@@ -18,6 +18,7 @@
 MetaTrainOpts meta_train_opts_default(void) {
   MetaTrainOpts o = {.algo = "maml", .inner_steps = 1, .inner_batch = 0, .inner_lr = 0.1f,
                          .learn_inner_lr = "none", .adapt_layers = "all",
+                         .multi_step_loss = false, .msl_anneal_iters = 100,
                          .clip = 0, .meta_batch = 4,
                          .iterations = 100, .seed = 777, .num_threads = 1, .thread_mode = "tasks",
                          .progress_every = 10, .valid_every = 0, .checkpoint_every = 0,
@@ -40,6 +41,12 @@ void meta_train_opts_register(MetaTrainOpts *o, Options *po) {
               "Meta-learn the inner rates (maml, fomaml), stored in the model for fast-adapt");
   opts_string(po, "adapt-layers", &o->adapt_layers,
               "Layers changed in the inner loop: all, last, or indices like 3,5 (stored in the model)");
+  opts_bool(po, "multi-step-loss", &o->multi_step_loss,
+            "maml: meta-learn the weighted sum of the query losses after every inner step "
+            "(MAML++'s multi-step loss), not only after the last");
+  opts_int(po, "msl-anneal-iters", &o->msl_anneal_iters,
+           "With --multi-step-loss: the weights go from uniform to the last step's over this "
+           "many iterations, after which only the last step's loss counts");
   nnet_optim_register(po, &o->outer, "outer-");
   opts_float(po, "clip", &o->clip,
              "Clip the mean meta-gradient to this norm (0: as --outer-max-grad-norm)");
@@ -154,6 +161,8 @@ static void share_grad(Trainer *t, int it, int *idx, MetaBatchStats *bs) {
   meta_share_range(t->o->meta_batch, t->o->job, t->o->num_jobs, &lo, &hi);
   Rng tb = rng_split(&t->st.base, 1), tr = rng_split(&tb, (uint64_t)it);
   if (t->R) memcpy(t->inner->rates, t->mp + t->P, sizeof(float) * (size_t)t->R);
+  if (t->inner->step_weights)
+    meta_msl_weights(t->o->inner_steps, it, t->o->msl_anneal_iters, t->inner->step_weights);
   meta_batch_grad_at(t->pool, t->data, t->tasks, idx + lo, hi - lo, lo, &tr, t->mp, t->grad, bs);
 }
 
@@ -235,8 +244,12 @@ static void setup(Trainer *t, const char *model_in, const char *feats, const cha
   if (mode != META_LR_NONE && (algo == META_REPTILE || algo == META_MULTITASK))
     ERROR("--learn-inner-lr=%s needs --algo=maml or fomaml (%s has no meta-gradient for rates)",
           o->learn_inner_lr, o->algo);
+  if (o->multi_step_loss && algo != META_MAML)
+    ERROR("--multi-step-loss needs --algo=maml (got %s)", o->algo);
+  if (o->msl_anneal_iters < 0) ERROR("--msl-anneal-iters must be >= 0 (got %d)", o->msl_anneal_iters);
   t->model = nnet_read(model_in);
   t->inner = meta_inner_new(t->model, algo, o->inner_steps, o->inner_batch, o->inner_lr, mode);
+  if (o->multi_step_loss) t->inner->step_weights = xmalloc(sizeof(float) * (size_t)o->inner_steps);
   meta_inner_set_adapt(t->inner, t->model, o->adapt_layers);
   TaskEpisodes *sets[2] = {task_episodes_read(episodes), NULL};
   if (o->valid_episodes[0]) sets[1] = task_episodes_read(o->valid_episodes);

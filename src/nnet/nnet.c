@@ -190,6 +190,8 @@ NnetLayerInfo nnet_layer_info(const Nnet *n, int i) {
   return (NnetLayerInfo){l->kind->name, l->config, l->in_dim, l->out_dim, l->param_offset, l->num_params};
 }
 
+#define NNET_INFO_VALUES 32 /* extras up to this long are printed with their values */
+
 void nnet_print_info(const Nnet *n, void *stream) {
   FILE *f = stream;
   fprintf(f, "input-dim %d\noutput-dim %d\nframe-subsampling %d\nnum-layers %d\nnum-params %d\n", n->input_dim,
@@ -203,7 +205,16 @@ void nnet_print_info(const Nnet *n, void *stream) {
     if (l->num_params) fprintf(f, " rms=%.4g", sqrt(ss / l->num_params));
     fputc('\n', f);
   }
-  for (int i = 0; i < n->num_extras; i++) fprintf(f, "extra %s dim=%d\n", n->extras[i].name, n->extras[i].dim);
+  for (int i = 0; i < n->num_extras; i++) {
+    const NnetExtra *e = &n->extras[i];
+    fprintf(f, "extra %s dim=%d", e->name, e->dim);
+    if (e->dim <= NNET_INFO_VALUES) { /* short ones (settings, rates) with their values */
+      fputs(" [", f);
+      for (int k = 0; k < e->dim; k++) fprintf(f, " %g", e->v[k]);
+      fputs(" ]", f);
+    }
+    fputc('\n', f);
+  }
 }
 
 void nnet_set_extra(Nnet *n, const char *name, const float *v, int dim) {
@@ -230,6 +241,16 @@ const float *nnet_get_extra(const Nnet *n, const char *name, int *dim) {
       return n->extras[i].v;
     }
   return NULL;
+}
+
+void nnet_remove_extra(Nnet *n, const char *name) {
+  for (int i = 0; i < n->num_extras; i++)
+    if (strcmp(n->extras[i].name, name) == 0) {
+      free(n->extras[i].v);
+      memmove(n->extras + i, n->extras + i + 1, sizeof(NnetExtra) * (size_t)(n->num_extras - i - 1));
+      n->num_extras--;
+      return;
+    }
 }
 
 int nnet_num_extras(const Nnet *n) { return n->num_extras; }

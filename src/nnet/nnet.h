@@ -90,7 +90,8 @@ typedef struct {
 int nnet_num_layers(const Nnet *n);
 NnetLayerInfo nnet_layer_info(const Nnet *n, int i);
 const NnetLayer *nnet_layer(const Nnet *n, int i);
-/* Human-readable summary (what nnet-info prints) to a stdio stream. */
+/* Human-readable summary (what nnet-info prints) to a stdio stream; extra vectors of up
+ * to 32 values are printed with them. */
 void nnet_print_info(const Nnet *n, void *FILE_stream);
 
 /* Extra named float vectors stored in the model file (e.g. learned per-layer inner
@@ -98,6 +99,8 @@ void nnet_print_info(const Nnet *n, void *FILE_stream);
  * get returns NULL when absent, else the stored array with its length in *dim. */
 void nnet_set_extra(Nnet *n, const char *name, const float *v, int dim);
 const float *nnet_get_extra(const Nnet *n, const char *name, int *dim);
+/* Removes the extra vector of that name, if any. */
+void nnet_remove_extra(Nnet *n, const char *name);
 int nnet_num_extras(const Nnet *n);
 const char *nnet_extra_name(const Nnet *n, int i);
 

@@ -11,7 +11,10 @@ CTC is written in plain torch ops (a log-sum-exp recursion) so it differentiates
 THE LOSS (src/nnet/nnet.h): sum over utterances of -log p(labels | feats), divided by the
 total number of input frames.
 
-Writes meta_dnn.txt and meta_lstm.txt: one record a line, "name n v1 ... vn",
+The multi-step loss cases (msl*) meta-learn sum_j w_j L_Q(theta_j) (MAML++) instead, with
+the weights of MAML++'s annealing schedule, whose values for a few settings go to
+meta_msl_weights.txt. Writes meta_dnn.txt, meta_lstm.txt and meta_lhuc.txt (a DNN with
+LHUC scales whose inner loop adapts only them): one record a line, "name n v1 ... vn",
 strings as "name s text". Run: /usr/bin/python3 tests/reference/make_meta_refs.py
 """
 import os
@@ -65,6 +68,27 @@ class Dnn:
         return torch.log_softmax(h @ W2.T + b2, dim=1)
 
 
+class DnnLhuc:
+    """affine(H) tanh lhuc affine(K) log-softmax: LHUC scales 2 sigmoid(r) on the hidden
+    units (src/nnet/lhuc.c), the layer MAML adapts alone in the lhuc cases."""
+
+    def __init__(self, D, H, K):
+        self.D, self.H, self.K = D, H, K
+        self.config = "affine dim=%d;tanh;lhuc;affine;log-softmax" % H
+        self.layers = [D * H + H, 0, H, H * K + K, 0]
+
+    def logprobs(self, theta, x):
+        D, H, K = self.D, self.H, self.K
+        o = 0
+        W1 = theta[o:o + H * D].view(H, D); o += H * D
+        b1 = theta[o:o + H]; o += H
+        r = theta[o:o + H]; o += H
+        W2 = theta[o:o + K * H].view(K, H); o += K * H
+        b2 = theta[o:o + K]
+        h = torch.tanh(x @ W1.T + b1) * 2 * torch.sigmoid(r)
+        return torch.log_softmax(h @ W2.T + b2, dim=1)
+
+
 class Lstm:
     """lstm(H) affine(K) log-softmax. LSTM parameters in torch.nn.LSTM's flat order:
     W_ih (4H x I), W_hh (4H x H), b_ih (4H), b_hh (4H), gates i, f, g, o; written out
@@ -113,15 +137,31 @@ def rate_vector(net, rates, adapt, j, kr):
     return torch.cat(parts)
 
 
-def maml(net, theta0, rates, adapt, kr, steps, support, query, second_order=True):
+def msl_weights(k, it, anneal):
+    """MAML++'s multi-step loss weights at outer iteration it (Antoniou et al. 2019, their
+    get_per_step_loss_importance_vector, iterations for epochs); after anneal iterations
+    the last step's loss alone."""
+    if it >= anneal:
+        return [0.0] * (k - 1) + [1.0]
+    decay, floor = 1.0 / k / anneal, 0.03 / k
+    w = [max(1.0 / k - it * decay, floor) for _ in range(k - 1)]
+    return w + [min(1.0 / k + it * (k - 1) * decay, 1.0 - (k - 1) * floor)]
+
+
+def maml(net, theta0, rates, adapt, kr, steps, support, query, second_order=True, weights=None):
+    """The meta-objective L_Q(theta_k), or with weights sum_j weights[j-1] L_Q(theta_j),
+    and its gradients in theta_0 and the rates."""
     theta0 = theta0.clone().requires_grad_(True)
     rates = rates.clone().requires_grad_(True)
     theta = theta0
+    objective = 0
     for j in range(steps):
         g, = torch.autograd.grad(loss(net, theta, support), theta, create_graph=second_order)
         theta = theta - rate_vector(net, rates, adapt, j, kr) * g
+        if weights:
+            objective = objective + weights[j] * loss(net, theta, query)
     lq = loss(net, theta, query)
-    gt, gr = torch.autograd.grad(lq, [theta0, rates], allow_unused=True)
+    gt, gr = torch.autograd.grad(objective if weights else lq, [theta0, rates], allow_unused=True)
     if gr is None:
         gr = torch.zeros_like(rates)
     return lq.item(), gt, gr
@@ -131,7 +171,35 @@ def write(f, name, values):
     f.write("%s %d %s\n" % (name, len(values), " ".join("%.10g" % v for v in values)))
 
 
-def make(path, net, seed):
+def default_cases(L, has, last):
+    """name, steps, learn-mode, kr, rates (L*kr), adapt"""
+    step_rates = [0.3 + 0.1 * i if has[i % L] else 0.0 for i in range(2 * L)]
+    return [
+        ("maml1", 1, "none", 1, [0.5] * L, [1] * L),
+        ("maml2", 2, "none", 1, [0.5] * L, [1] * L),
+        ("maml3", 3, "none", 1, [0.4] * L, [1] * L),
+        ("lslr2", 2, "per-layer-step", 2, step_rates, [1] * L),
+        ("anil2", 2, "per-layer", 1, [0.7 * x for x in last], last),
+        # MAML++'s multi-step loss, weights of iteration 20 of 50 annealing iterations
+        ("msl3", 3, "none", 1, [0.4] * L, [1] * L, msl_weights(3, 20, 50)),
+        ("msl-lslr2", 2, "per-layer-step", 2, step_rates, [1] * L, msl_weights(2, 5, 10)),
+    ]
+
+
+def lhuc_cases(L, has, last):
+    """The inner loop adapts the LHUC layer (index 2) only, as --adapt-layers=2; and all."""
+    only = [1 if i == 2 else 0 for i in range(L)]
+    rates = [2.0 if i == 2 else 0.0 for i in range(L)]
+    return [
+        ("lhuc1", 1, "none", 1, rates, only),
+        ("lhuc3", 3, "none", 1, rates, only),
+        ("lhuc-lr2", 2, "per-layer", 1, [1.5 * x for x in only], only),
+        ("lhuc-lslr2", 2, "per-layer-step", 2, [1.5 * x for x in only] + [2.5 * x for x in only], only),
+        ("all2", 2, "none", 1, [0.5] * L, [1 if n else 0 for n in has]),
+    ]
+
+
+def make(path, net, seed, cases=default_cases):
     g = torch.Generator().manual_seed(seed)
     P = sum(net.layers)
     theta = torch.randn(P, generator=g) * 0.6
@@ -146,15 +214,6 @@ def make(path, net, seed):
     has = [1 if n else 0 for n in net.layers]
     last = [0] * L
     last[max(i for i in range(L) if net.layers[i])] = 1
-    step_rates = [0.3 + 0.1 * i if has[i % L] else 0.0 for i in range(2 * L)]
-    cases = [
-        # name, steps, learn-mode, kr, rates (L*kr), adapt
-        ("maml1", 1, "none", 1, [0.5] * L, [1] * L),
-        ("maml2", 2, "none", 1, [0.5] * L, [1] * L),
-        ("maml3", 3, "none", 1, [0.4] * L, [1] * L),
-        ("lslr2", 2, "per-layer-step", 2, step_rates, [1] * L),
-        ("anil2", 2, "per-layer", 1, [0.7 * x for x in last], last),
-    ]
     with open(path, "w") as f:
         f.write("config s %s\n" % net.config)
         write(f, "dims", [net.D, K, P])
@@ -164,10 +223,11 @@ def make(path, net, seed):
             for x, l in utts:
                 write(f, "feats", [x.shape[0]] + x.flatten().tolist())
                 write(f, "labels", l)
-        for name, steps, mode, kr, rates, adapt in cases:
+        for name, steps, mode, kr, rates, adapt, *weights in cases(L, has, last):
+            weights = weights[0] if weights else None
             r = torch.tensor(rates, dtype=torch.float64)
-            lq, gt, gr = maml(net, theta, r, adapt, kr, steps, support, query)
-            _, gf, grf = maml(net, theta, r, adapt, kr, steps, support, query, second_order=False)
+            lq, gt, gr = maml(net, theta, r, adapt, kr, steps, support, query, weights=weights)
+            _, gf, grf = maml(net, theta, r, adapt, kr, steps, support, query, False, weights)
             rel = (gt - gf).norm() / gt.norm()
             print("%s: L_Q(theta_k) = %.6f, |maml - first-order| / |maml| = %.3f" % (name, lq, rel))
             f.write("case s %s\n" % name)
@@ -175,6 +235,8 @@ def make(path, net, seed):
             f.write("mode s %s\n" % mode)
             write(f, "rates", rates)
             write(f, "adapt", adapt)
+            if weights:
+                write(f, "weights", weights)
             write(f, "query_after", [lq])
             write(f, "grad", gt.tolist())
             write(f, "rate_grad", gr.tolist())
@@ -185,8 +247,13 @@ def make(path, net, seed):
 
 def main():
     here = os.path.dirname(os.path.abspath(__file__))
+    with open(os.path.join(here, "meta_msl_weights.txt"), "w") as f:
+        for k, it, anneal in [(1, 0, 10), (3, 0, 50), (3, 20, 50), (3, 49, 50), (3, 50, 50),
+                              (5, 7, 15), (5, 14, 15), (2, 3, 4)]:
+            write(f, "weights_%d_%d_%d" % (k, it, anneal), msl_weights(k, it, anneal))
     make(os.path.join(here, "meta_dnn.txt"), Dnn(3, 5, 4), 1234)
     make(os.path.join(here, "meta_lstm.txt"), Lstm(3, 3, 4), 4321)
+    make(os.path.join(here, "meta_lhuc.txt"), DnnLhuc(3, 5, 4), 2468, lhuc_cases)
 
 
 if __name__ == "__main__":

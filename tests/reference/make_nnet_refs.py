@@ -4,6 +4,8 @@ computed in float64 with PyTorch autograd (the C tests read the files this write
 
     /usr/bin/python3 tests/reference/make_nnet_refs.py     # rewrites tests/reference/nnet-*.{mdl,ref}
 
+Networks: dnn (every feed-forward kind) and lhuc (LHUC scales after hidden layers).
+
 For each network in NETWORKS: fixed parameters (float32 values, so the C side reads the
 very same numbers), a padded batch of utterances with labels, and
     L(theta) = sum_u CTC_u / F,  F = total input frames  (the loss of src/nnet/nnet.h)
@@ -66,6 +68,10 @@ def layer_norm(in_dim, s):
     return [(in_dim,), (in_dim,)], (lambda x, p: F.layer_norm(x, (in_dim,), p[0], p[1], eps)), in_dim
 
 
+def lhuc(in_dim, s):
+    return [(in_dim,)], (lambda x, p: x * 2 * torch.sigmoid(p[0])), in_dim
+
+
 def elementwise(fn):
     return lambda in_dim, s: ([], (lambda x, p: fn(x)), in_dim)
 
@@ -75,6 +81,7 @@ LAYERS = {
     "subsample": subsample,
     "affine": affine,
     "layer-norm": layer_norm,
+    "lhuc": lhuc,
     "relu": elementwise(torch.relu),
     "tanh": elementwise(torch.tanh),
     "sigmoid": elementwise(torch.sigmoid),
@@ -167,6 +174,11 @@ NETWORKS = {
         "affine dim=6", "sigmoid", "splice offsets=-1,0,2", "affine dim=6", "relu",
         "affine", "log-softmax"],
         lengths=[11, 8, 5], labels=[[1, 2, 2, 4], [3, 3], [4]]),
+    # LHUC scales after hidden layers (as conf/dnn_lhuc.conf), one after a frame-rate change
+    "lhuc": dict(in_dim=3, out_dim=4, config=[
+        "splice context=-1:1", "affine dim=7", "relu", "lhuc", "subsample factor=2",
+        "affine dim=5", "tanh", "lhuc", "affine", "log-softmax"],
+        lengths=[9, 6, 4], labels=[[1, 3, 3], [2, 1], [3]]),
 }
 
 

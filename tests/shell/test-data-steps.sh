@@ -40,13 +40,17 @@ check "make_fbank.sh: Kaldi's outputs and log layout" bash -c "
   [ \"\$(awk '{print \$1, \$2}' data/utt/utt2dur | tr '\n' ' ')\" = 's1-a 1 s1-b 0.7 s2-c 1 ' ] &&
   grep -q 'Succeeded creating filterbank features for utt' fb.log && ! ls exp/fb/wav_utt.* 2>/dev/null &&
   $U/validate_data_dir.sh --no-text data/utt"
-check "make_fbank.sh: the features of compute-features --type=fbank" \
-  same_feats scp:data/utt/feats.scp "ark:compute-features --config=conf/fbank.conf scp:data/utt/wav.scp ark:- |"
+check "make_fbank.sh: the features of compute-features --type=fbank, compressed as Kaldi's (CM)" \
+  same_feats scp:data/utt/feats.scp "ark:compute-features --config=conf/fbank.conf --compress=true scp:data/utt/wav.scp ark:- |"
+check "make_fbank.sh --compress false: the exact features (FM)" bash -c "
+  $S/make_fbank.sh --nj 1 --compress false data/utt exp/fb2 fbank2 2>/dev/null &&
+  grep -q 'FM' fbank2/raw_fbank_utt.1.ark && ! grep -q 'CM' fbank2/raw_fbank_utt.1.ark && grep -q 'CM' fbank/raw_fbank_utt.1.ark &&
+  same_feats scp:data/utt/feats.scp 'ark:compute-features --config=conf/fbank.conf scp:data/utt/wav.scp ark:- |'"
 check "make_mfcc.sh with segments: extract-segments in the pipe" bash -c "
   $S/make_mfcc.sh --nj 2 data/seg exp/mf mfcc 2> mf.log && grep -q 'segments file exists: using that' mf.log &&
   ls mfcc/raw_mfcc_seg.2.ark exp/mf/make_mfcc_seg.2.log && grep -q '^extract-segments' exp/mf/make_mfcc_seg.1.log &&
   [ \"\$(awk '{print \$1, \$2}' data/seg/utt2dur | tr '\n' ' ')\" = 's1-a 0.8 s1-b 1.2 s2-a 0.75 ' ] &&
-  same_feats scp:data/seg/feats.scp \"ark:extract-segments scp:data/seg/wav.scp data/seg/segments ark:- | compute-features --type=mfcc --config=conf/mfcc.conf ark:- ark:- |\""
+  same_feats scp:data/seg/feats.scp \"ark:extract-segments scp:data/seg/wav.scp data/seg/segments ark:- | compute-features --type=mfcc --config=conf/mfcc.conf --compress=true ark:- ark:- |\""
 check "a rerun moves the old feats.scp to .backup" bash -c "
   $S/make_mfcc.sh --nj 1 data/seg exp/mf mfcc 2>/dev/null && [ -s data/seg/.backup/feats.scp ]"
 check_fails "make_fbank.sh: a config of another --type" "conf/mfcc.conf says --type=mfcc, but .*make_fbank.sh computes fbank" \

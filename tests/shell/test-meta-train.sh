@@ -28,7 +28,8 @@ check "another --seed, another model" bash -c "$MT --seed=5 init.mdl $T episodes
 for opt in --inner-steps=1 --inner-lr=0.3 --inner-batch=1 --outer-lr=0.01 --outer-optimizer=sgd \
            --meta-batch=3 --iterations=4 --clip=0.01 --adapt-layers=last --adapt-layers=0 \
            --outer-max-grad-norm=0.01 --outer-adam-beta1=0.5 --outer-adam-beta2=0.9 --outer-adam-eps=0.1 \
-           --outer-warmup-steps=3 "--outer-lr-schedule=exponential --outer-lr-decay-steps=1"; do
+           --outer-warmup-steps=3 "--outer-lr-schedule=exponential --outer-lr-decay-steps=1" \
+           --multi-step-loss; do
   check "meta-train $opt has an effect" \
     bash -c "$MT $opt init.mdl $T episodes.txt o.mdl && ! cmp -s maml.mdl o.mdl"
 done
@@ -45,6 +46,16 @@ check "fast-adapt --binary=false writes a text model" bash -c \
   "fast-adapt --steps=1 --binary=false init.mdl $T text2.mdl && head -c 6 text2.mdl | grep -q '<Nnet>'"
 check "fast-adapt --num-threads=2 runs" bash -c "fast-adapt --steps=2 --num-threads=2 init.mdl $T nt.mdl"
 check "--thread-mode=blas runs" bash -c "$MT --num-threads=2 --thread-mode=blas init.mdl $T episodes.txt tb.mdl"
+# MAML++'s multi-step loss: annealed to the last step's loss, after which it is plain MAML.
+check "--multi-step-loss: --msl-anneal-iters has an effect" bash -c \
+  "$MT --multi-step-loss init.mdl $T episodes.txt msl.mdl && $MT --multi-step-loss --msl-anneal-iters=3 init.mdl $T episodes.txt msl3.mdl &&
+   ! cmp -s msl.mdl msl3.mdl"
+check "--multi-step-loss --msl-anneal-iters=0 is plain MAML, bit for bit" bash -c \
+  "$MT --multi-step-loss --msl-anneal-iters=0 init.mdl $T episodes.txt msl0.mdl && cmp maml.mdl msl0.mdl"
+check_fails "--multi-step-loss needs maml" "\-\-multi-step-loss needs --algo=maml (got fomaml)" \
+  $MT --algo=fomaml --multi-step-loss init.mdl $T episodes.txt x.mdl
+check_fails "--msl-anneal-iters must not be negative" "\-\-msl-anneal-iters must be >= 0" \
+  $MT --multi-step-loss --msl-anneal-iters=-1 init.mdl $T episodes.txt x.mdl
 
 # Learned rates and adapted layers are stored in the model; fast-adapt uses them.
 check "--learn-inner-lr=per-layer-step stores 2 rates per layer" bash -c \
@@ -55,8 +66,37 @@ check "--learn-inner-lr=per-layer stores 1 rate per layer" bash -c \
 check_fails "learned rates need maml or fomaml" "needs --algo=maml or fomaml" \
   $MT --algo=reptile --learn-inner-lr=per-layer init.mdl $T episodes.txt x.mdl
 check "fast-adapt uses the learned rates" bash -c \
-  "fast-adapt --steps=3 lr.mdl $T ad.mdl 2>&1 | grep -q 'learned inner rates (2 per layer)'"
+  "fast-adapt --steps=3 lr.mdl $T ad.mdl 2>&1 | grep -q 'the learned rates (2 per layer) (meta-train)'"
 check "fast-adapt --lr overrides them" bash -c "fast-adapt --steps=3 --lr=0.2 lr.mdl $T ad2.mdl 2>&1 | grep -q 'instead of'"
+
+# The inner loop a model was meta-trained for is stored in it and is fast-adapt's default.
+check "meta-train stores its inner loop: steps, batch, rate (nnet-info shows them)" bash -c \
+  "$MT --inner-steps=2 --inner-lr=0.3 init.mdl $T episodes.txt proc.mdl && nnet-info proc.mdl > proc.info &&
+   grep -qx 'extra meta-inner-steps dim=1 \[ 2 \]' proc.info && grep -qx 'extra meta-inner-batch dim=1 \[ 0 \]' proc.info &&
+   grep -qx 'extra meta-inner-rate dim=1 \[ 0.3 \]' proc.info"
+check "fast-adapt adapts by default as meta-trained: 2 steps of all utterances at 0.3" bash -c \
+  "fast-adapt proc.mdl $T pd.mdl 2> pd.log &&
+   grep -q 'Inner loop: 2 steps (meta-train), all utterances a step (meta-train), rate 0.3 (meta-train)' pd.log &&
+   grep -q 'Done: 24 utterances, 2 steps' pd.log &&
+   fast-adapt --steps=2 --batch=0 --lr=0.3 proc.mdl $T pe.mdl && cmp pd.mdl pe.mdl &&
+   fast-adapt --steps=2 --batch=0 --lr=0.1 proc.mdl $T pf.mdl && ! cmp -s pd.mdl pf.mdl"
+check "... and the inner batch: --inner-batch=5 adapts in batches of 5" bash -c \
+  "$MT --inner-steps=2 --inner-lr=0.3 --inner-batch=5 init.mdl $T episodes.txt pb.mdl &&
+   fast-adapt pb.mdl $T pb1.mdl 2>&1 | grep -q 'batches of 5 (meta-train)' &&
+   fast-adapt --steps=2 --batch=5 --lr=0.3 pb.mdl $T pb2.mdl && cmp pb1.mdl pb2.mdl"
+check "the command line wins: --steps=1 --batch=4 --lr=0.2" bash -c \
+  "fast-adapt --steps=1 --batch=4 --lr=0.2 proc.mdl $T pg.mdl 2>&1 |
+     grep -q 'Inner loop: 1 steps (--steps), batches of 4 (--batch), rate 0.2 (--lr)'"
+check "--passes without --steps: not capped by the model's steps" bash -c \
+  "fast-adapt --passes=2 --batch=5 proc.mdl $T ph.mdl 2>&1 | grep -q 'Done: 24 utterances, 10 steps'"
+check "a model without a stored inner loop: 10 steps, all utterances, rate 0.01" bash -c \
+  "fast-adapt init.mdl $T pi.mdl 2>&1 | grep -q 'Inner loop: 10 steps (default), all utterances a step (default), rate 0.01 (default)'"
+check "learned rates: stored instead of the constant rate" bash -c \
+  "$MT --inner-steps=2 --learn-inner-lr=per-layer proc.mdl $T episodes.txt pl.mdl && nnet-info pl.mdl > pl.info &&
+   grep -q 'meta-inner-lr dim=4' pl.info && ! grep -q meta-inner-rate pl.info &&
+   fast-adapt pl.mdl $T pm.mdl 2>&1 | grep -q 'Inner loop: 2 steps (meta-train), .*, the learned rates (1 per layer) (meta-train)'"
+check "multitask, which has no inner loop, removes a stored one" bash -c \
+  "$MT --algo=multitask pl.mdl $T episodes.txt pn.mdl && ! nnet-info pn.mdl | grep -q 'meta-inner-\(steps\|batch\|rate\|lr\)'"
 
 # Progress, validation, keep-best.
 check "progress lines with losses, frames/s and ETA" bash -c \
@@ -129,6 +169,28 @@ check "fast-adapt --utt2uniq without --heldout-fraction: no effect" bash -c \
   "fast-adapt --steps=2 --utt2uniq=ark:utt2uniq init.mdl $T u1.mdl && fast-adapt --steps=2 init.mdl $T u2.mdl && cmp u1.mdl u2.mdl"
 check "fast-adapt uses the model's adapt-layers" bash -c \
   "$MT --adapt-layers=2 init.mdl $T episodes.txt al.mdl && fast-adapt --steps=2 al.mdl $T al2.mdl 2>&1 && nnet-copy --binary=false al.mdl al.txt && nnet-copy --binary=false al2.mdl al2.txt && [ \"\$(grep -m1 '<Params>' al.txt)\" = \"\$(grep -m1 '<Params>' al2.txt)\" ]"
+
+# LHUC: --adapt-layers naming the lhuc layer (2) adapts only its scales.
+printf 'affine dim=8\ntanh\nlhuc\naffine\nlog-softmax\n' > lhuc.conf
+nnet-init --input-dim=4 --output-dim=4 --seed=1 lhuc.conf lhuc0.mdl 2>/dev/null
+params_of() { nnet-copy --binary=false $1 - | awk '/<Layer>/ { l++ } /<Params>/ { p = 1 } p { print l, $0 } /\]/ { p = 0 }'; }
+export -f params_of
+check "meta-train --adapt-layers=2 (lhuc) then fast-adapt: only the LHUC scales change" bash -c \
+  "$MT --adapt-layers=2 lhuc0.mdl $T episodes.txt lhuc1.mdl && ! cmp -s lhuc0.mdl lhuc1.mdl &&
+   fast-adapt --steps=3 --lr=1 lhuc1.mdl $T lhuc2.mdl && params_of lhuc1.mdl > p1 && params_of lhuc2.mdl > p2 &&
+   diff p1 p2 | grep '^[<>]' | cut -c3 | sort -u | tr -d '\n' | grep -qx 3"
+check "fast-adapt --adapt-layers=2 on an LHUC model: only the scales change" bash -c \
+  "fast-adapt --steps=3 --lr=1 --adapt-layers=2 lhuc0.mdl $T lhuc3.mdl && params_of lhuc0.mdl > q1 && params_of lhuc3.mdl > q2 &&
+   diff q1 q2 | grep '^[<>]' | cut -c3 | sort -u | tr -d '\n' | grep -qx 3"
+# The recipe's LHUC setup: conf/meta/maml-lhuc.conf on a conf/dnn_lhuc.conf model.
+R=$TOPDIR/egs/multilang/s5/conf
+check "recipe: maml-lhuc.conf meta-trains a dnn_lhuc.conf model for its LHUC layers 4, 7, 10" bash -c \
+  "nnet-init --input-dim=4 --output-dim=4 $R/dnn_lhuc.conf dl.mdl &&
+   meta-train --config=$R/meta/maml-lhuc.conf --iterations=2 --meta-batch=2 dl.mdl $T episodes.txt dl1.mdl &&
+   nnet-info dl1.mdl | grep -qx 'extra meta-adapt-layers dim=13 \[ 0 0 0 0 1 0 0 1 0 0 1 0 0 \]' &&
+   nnet-info dl1.mdl | grep -q 'extra meta-inner-lr dim=13 \[ 50 '"
+check "recipe: maml-msl.conf runs" bash -c \
+  "meta-train --config=$R/meta/maml-msl.conf --iterations=2 --meta-batch=2 init.mdl $T episodes.txt ms.mdl"
 
 # Bad input.
 echo "ep9 task0 support u01,nosuch query u03" > bad-ep.txt

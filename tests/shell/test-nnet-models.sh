@@ -50,6 +50,15 @@ check_fails "output dim disagreement" "output dim asked for is 9" nnet-init --ou
 printf 'affine dim=4\nlog-softmax\n' > bad4.conf
 check_fails "no input dim" "no input dim" nnet-init bad4.conf x.mdl
 
+# LHUC: one scale parameter per unit, 2 sigmoid(r), starting at r = 0 (the identity).
+printf 'input-dim=5\naffine dim=8\nrelu\nlhuc\naffine\nlog-softmax\n' > lhuc.conf
+check "lhuc: a layer of one parameter per unit, initialised to 0" bash -c '
+  nnet-init --output-dim=5 lhuc.conf l.mdl && nnet-info l.mdl | grep -q "^layer 2: lhuc in-dim=8 out-dim=8 params=8 offset=48 rms=0$" &&
+  nnet-copy --binary=false l.mdl - | grep -q "<Layer> lhuc <Config> 0 <InDim> 8 <OutDim> 8 <NumParams> 8 <Params> \[$"'
+check "lhuc: text -> binary round trip is exact" bash -c 'nnet-copy --binary=false l.mdl lt.mdl && nnet-copy lt.mdl lb.mdl && cmp lb.mdl l.mdl'
+check_fails "lhuc: takes no settings" "unknown setting 'dim' for layer lhuc" \
+  bash -c 'printf "input-dim=5\nlhuc dim=5\naffine\nlog-softmax\n" > bad5.conf && nnet-init --output-dim=4 bad5.conf x.mdl'
+
 check "average of a model with itself is the model" bash -c 'nnet-average a.mdl a.mdl avg.mdl && cmp avg.mdl a.mdl'
 check "--weights=1:0 selects the first model" bash -c 'nnet-average --weights=1:0 a.mdl b.mdl w.mdl && cmp w.mdl a.mdl'
 check "--weights=0:2 selects the second (normalised)" bash -c 'nnet-average --weights=0:2 a.mdl b.mdl w2.mdl && cmp w2.mdl b.mdl'

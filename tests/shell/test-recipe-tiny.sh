@@ -37,6 +37,10 @@ check "progress on the terminal: which training of how many, which adaptation jo
 check "a model per initialisation and training seed; seeds give different models" bash -c \
   "for i in $inits; do for s in 1 2; do [ -s $E/\$i/s\$s/final.mdl ] || { echo \"no $E/\$i/s\$s/final.mdl\"; exit 1; }; done
      ! cmp -s $E/\$i/s1/final.mdl $E/\$i/s2/final.mdl || exit 1; done"
+check "each model is a model directory (steps/make_model_dir.sh) that steps/transcribe.sh takes" bash -c \
+  "for i in $inits; do for f in feats.conf cmvn_opts cmvn_sliding.conf units.txt decode.conf; do
+     [ -s $E/\$i/s1/\$f ] || { echo \"no $E/\$i/s1/\$f\"; exit 1; }; done; done &&
+   steps/transcribe.sh $E/maml/s1 \$(awk 'NR == 1 { print \$2 }' $D/train/wav.scp) > hyp && [ \$(wc -l < hyp) = 1 ]"
 check "equal compute: iterations x evaluations per iteration within one iteration of the budget" bash -c \
   "for i in $inits; do awk '{ if (\$3 * \$4 > 200 + \$4 / 2 || \$3 * \$4 < 200 - \$4 / 2) exit 1 }' $E/\$i/s1/train_time || exit 1; done"
 check "features with per-speaker CMVN for every data directory" bash -c \

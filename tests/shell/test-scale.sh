@@ -25,6 +25,8 @@ equal() { one $1 "$3" && par "$@" && same_model ref/$1.mdl exp/$1/final.mdl; }
 for algo in maml fomaml reptile multitask; do
   check "$algo: 2 jobs give one process's model" equal $algo 2 "--algo=$algo --inner-steps=2 --inner-lr=0.1 $base"
 done
+check "maml, multi-step loss annealed over 3 iterations: 2 jobs give one process's model" \
+  equal msl 2 "--algo=maml --inner-steps=2 --inner-lr=0.1 --multi-step-loss --msl-anneal-iters=3 $base"
 check "maml, learned rates, sgd: 3 uneven jobs (1+1+2 tasks) give one process's model" \
   equal lslr 3 "--algo=maml --learn-inner-lr=per-layer --outer-optimizer=sgd $base" --cleanup false
 check "--cleanup false keeps the meta-gradient files and checkpoints" \

@@ -165,6 +165,99 @@ static void test_deltas_and_cmvn_vs_reference(void) {
   mat_release(&in); mat_release(&out);
 }
 
+/* tests/reference/cmvn_sliding.txt (tests/reference/make_cmvn_sliding_refs.py): inputs,
+ * then cases "case NAME INPUT R C", "opts ...", the expected rows. */
+static Mat read_named(FILE *f, const char *what, char *name, char *input, char *opts) {
+  int rows, cols;
+  char tag[16];
+  Mat m = {0};
+  if (fscanf(f, " %15s %63s", tag, name) != 2 || strcmp(tag, what)) return m;
+  if (input && fscanf(f, " %63s", input) != 1) return m;
+  if (fscanf(f, "%d %d", &rows, &cols) != 2) return m;
+  if (opts && fscanf(f, " opts %255[^\n]", opts) != 1) return m;
+  m = mat_alloc(rows, cols);
+  for (int i = 0; i < rows * cols; i++)
+    if (fscanf(f, "%f", &m.data[i]) != 1) { mat_release(&m); break; }
+  return m;
+}
+
+static void parse_sliding_opts(const char *line, FeatSlidingCmnOpts *o) {
+  feat_sliding_cmn_opts_default(o);
+  Options *po = opts_new("test");
+  feat_sliding_cmn_opts_register(o, po);
+  char *copy = xstrdup(line), *argv[16] = {"test"}, *save = NULL;
+  int argc = 1;
+  for (char *t = strtok_r(copy, " ", &save); t && argc < 16; t = strtok_r(NULL, " ", &save))
+    argv[argc++] = t;
+  opts_parse(po, argc, argv);
+  free(copy);
+  opts_free(po); /* only ints and bools: nothing points into it */
+}
+
+static void test_sliding_cmn_vs_reference(void) {
+  FILE *f = fopen("tests/reference/cmvn_sliding.txt", "r");
+  CHECK(f != NULL);
+  if (!f) return;
+  char names[3][64], name[64], input[64], opts[256];
+  Mat in[3];
+  for (int i = 0; i < 3; i++) {
+    in[i] = read_named(f, "input", names[i], NULL, NULL);
+    CHECK(in[i].rows > 0);
+  }
+  int ncases = 0;
+  for (Mat ref; (ref = read_named(f, "case", name, input, opts)).rows > 0; ncases++) {
+    int k = 0;
+    while (k < 2 && strcmp(names[k], input)) k++;
+    CHECK(!strcmp(names[k], input) && mat_same_shape(in[k], ref));
+    FeatSlidingCmnOpts o;
+    parse_sliding_opts(opts, &o);
+    char err[256];
+    CHECK(feat_sliding_cmn_opts_check(&o, err, sizeof err));
+    Mat out = mat_alloc(in[k].rows, in[k].cols);
+    feat_sliding_cmn(&o, in[k], out);
+    float d = mat_max_abs_diff(out, ref);
+    fprintf(stderr, "  sliding CMN %s (%s): %d x %d, largest difference %g\n", name, opts,
+            ref.rows, ref.cols, d);
+    CHECK(d == 0.0f);
+    mat_release(&out);
+    mat_release(&ref);
+  }
+  CHECK(ncases == 9);
+  for (int i = 0; i < 3; i++) mat_release(&in[i]);
+  fclose(f);
+}
+
+/* A centred window at least as long as the utterance is the whole utterance: the same as
+ * per-utterance CMVN from compute-cmvn-stats' statistics. Bad options are refused. */
+static void test_sliding_cmn_whole_utterance(void) {
+  Rng rng;
+  rng_seed(&rng, 5);
+  Mat in = mat_alloc(250, 6), a = mat_alloc(250, 6), b = mat_alloc(250, 6);
+  for (int i = 0; i < 250 * 6; i++) in.data[i] = 3.0f * (float)rng_gauss(&rng) + (float)(i % 6);
+  FeatSlidingCmnOpts o;
+  feat_sliding_cmn_opts_default(&o);
+  o.center = true;
+  char err[256];
+  double stats[2 * 7];
+  for (int nv = 0; nv < 2; nv++) {
+    o.norm_vars = nv;
+    feat_sliding_cmn(&o, in, a);
+    mat_copy(b, in);
+    feat_cmvn_init(stats, 6);
+    feat_cmvn_acc(stats, 6, in);
+    CHECK(feat_cmvn_apply(stats, 6, nv, b, err, sizeof err));
+    CHECK(mat_max_abs_diff(a, b) < 1e-5f);
+  }
+  o.cmn_window = 0;
+  CHECK(!feat_sliding_cmn_opts_check(&o, err, sizeof err) && strstr(err, "--cmn-window=0 must be in"));
+  o.cmn_window = 50;
+  o.min_window = 100;
+  CHECK(!feat_sliding_cmn_opts_check(&o, err, sizeof err) && strstr(err, "--min-cmn-window=100"));
+  o.center = false;
+  CHECK(feat_sliding_cmn_opts_check(&o, err, sizeof err));
+  mat_release(&in); mat_release(&a); mat_release(&b);
+}
+
 static void test_splice(void) {
   Mat in = mat_alloc(3, 2), out = {0};
   for (int i = 0; i < 6; i++) in.data[i] = (float)i; /* rows (0,1) (2,3) (4,5) */
@@ -342,6 +435,8 @@ int main(void) {
   RUN(test_option_checks);
   RUN(test_dither_and_short_input);
   RUN(test_deltas_and_cmvn_vs_reference);
+  RUN(test_sliding_cmn_vs_reference);
+  RUN(test_sliding_cmn_whole_utterance);
   RUN(test_splice);
   RUN(test_noise);
   RUN(test_wav_encodings);

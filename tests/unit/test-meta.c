@@ -1,6 +1,6 @@
 /* Tests of src/meta: episodes parsing; MAML meta-gradients (and learned-rate gradients)
  * against PyTorch's second-order autograd (tests/reference/meta_*.txt, made by
- * make_meta_refs.py) for a DNN and an LSTM; FOMAML and Reptile against updates composed by hand from
+ * make_meta_refs.py) for a DNN, an LSTM and a DNN with LHUC scales adapted alone; FOMAML and Reptile against updates composed by hand from
  * nnet_loss_grad; inner mini-batches against finite differences; thread independence;
  * and a behaviour test: on a family of synthetic CTC tasks, a MAML initialisation adapts
  * to a lower query loss than a multitask one. */
@@ -71,6 +71,11 @@ static Rec *ref_next(RefFile *rf, const char *name) {
   return &rf->r[rf->pos++];
 }
 
+/* The next record when it is named `name` (an optional record), else NULL. */
+static Rec *ref_next_if(RefFile *rf, const char *name) {
+  return rf->pos < rf->num && strcmp(rf->r[rf->pos].name, name) == 0 ? &rf->r[rf->pos++] : NULL;
+}
+
 static void ref_free(RefFile *rf) {
   for (int i = 0; i < rf->num; i++) {
     free(rf->r[i].str);
@@ -119,7 +124,8 @@ static void ref_setup(RefFile *rf, Nnet **n, MetaData **d, MetaTask *t) {
   }
 }
 
-/* Every case of a reference file: MAML (and FOMAML) meta-gradients and rate gradients. */
+/* Every case of a reference file: MAML (and FOMAML) meta-gradients and rate gradients;
+ * a case with weights is MAML with the multi-step loss (no first-order variant). */
 static void check_reference_file(const char *file) {
   RefFile *rf = ref_read(file);
   CHECK(rf != NULL);
@@ -135,20 +141,26 @@ static void check_reference_file(const char *file) {
     int steps = (int)ref_next(rf, "steps")->v[0];
     MetaLrMode mode;
     CHECK(meta_lr_mode_parse(ref_next(rf, "mode")->str, &mode));
-    Rec *rates = ref_next(rf, "rates"), *adapt = ref_next(rf, "adapt");
+    Rec *rates = ref_next(rf, "rates"), *adapt = ref_next(rf, "adapt"), *weights = ref_next_if(rf, "weights");
     double qa = ref_next(rf, "query_after")->v[0];
     Rec *g2 = ref_next(rf, "grad"), *r2 = ref_next(rf, "rate_grad");
     Rec *g1 = ref_next(rf, "fo_grad"), *r1 = ref_next(rf, "fo_rate_grad");
-    for (int fo = 0; fo < 2; fo++) {
+    for (int fo = 0; fo < (weights ? 1 : 2); fo++) {
       MetaInner *in = meta_inner_new(n, fo ? META_FOMAML : META_MAML, steps, 0, 0.1f, mode);
       CHECK(meta_inner_num_rates(in) == rates->n);
       for (int i = 0; i < rates->n; i++) in->rates[i] = (float)rates->v[i];
       for (int l = 0; l < in->num_layers; l++) in->adapt[l] = adapt->v[l] != 0;
+      if (weights) {
+        CHECK(weights->n == steps);
+        in->step_weights = xmalloc(sizeof(float) * (size_t)steps);
+        for (int j = 0; j < steps; j++) in->step_weights[j] = (float)weights->v[j];
+      }
       MetaWork *w = meta_work_new(n, in);
       MetaTaskStats st;
       CHECK(meta_task_grad(n, in, w, d, &t, 1, nnet_params(n), grad, rg, &st));
       double eg = rel_err(grad, (fo ? g1 : g2)->v, P);
-      printf("  %s %s: meta-gradient rel. error %.2e", name, fo ? "first-order" : "MAML", eg);
+      printf("  %s %s: meta-gradient rel. error %.2e", name,
+             fo ? "first-order" : weights ? "MAML, multi-step loss" : "MAML", eg);
       CHECK(eg < 1e-3);
       CHECK_NEAR(st.query_after, qa, 1e-4 * fabs(qa));
       if (mode != META_LR_NONE) {
@@ -173,6 +185,29 @@ static void check_reference_file(const char *file) {
 
 static void test_maml_dnn_vs_pytorch(void) { check_reference_file("meta_dnn.txt"); }
 static void test_maml_lstm_vs_pytorch(void) { check_reference_file("meta_lstm.txt"); }
+/* A DNN with LHUC scales, the inner loop adapting only them (and all layers). */
+static void test_maml_lhuc_vs_pytorch(void) { check_reference_file("meta_lhuc.txt"); }
+
+/* MAML++'s multi-step loss weights (meta_msl_weights) against its own code's values. */
+static void test_msl_weights_vs_reference(void) {
+  RefFile *rf = ref_read("meta_msl_weights.txt");
+  CHECK(rf != NULL);
+  if (!rf) return;
+  for (int i = 0; i < rf->num; i++) {
+    int k, it, anneal;
+    CHECK(sscanf(rf->r[i].name, "weights_%d_%d_%d", &k, &it, &anneal) == 3);
+    float w[16];
+    meta_msl_weights(k, it, anneal, w);
+    double sum = 0;
+    for (int j = 0; j < k; j++) sum += w[j];
+    printf("  k=%d iteration %d of %d: rel. error %.2e, sum %.7f\n", k, it, anneal,
+           rel_err(w, rf->r[i].v, k), sum);
+    CHECK(rel_err(w, rf->r[i].v, k) < 1e-6);
+    CHECK_NEAR(sum, 1.0, 1e-6);
+  }
+  CHECK(rf->num >= 8);
+  ref_free(rf);
+}
 
 /* The reference model and data, for the tests below. */
 static void ref_model(Nnet **n, MetaData **d, MetaTask *t) {
@@ -364,6 +399,8 @@ static void test_fast_adapt_threads_by_hand(void) {
 int main(void) {
   RUN(test_maml_dnn_vs_pytorch);
   RUN(test_maml_lstm_vs_pytorch);
+  RUN(test_maml_lhuc_vs_pytorch);
+  RUN(test_msl_weights_vs_reference);
   RUN(test_fomaml_reptile_by_hand);
   RUN(test_inner_batch_finite_difference);
   RUN(test_fast_adapt_frozen_cache);

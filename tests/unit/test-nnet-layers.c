@@ -17,6 +17,7 @@ static void test_subsample(void) {
   nnet_check_layer("subsample", "factor=4 stack=2", 2, 5, 3, lens, 10);
 }
 static void test_layer_norm(void) { nnet_check_layer("layer-norm", "", 5, 5, 3, lens, 11); }
+static void test_lhuc(void) { nnet_check_layer("lhuc", "", 4, 5, 3, lens, 13); }
 static void test_log_softmax(void) { nnet_check_layer("log-softmax", "", 4, 5, 3, lens, 12); }
 
 static void test_subsample_frames(void) {
@@ -40,6 +41,7 @@ static void test_bad_settings(void) {
   CHECK(!nnet_layer_configure(&l, nnet_layer_kind_find("subsample"), 4, "factor=0", 0, err, sizeof(err)));
   CHECK(!nnet_layer_configure(&l, nnet_layer_kind_find("layer-norm"), 4, "eps=-1", 0, err, sizeof(err)));
   CHECK(!nnet_layer_configure(&l, nnet_layer_kind_find("affine"), 4, "dim", 0, err, sizeof(err)));
+  CHECK(!nnet_layer_configure(&l, nnet_layer_kind_find("lhuc"), 4, "dim=4", 0, err, sizeof(err)));
   CHECK(nnet_layer_kind_find("no-such-layer") == NULL);
 }
 
@@ -53,6 +55,7 @@ int main(void) {
   RUN(test_splice_offsets);
   RUN(test_subsample);
   RUN(test_layer_norm);
+  RUN(test_lhuc);
   RUN(test_log_softmax);
   RUN(test_subsample_frames);
   RUN(test_bad_settings);

@@ -67,8 +67,10 @@ static void check_network(const char *name) {
 }
 
 static void test_dnn_vs_pytorch(void) { check_network("dnn"); }
+static void test_lhuc_vs_pytorch(void) { check_network("lhuc"); }
 
 int main(void) {
   RUN(test_dnn_vs_pytorch);
+  RUN(test_lhuc_vs_pytorch);
   return test_summary();
 }

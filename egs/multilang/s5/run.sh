@@ -216,7 +216,7 @@ if $tiny; then
   shots="2 4"; draws=2; support=2; query=2; num_episodes=200; train_seeds="1 2"
   train_budget=200; train_opts="--progress-every=1 --meta-batch=2 $train_opts"
   pretrain_iters=4; test_recs=0; replications=200
-  model_conf=conf/dnn_tiny.conf
+  [ "$model_conf" = conf/dnn.conf ] && model_conf=conf/dnn_tiny.conf
   [ -n "$data" ] || data=data_tiny$sfx
   [ -n "$exp" ] || exp=exp_tiny$sfx
   [ -n "$results" ] || results=RESULTS.tiny${sfx/_/.}
@@ -417,6 +417,9 @@ if stage_run 6 train; then
       train_one $i conf/meta/$i.conf $start_mdl $exp/$i/s$ts $iters "$i seed $ts ($n of $total)"
     done
   done
+  for i in $inits; do for ts in $train_seeds; do   # next to each model, what decoding new audio needs
+    steps/make_model_dir.sh --feat-conf $feat_conf --decode-conf $decode_conf $data/lang_$unit/units.txt $exp/$i/s$ts
+  done; done
   stage_done
 fi
 

@@ -10,7 +10,8 @@
 #            decode the test utterances <dir>/test/<lang>/feats.scp, score against
 #            <dir>/test/<lang>/text
 # Each cell gets hyp.txt, wer (compute-wer's output), steps (the adaptation steps kept)
-# and its logs; a cell whose wer exists is skipped.
+# and its logs; a cell whose wer exists is skipped. With --keep-models true, each adapted
+# final.mdl stays, with steps/make_model_dir.sh's files (its initialisation's).
 adapt_conf=conf/adapt.conf
 decode_conf=conf/decode.conf
 unit=phone
@@ -86,7 +87,8 @@ for cell in 0 $(ls $adapt_dir/draws/$lang/ | sed -n 's/^\([0-9]*_[0-9]*\)\.list$
     tail -n 3 $dir/*.log >&2
     failed=$((failed + 1))
   fi
-  $keep_models || rm -f $dir/final.mdl
+  if ! $keep_models; then rm -f $dir/final.mdl
+  elif [ -s $dir/final.mdl ]; then steps/make_model_dir.sh --from $(dirname $model) $dir || failed=$((failed + 1)); fi
 done
 echo "$prog: $init seed $seed $lang: $n cells adapted, decoded and scored; $failed failed"
 [ $failed -eq 0 ]

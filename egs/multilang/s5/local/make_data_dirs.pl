@@ -16,18 +16,15 @@
 # the clean utterance's id: the recording they all derive from. sox runs with -R, so a
 # copy is the same audio at every reading.
 #
-# Phones: espeak-ng's IPA with "_" between phones. Language-switch marks "(en)" and the
-# stress marks ˈ ˌ are dropped (stress is not a segment, and espeak-ng puts it on the
-# syllable's first phone, which would double the inventory); '?' (Danish stød) is
-# written ʔ; the length marks ː ˑ stay part of their vowel or consonant (aː and a are
-# different phones: length is phonemic in cs, sk, de, hr ...). Word boundaries are not
-# marked in text.phone.
+# Phones: espeak-ng's IPA with "_" between phones, split by IpaPhones.pm.
 # Chars: the normalised text, one character a token, <space> between words.
 use strict;
 use warnings;
 use utf8;
 use Getopt::Long;
-use Unicode::Normalize qw(NFC);
+use FindBin;
+use lib $FindBin::RealBin;
+use IpaPhones qw(ipa_to_phones);
 binmode(STDERR, ':encoding(UTF-8)');
 
 my $usage = "Usage: make_data_dirs.pl [--noise-types 'white pink babble'] [--snrs '20 10 5'] [--copies 1]\n" .
@@ -124,20 +121,6 @@ sub wav_seconds {
   die "make_data_dirs.pl: $path: no data chunk\n";
 }
 
-sub phones {
-  my $ipa = shift;
-  $ipa =~ s/\([a-z]{2,3}(-[a-z0-9]+)*\)//g;   # language switches
-  $ipa =~ s/[\x{2C8}\x{2CC}]//g;               # primary and secondary stress
-  $ipa =~ s/[-\x{203F}]//g;                    # liaison marks
-  $ipa =~ s/\?/\x{294}/g;                        # glottal stop (Danish stod) as IPA
-  my @p;
-  for my $tok (split /[_\s]+/, NFC($ipa)) {
-    next if $tok eq '';
-    if ($tok =~ /^[\x{2D0}\x{2D1}]+$/ && @p) { $p[-1] .= $tok; next; }   # a lone length mark
-    push @p, $tok;
-  }
-  return join(' ', @p);
-}
 sub chars {
   return join(' <space> ', map { join(' ', split //, $_) } split ' ', shift);
 }
@@ -173,7 +156,7 @@ while (<$fp>) {
   if (!exists $synth{$utt}) { $nmiss++; next; }
   my $ipa = $synth{$utt};
   my $dur = wav_seconds($wav);
-  my $ph = phones($ipa);
+  my $ph = ipa_to_phones($ipa);
   if ($ph eq '') { print STDERR "make_data_dirs.pl: WARNING: no phones for $utt ($text); left out\n"; next; }
   (my $split_wav = $wav) =~ s{/[^/]+/[^/]+$}{};
   push @{$babble{$split_wav}}, "$utt $wav";

@@ -35,8 +35,8 @@ mkdir -p $logdir/log $featdir/$(echo $data | tr '/' '_') || exit 1
 dir=$(cd $featdir/$(echo $data | tr '/' '_') && pwd)
 log=$logdir/log/make_feats.log
 rm -f $data/feats_cmvn.scp
-# The recipe's utt2dur (from the synthesis) is kept.
-$make --nj $nj --cmd "$cmd" $conf_opt $feat_conf --write-utt2dur false $data $logdir/log $dir 2> $log ||
+# The recipe's utt2dur (from the synthesis) is kept; features stay uncompressed (exact).
+$make --nj $nj --cmd "$cmd" $conf_opt $feat_conf --write-utt2dur false --compress false $data $logdir/log $dir 2> $log ||
   die "$make failed for $data: $(tail -n 1 $log)"
 steps/compute_cmvn_stats.sh $data $logdir/log $dir 2>> $log ||
   die "steps/compute_cmvn_stats.sh failed for $data: $(tail -n 1 $log)"

@@ -81,17 +81,22 @@ sub pooled { my ($i, $langs, $n, $f) = @_;
     print $h "$p-$_" while <$y>;
   }}
 }
-# 1 / -1: init is better / worse than multitask at 95%; 0: not significant.
+# 1 / -1: init is better / worse than multitask at 95%; 0: not significant. Each direction
+# is the bootstrap probability that one system has fewer errors than the other (ties count
+# for neither), so identical systems are not significant either way.
+sub bootci { my ($f, $x, $y) = @_;
+  my $out = `compute-wer-bootci --mode=strict --replications=$reps ark:$f.a.ref ark:$f.$x.hyp ark:$f.$y.hyp 2>$f.log`;
+  $? == 0 or die "make_results.sh: ERROR: compute-wer-bootci failed (see $f.log)\n";
+  my ($p) = $out =~ /Probability of Set2 improving Set1:\s+([\d.]+)/
+    or die "make_results.sh: ERROR: no probability of improvement in compute-wer-bootci output ($f.log)\n";
+  $p; }
 sub significance { my ($i, $langs, $n) = @_;
   my $f = "$tmp/" . join("+", @$langs) . ".$n";
   pooled("multitask", $langs, $n, "$f.a"); pooled($i, $langs, $n, "$f.b");
   # The references of both sets are the same texts under the same keys.
   system("cmp -s $f.a.ref $f.b.ref") == 0 or die "make_results.sh: ERROR: $f: different references\n";
-  my $out = `compute-wer-bootci --mode=strict --replications=$reps ark:$f.a.ref ark:$f.a.hyp ark:$f.b.hyp 2>$f.log`;
-  $? == 0 or die "make_results.sh: ERROR: compute-wer-bootci failed (see $f.log)\n";
-  my ($p) = $out =~ /Probability of Set2 improving Set1:\s+([\d.]+)/
-    or die "make_results.sh: ERROR: no probability of improvement in compute-wer-bootci output\n";
-  return $p >= 95 ? 1 : $p <= 5 ? -1 : 0;
+  return 1 if bootci($f, "a", "b") >= 95;
+  return bootci($f, "b", "a") >= 95 ? -1 : 0;
 }
 my $has_mt = grep { $_ eq "multitask" } @inits;
 my @meta = grep { $_ ne "scratch" && $_ ne "multitask" } @inits;
@@ -188,6 +193,6 @@ echo "# Time per stage (seconds), of the last run of each stage that did work"
 echo
 [ -f $exp/init/info.txt ] && awk '/^num-params/ { p = $2 } /^layer/ { sub(/^layer [0-9]+: /, ""); sub(/ in-dim.*/, ""); l = l (l ? ", " : "") $0 }
   END { printf "# Model: %s (%d parameters)\n", l, p }' $exp/init/info.txt
-echo "# Produced by (cd egs/multilang/s5 and, in turn):"
+echo "# Produced by (cd ${PWD#$TOPDIR/} and, in turn):"
 if [ -s $exp/cmdlines ]; then sed 's/^/#   /' $exp/cmdlines; else echo "#   $cmdline"; fi
 echo "# Finished on $(date -u '+%F %H:%M UTC') on $(nproc) cores."

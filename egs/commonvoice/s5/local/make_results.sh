@@ -1,0 +1,1 @@
+../../../multilang/s5/local/make_results.sh

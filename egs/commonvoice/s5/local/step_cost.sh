@@ -1,0 +1,1 @@
+../../../multilang/s5/local/step_cost.sh
