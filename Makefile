@@ -20,6 +20,11 @@ DEBS    := build-essential pkg-config libfftw3-dev libopenblas-dev zlib1g-dev \
            hunspell-sk hunspell-is fortunes-de fortunes-es fortunes-it fortunes-ru \
            fortunes-pl fortunes-cs \
            slurm-wlm munge
+# A second and a third voice engine, from recordings (the recipe's speaker and engine axes):
+# festival with festvox voices for English, Czech, Catalan, Italian and Russian, and flite.
+VOICE_DEBS := festival flite festvox-kallpc16k festvox-kdlpc16k festvox-us-slt-hts \
+           festvox-czech-dita festvox-czech-krb festvox-czech-machac festvox-czech-ph \
+           festvox-ca-ona-hts festvox-itapc16k festvox-italp16k festvox-ru
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
@@ -53,7 +58,7 @@ check-deps:
 	  echo "Run 'make deps' (as root) or: apt-get install $(DEBS)" >&2; exit 1; }
 
 deps:
-	@missing=$$(for p in $(DEBS); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	@missing=$$(for p in $(DEBS) $(VOICE_DEBS); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
 	if [ -z "$$missing" ]; then echo "All needed Debian packages are installed."; \
 	elif [ "$$(id -u)" = 0 ]; then \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \

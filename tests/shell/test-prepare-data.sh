@@ -92,3 +92,87 @@ check_fails "a missing dictionary names its package" "no hunspell dictionary for
 check_fails "a bad size" "train-utts must be a non-negative integer" prep --train-utts x "$TESTDIR/bad"
 check_fails "a language given twice" "language en is given twice" prep --src-langs "en-us en-gb" --tgt-langs pt "$TESTDIR/bad"
 check_fails "an unknown noise type" "unknown noise type 'brown'" prep --tiny true --src-langs en-us --tgt-langs pt --noise-types brown "$TESTDIR/bad"
+
+# Corpus 3: voices from recordings (festival, flite), more conditions (rooms, speeds), and
+# every kind of held-out target.
+engine_opts=(--tiny true --nj 2 --src-langs "en-us cs" --tgt-langs "" --seed 3
+  --festival-voices "cs:czech_dita cs:czech_krb ca:upc_ca_ona_hts" --flite-voices "en-us:slt en-gb-scotland:awb"
+  --heldout-engines ca-festival --heldout-speakers "cs-festival-krb en-us-m3" --heldout-dialects en-us-nyc
+  --noise-types white --rooms "small medium" --speeds "0.9 1.1" --heldout-conds "babble-0db reverb-hall speed-1.2"
+  --cond-langs en-us)
+check "engines, conditions and held-out targets corpus builds" prep "${engine_opts[@]}" --wavdir "$TESTDIR/w4" "$TESTDIR/d4"
+F=$TESTDIR/d4
+targets="ca-festival cs-festival-krb en-us-m3 en-us-nyc babble-0db reverb-hall speed-1.2"
+check "every target has adapt and test sets that validate" bash -c "for t in $targets; do
+  validate_data_dir.sh --no-feats $F/\$t/adapt && validate_data_dir.sh --no-feats $F/\$t/test || exit 1; done"
+check "utt2engine: espeak, festival and flite speakers in training; the speaker id names the engine and voice" bash -c "
+  [ \"\$(cut -d' ' -f2 $F/train/utt2engine | sort -u | tr '\n' ' ')\" = 'espeak festival flite ' ] &&
+  cut -d' ' -f1 $F/train/spk2utt | grep -qx cs-festival-dita && cut -d' ' -f1 $F/train/spk2utt | grep -qx en-us-flite-slt &&
+  cut -d' ' -f1 $F/train/spk2utt | grep -qx en-gb-scotland-flite-awb &&
+  paste -d' ' $F/train/utt2spk $F/train/utt2engine | awk '(\$2 ~ /-festival-/) != (\$4 == \"festival\") || (\$2 ~ /-flite-/) != (\$4 == \"flite\") { exit 1 }'"
+check "festival and flite audio: 16 kHz 16-bit mono, peak at -6 dBFS" bash -c "for s in cs-festival-dita en-us-flite-slt ca-festival-ona; do
+  f=\$(grep -h \"^\$s-0001 \" $F/train/wav.scp $F/ca-festival/adapt/wav.scp | cut -d' ' -f2) && [ \"\$(soxi -r \$f) \$(soxi -b \$f) \$(soxi -c \$f)\" = '16000 16 1' ] &&
+  sox \$f -n stat 2>&1 | awk '/^Maximum amplitude/ { found = 1; if (\$3 < 0.45 || \$3 > 0.52) exit 1 } END { exit !found }' || exit 1; done"
+# The phones of what festival or flite said are espeak-ng's IPA of the same text.
+same_phones() { # data-dir utt dialect
+  local text ipa
+  text=$(grep "^$2 " "$1/text" | cut -d' ' -f2-)
+  ipa=$(espeak-ng -q -v "$3" --ipa --sep=_ -- "$text" | sed 's/ˈ//g; s/ˌ//g; s/[_ -]//g' | tr -d '\n')
+  [ -n "$ipa" ] && [ "$(grep "^$2 " "$1/text.phone" | cut -d' ' -f2- | tr -d ' ')" = "$ipa" ]
+}
+export -f same_phones
+check "labels are the text's phones whoever spoke it (festival cs and ca, flite en-gb-scotland)" bash -c "
+  same_phones $F/train cs-festival-dita-0001 cs && same_phones $F/cs-festival-krb/test cs-festival-krb-0010 cs &&
+  same_phones $F/ca-festival/test ca-festival-ona-0009 ca && same_phones $F/train en-gb-scotland-flite-awb-0001 en-gb-scotland"
+check "a one-voice engine target: the voice says other sentences in adapt and test" bash -c "
+  [ \"\$(cat $F/ca-festival/*/utt2spk | filter_scp.pl <(grep -h ' clean\$' $F/ca-festival/*/utt2cond) | cut -d' ' -f2 | sort -u)\" = ca-festival-ona ] &&
+  [ -z \"\$(comm -12 <(cut -d' ' -f2- $F/ca-festival/adapt/text | sort -u) <(cut -d' ' -f2- $F/ca-festival/test/text | sort -u))\" ]"
+check "held out of training: the speakers (and variant m3 everywhere), the dialect, the engine's language, the conditions" bash -c "
+  ! cut -d' ' -f2 $F/train/utt2spk | grep -q -- '-krb\$\|-m3\$' && ! grep -q ' en-us-nyc\$' $F/train/utt2dialect &&
+  ! grep -q ' ca\$' $F/train/utt2lang && ! grep -q 'babble\|hall\|1\.2' $F/train/utt2cond &&
+  [ \"\$(cut -d' ' -f2 $F/en-us-nyc/*/utt2dialect | sort -u)\" = en-us-nyc ] &&
+  for k in babble-0db reverb-hall speed-1.2; do [ \"\$(cut -d' ' -f2 $F/\$k/*/utt2cond | sort -u)\" = \$k ] || exit 1; done"
+check "conditions of the copies: white noise, two rooms, speeds 0.9 and 1.1" bash -c "
+  [ \"\$(cut -d' ' -f2 $F/train/utt2cond | sed 's/-[0-9]*db\$//' | sort -u | tr '\n' ' ')\" = 'clean reverb-medium reverb-small speed-0.9 speed-1.1 white ' ] &&
+  [ \$(grep -c ' clean\$' $F/train/utt2cond) = \$(grep -c ' speed-0.9\$' $F/train/utt2cond) ]"
+check "reverberant copies: sox reverb pipes, 16 kHz, as long as the clean audio, the same at every reading" bash -c "
+  read u cmd < <(grep -- '-reverb-' $F/train/wav.scp | head -n 1); clean=\$(grep \"^\${u%-reverb-*} \" $F/train/wav.scp | cut -d' ' -f2)
+  [[ \"\$cmd\" == 'sox -R '*' reverb '*' |' ]] && eval \"\${cmd% |}\" > r1.wav && eval \"\${cmd% |}\" > r2.wav && cmp r1.wav r2.wav &&
+  [ \$(soxi -r r1.wav) = 16000 ] && [ \$(soxi -s r1.wav) = \$(soxi -s \$clean) ] && ! cmp -s r1.wav \$clean"
+check "speed copies as Kaldi's perturb_data_dir_speed.sh: sp0.9- utterance and speaker, utt2uniq, durations / 0.9" bash -c "
+  u=\$(grep -m1 ' clean\$' $F/train/utt2cond | cut -d' ' -f1) && s=\$(grep \"^\$u \" $F/train/utt2spk | cut -d' ' -f2) &&
+  grep -qx \"sp0.9-\$u \$u\" $F/train/utt2uniq && grep -qx \"sp0.9-\$u sp0.9-\$s\" $F/train/utt2spk &&
+  cmd=\$(grep \"^sp0.9-\$u \" $F/train/wav.scp | cut -d' ' -f2-) && [[ \"\$cmd\" == 'sox -R -t wav '*' -t wav - speed 0.9 |' ]] &&
+  eval \"\${cmd% |}\" > s1.wav && eval \"\${cmd% |}\" > s2.wav && cmp s1.wav s2.wav &&
+  awk -v a=\$(grep \"^sp0.9-\$u \" $F/train/utt2dur | cut -d' ' -f2) -v b=\$(soxi -D s1.wav) -v c=\$(grep \"^\$u \" $F/train/utt2dur | cut -d' ' -f2) \
+    'BEGIN { exit !(a - b < 0.01 && b - a < 0.01 && a - c / 0.9 < 0.001 && c / 0.9 - a < 0.001) }'"
+check "the same options and --seed build the same corpus, festival's and flite's audio included" bash -c "
+  cd $S5 && local/prepare_data.sh ${engine_opts[*]@Q} --wavdir $TESTDIR/w5 $TESTDIR/d5 &&
+  for f in \$(cd $TESTDIR/w4 && find . -name '*.wav'); do cmp $TESTDIR/w4/\$f $TESTDIR/w5/\$f || exit 1; done &&
+  [ \$(cd $TESTDIR/w5 && find . -name '*.wav' | wc -l) = \$(cd $TESTDIR/w4 && find . -name '*.wav' | wc -l) ] &&
+  find $TESTDIR/w5 -name '*festival*.wav' | grep -q . && find $TESTDIR/w5 -name '*flite*.wav' | grep -q . &&
+  for d in train ca-festival/test reverb-hall/adapt; do diff <(sed 's#/d4/\|/w4/#/X/#g' $F/\$d/wav.scp) <(sed 's#/d5/\|/w5/#/X/#g' $TESTDIR/d5/\$d/wav.scp) || exit 1; done"
+
+# Bad voices and targets: errors naming them, before any synthesis.
+check_fails "a festival voice that is not installed names it and its package" \
+  "festival has no voice 'czech_foo' (it has: .*czech_dita.*); install its Debian package festvox-czech-foo" \
+  prep --tiny true --src-langs cs --tgt-langs "" --festival-voices cs:czech_foo "$TESTDIR/bad2"
+check "... before any synthesis" bash -c "[ ! -e $TESTDIR/bad2 ]"
+check_fails "a flite voice that is not installed" "flite has no voice 'bob' (flite -lv: .*slt" \
+  prep --tiny true --src-langs en-us --tgt-langs "" --flite-voices en-us:bob "$TESTDIR/bad2"
+check_fails "an engine voice of a language not in the corpus" "festival voice 'upc_ca_ona_hts': its language ca is no source or target language" \
+  prep --tiny true --src-langs en-us --tgt-langs "" --festival-voices ca:upc_ca_ona_hts "$TESTDIR/bad2"
+check_fails "a held-out engine target without voices" "held-out engine target 'cs-festival' has no voices" \
+  prep --tiny true --src-langs cs --tgt-langs "" --heldout-engines cs-festival "$TESTDIR/bad2"
+check_fails "a held-out speaker the corpus cannot have" "held-out speaker 'en-us-nobody' is no speaker of a source language" \
+  prep --tiny true --src-langs en-us --tgt-langs "" --heldout-speakers en-us-nobody "$TESTDIR/bad2"
+check_fails "a held-out dialect of no source language" "held-out dialect 'pt-br' is no dialect of a source language" \
+  prep --tiny true --src-langs en-us --tgt-langs "" --heldout-dialects pt-br "$TESTDIR/bad2"
+check_fails "a held-out room the copies have" "held-out condition reverb-hall: its reverb hall is also a condition of the copies" \
+  prep --tiny true --src-langs en-us --tgt-langs "" --rooms "small hall" --heldout-conds reverb-hall "$TESTDIR/bad2"
+check_fails "an unknown room" "unknown room 'attic' (hall, large, medium, small)" \
+  prep --tiny true --src-langs en-us --tgt-langs pt --rooms attic "$TESTDIR/bad2"
+check_fails "an unknown condition" "unknown condition 'loud'" \
+  prep --tiny true --src-langs en-us --tgt-langs "" --heldout-conds loud "$TESTDIR/bad2"
+check_fails "a target given twice" "target cs-festival-krb is given twice" \
+  prep --tiny true --src-langs cs --tgt-langs "" --festival-voices cs:czech_krb --heldout-speakers "cs-festival-krb cs-festival-krb" "$TESTDIR/bad2"

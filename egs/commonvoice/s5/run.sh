@@ -232,12 +232,12 @@ if stage_run 7 adapt; then
 fi
 
 if stage_run 8 plots; then
-  local/plot.sh --unit $unit --inits "$inits" --langs "$test_langs" $exp $exp/plots
+  local/plot.sh --unit $unit --inits "$inits" --targets "$test_langs" $exp $exp/plots
   stage_done
 fi
 if stage_run 9 results; then
   local/make_results.sh --unit $unit --inits "$inits" --shots "$shots" --draws $draws \
-    --train-seeds "$train_seeds" --dev-langs "$dev_langs" --test-langs "$test_langs" \
+    --train-seeds "$train_seeds" --dev-targets "$dev_langs" --test-targets "$test_langs" \
     --replications $replications --train-budget $train_budget --adapt-lr $adapt_lr \
     --adapt-conf $adapt_conf --decode-conf $decode_conf --cmdline "$cmdline" $data $exp > $results.tmp ||
     { rm -f $results.tmp; exit 1; }

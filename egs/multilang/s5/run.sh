@@ -15,7 +15,21 @@
 # meta-learned initialisation against multitask. Writes RESULTS and exp/plots/*.png.
 # How long a run takes: README.md (measured, with the time per stage).
 #
+# --axis chooses what is held out and adapted to (the same initialisations, seeds and
+# protocol on each; meta-training tasks follow the axis):
+#   lang     languages (the default): tasks by language; data/ exp/ RESULTS
+#   dialect  regional voices of source languages: tasks by dialect
+#   speaker  speakers whose voice no training speaker has (espeak-ng variants, festival
+#            and flite voices): tasks by speaker
+#   noise    a noise type and a room no training copy has, at low SNR: tasks by condition
+#            (training copies: white noise, small and medium rooms, speed 0.9 and 1.1)
+#   engine   festival and flite voices, trained on espeak-ng voices only: tasks by
+#            language; a language seen in training (cs) and one that was not (ca)
+# Every axis but lang runs in data_<axis>/ exp_<axis>/ and writes RESULTS.<axis>;
+# --dev-targets and --test-targets name its held-out sets (data/<target>/{adapt,test}).
+#
 #   ./run.sh                      the default run
+#   ./run.sh --axis dialect       the dialect experiment
 #   ./run.sh --tiny true          a few utterances everywhere (make test): data_tiny/,
 #                                 exp_tiny/, RESULTS.tiny
 #   ./run.sh --stage 6 --stop-stage 6 --inits "maml"   one stage, one initialisation
@@ -28,6 +42,9 @@ num_threads=2         # threads of a training job
 train_nj=0            # 0: one meta-train process per initialisation; N: steps/meta_train.sh
                       # with N jobs per outer step (for a cluster: see cmd.sh)
 tiny=false            # a tiny corpus and short training (for tests)
+axis=lang             # what is held out: lang, dialect, speaker, noise or engine
+dev_targets=auto      # held-out targets where settings are chosen (auto: the axis's; lang: --dev-langs)
+test_targets=auto     # held-out targets that are reported (auto: the axis's; lang: --test-langs)
 unit=phone            # phone (IPA, PER) or char (graphemes, CER)
 data=                 # [data; data_tiny with --tiny true]
 exp=                  # [exp; exp_tiny with --tiny true]
@@ -39,10 +56,11 @@ decode_conf=conf/decode.conf
 src_langs=            # source languages (espeak-ng voices); default: local/prepare_data.sh's
 dev_langs="af bg"     # held-out languages where settings are chosen
 test_langs="ca is sk uk"  # held-out languages that are reported
-noise_types="white pink babble"  # noisy copies' conditions
+noise_types=          # noisy copies' conditions [white pink babble; noise axis: white]
 prep_opts=            # more options for local/prepare_data.sh, e.g. "--train-utts 400"
 inits="multitask maml reptile"   # conf/meta/<init>.conf each; also scratch, fomaml, maml-lslr
-task_key=lang         # what a meta-training task is: lang, dialect, spk, cond, lang,cond ...
+task_key=             # what a meta-training task is: lang, dialect, spk, cond, lang,cond ...
+                      # [the axis's: lang, dialect, spk, cond, lang]
 episode_keys="lang dialect spk cond lang,cond"            # episode files also written
 support=10            # utterances of a training episode's support set
 query=10              # and of its query set
@@ -74,30 +92,36 @@ The multilingual meta-learning recipe (see the top of run.sh). Options [defaults
   --num-threads N            threads of each training job [$num_threads]
   --train-nj N               0: one meta-train process per initialisation; N > 0:
                              steps/meta_train.sh with N jobs per outer step [$train_nj]
+  --axis lang|dialect|speaker|noise|engine   what is held out and adapted to [$axis]
+  --dev-targets, --test-targets '<targets>'   the axis's held-out sets: dev (tuning), test
+                             (reported) [auto: the axis's; lang: --dev-langs, --test-langs]
   --tiny true                tiny corpus and short runs in data_tiny/ exp_tiny/, for tests [$tiny]
-  --data DIR --exp DIR       corpus and experiment directories [data, exp]
+  --data DIR --exp DIR       corpus and experiment directories [data, exp; data_<axis>, exp_<axis>]
   --unit phone|char          recognition units: phones (PER) or characters (CER) [$unit]
   --inits '<names>'          initialisations, conf/meta/<name>.conf each, and scratch [$inits]
   --train-seeds '<seeds>'    training seeds of every initialisation [$train_seeds]
   --train-budget N           utterance gradient evaluations per initialisation and seed [$train_budget]
-  --task-key KEY             meta-training tasks by lang, dialect, spk, cond, lang,cond [$task_key]
+  --task-key KEY             meta-training tasks by lang, dialect, spk, cond, lang,cond [the axis's]
   --shots '<N ...>'          adaptation recordings (and 0) [$shots]
   --draws N                  random draws per shot count [$draws]
   --dev-langs, --test-langs '<voices>'   held-out languages: dev (tuning), test (reported)
                              [$dev_langs; $test_langs]
   --src-langs '<voices>', --prep-opts '<opts>'   corpus (local/prepare_data.sh)
-  --noise-types '<types>'    noise of the noisy copies: white pink babble [$noise_types]
+  --noise-types '<types>'    noise of the noisy copies: white pink babble [white pink babble;
+                             noise axis: white]
   --pretrain-iters N         multitask iterations the trained initialisations start from [$pretrain_iters]
   --train-opts '<opts>'      extra meta-train options for every initialisation
   --test-recs N              test recordings decoded per target language, every copy (0: all) [$test_recs]
   --feat-conf, --model-conf, --adapt-conf, --decode-conf FILE   [$feat_conf, $model_conf, $adapt_conf, $decode_conf]
   --adapt-lr R               fast-adapt rate (models without learned rates) [$adapt_lr]
-  --results FILE             where the results table goes [RESULTS, RESULTS.char, RESULTS.tiny]
+  --results FILE             where the results table goes [RESULTS, RESULTS.char, RESULTS.tiny;
+                             RESULTS.<axis>, RESULTS.<axis>.char, RESULTS.tiny.<axis>]
   --adapt-dir DIR            adaptation draws and results [<exp>/adapt]
   --plot-dir DIR             plots [<exp>/plots]
   --replications N           bootstrap replications [$replications]
   --seed N                   corpus, episodes and draws [$seed]
-e.g.: ./run.sh --nj 2            (then see RESULTS and exp/plots/)"
+e.g.: ./run.sh --nj 2            (then see RESULTS and exp/plots/)
+      ./run.sh --axis noise      (RESULTS.noise, exp_noise/plots/)"
 
 cmdline=$0; [ $# -gt 0 ] && cmdline="$0$(printf " %q" "$@")"
 . ./cmd.sh || exit 1
@@ -106,6 +130,7 @@ cmdline=$0; [ $# -gt 0 ] && cmdline="$0$(printf " %q" "$@")"
 [ $# -eq 0 ] || { echo "$help_message" >&2; exit 1; }
 set -e -o pipefail
 die() { echo "run.sh: ERROR: $*" >&2; exit 1; }
+code_of() { for l in "$@"; do echo "${l%%-*}"; done; }   # a language's code (data key)
 
 for v in stage stop_stage nj num_threads train_nj pretrain_iters train_budget support query \
          num_episodes draws seed test_recs replications; do
@@ -118,30 +143,94 @@ done
 $tiny || [ "$tiny" = false ] || die "--tiny must be true or false, got '$tiny'"
 case $unit in phone|char) ;; *) die "--unit must be phone or char, got '$unit'" ;; esac
 
+case $axis in lang|dialect|speaker|noise|engine) ;; *) die "--axis must be lang, dialect, speaker, noise or engine, got '$axis'" ;; esac
+# Voices from recordings the speaker and engine axes use: festival's (<dialect>:<voice>;
+# the dialect is the espeak-ng voice whose phones label the speech) and flite's.
+festival_all="en-us:kal_diphone en-us:ked_diphone en-us:cmu_us_slt_arctic_hts cs:czech_dita cs:czech_krb
+  cs:czech_machac cs:czech_ph it:lp_diphone it:pc_diphone ru:msu_ru_nsh_clunits ca:upc_ca_ona_hts"
+flite_all="en-us:kal16 en-us:rms en-us:slt en-gb-scotland:awb"
+voices_of() { # <voices> <codes>: the voices of those languages
+  local v codes=" $(echo $2) "; for v in $1; do [[ "$codes" == *" ${v%%[-:]*} "* ]] && echo "$v"; done | paste -sd' '; true
+}
+# Each axis: its held-out targets (dev, test; smaller with --tiny), its meta-training
+# tasks, the corpus options that hold the targets out (before --prep-opts, which can
+# override them), and the words RESULTS uses for a target.
+axis_prep=
+case $axis in
+  lang)
+    $tiny && { dev_langs=af; test_langs="ca sk"; }
+    [ "$dev_targets$test_targets" = autoauto ] || die "--axis lang takes --dev-langs and --test-langs"
+    def_dev= def_test= def_key=lang what=languages label=lang ;;
+  dialect)
+    def_dev="en-us-nyc fr-ch" def_test="en-gb-scotland es-419 pt-br"
+    $tiny && def_dev=en-us-nyc def_test=es-419
+    def_key=dialect what=dialects label=dialect axis_prep="--heldout-dialects" ;;
+  speaker)
+    # Festival's slt and kal are the same people as flite's: flite's two are left out.
+    def_dev="de-m3 en-us-festival-ked"
+    def_test="es-f4 it-klatt2 cs-festival-machac en-us-festival-slt en-gb-scotland-flite-awb"
+    fv=$(voices_of "$festival_all" "en cs it ru") lv="en-us:rms en-gb-scotland:awb"
+    $tiny && def_dev=cs-festival-krb def_test="en-us-m3 en-us-flite-rms" \
+      fv="en-us:kal_diphone cs:czech_dita cs:czech_krb" lv="en-us:rms"
+    axis_prep="--festival-voices '$fv' --flite-voices '$lv' --heldout-speakers"
+    def_key=spk what=speakers label=spk ;;
+  noise)
+    def_dev="pink-0db reverb-large" def_test="babble-0db reverb-hall"
+    axis_prep="--rooms 'small medium' --speeds '0.9 1.1' --heldout-conds"
+    $tiny && def_dev=pink-0db def_test=reverb-hall axis_prep="--rooms small --speeds 1.1 --heldout-conds"
+    [ -n "$noise_types" ] || noise_types=white
+    def_key=cond what=conditions label=cond ;;
+  engine)
+    def_dev="en-flite it-festival" def_test="cs-festival ca-festival"
+    $tiny && def_dev=en-flite
+    def_key=lang what="engine targets" label=target ;;
+esac
+if [ $axis = lang ]; then
+  dev_targets=$(echo $(code_of $dev_langs)) test_targets=$(echo $(code_of $test_langs))
+else
+  [ "$dev_targets" != auto ] || dev_targets=$def_dev
+  [ "$test_targets" != auto ] || test_targets=$def_test
+fi
+[ -n "$test_targets" ] || die "the $axis axis has no test targets (--test-$([ $axis = lang ] && echo langs || echo targets) is empty)"
+for t in $dev_targets; do
+  [[ " $test_targets " != *" $t "* ]] || die "$t is both a dev and a test ${what%s}"
+done
+if [ $axis = engine ]; then
+  # The targets' voices only: training has espeak-ng's voices alone.
+  of_engine() { for t in $dev_targets $test_targets; do [ "${t##*-}" = $1 ] && echo "${t%-*}"; done; }
+  fv=$festival_all lv=$flite_all
+  $tiny && fv="cs:czech_dita cs:czech_krb ca:upc_ca_ona_hts it:pc_diphone" lv="en-us:rms"
+  axis_prep="--festival-voices '$(voices_of "$fv" "$(of_engine festival)")' --flite-voices '$(voices_of "$lv" "$(of_engine flite)")' --heldout-engines"
+fi
+[ -n "$task_key" ] || task_key=$def_key
+[ -n "$noise_types" ] || noise_types="white pink babble"
+
+# Where it goes: data exp RESULTS for languages, data_<axis> exp_<axis> RESULTS.<axis>
+# for the other axes.
+sfx=$([ $axis = lang ] || echo _$axis)
 if $tiny; then
   # A few utterances per split: 2 speakers x 4 utterances (and noisy copies) per source
   # language; adaptation sets of 6 recordings; a few training iterations.
-  [ -n "$src_langs" ] || src_langs="en-us de fr-fr es"
-  dev_langs=af; test_langs="ca sk"
+  [ -n "$src_langs" ] || src_langs=$(case $axis in speaker|engine) echo "en-us cs" ;; *) echo "en-us de fr-fr es" ;; esac)
   prep_opts="--tiny true $prep_opts"
   shots="2 4"; draws=2; support=2; query=2; num_episodes=200; train_seeds="1 2"
   train_budget=200; train_opts="--progress-every=1 --meta-batch=2 $train_opts"
   pretrain_iters=4; test_recs=0; replications=200
   [ "$model_conf" = conf/dnn.conf ] && model_conf=conf/dnn_tiny.conf
-  [ -n "$data" ] || data=data_tiny
-  [ -n "$exp" ] || exp=exp_tiny
-  [ -n "$results" ] || results=RESULTS.tiny
+  [ -n "$data" ] || data=data_tiny$sfx
+  [ -n "$exp" ] || exp=exp_tiny$sfx
+  [ -n "$results" ] || results=RESULTS.tiny${sfx/_/.}
 fi
-[ -n "$data" ] || data=data
-[ -n "$exp" ] || exp=exp
-[ -n "$results" ] || results=$([ $unit = phone ] && echo RESULTS || echo RESULTS.$unit)
+[ -n "$data" ] || data=data$sfx
+[ -n "$exp" ] || exp=exp$sfx
+[ -n "$results" ] || results=RESULTS${sfx/_/.}$([ $unit = phone ] || echo .$unit)
 [ -n "$adapt_dir" ] || adapt_dir=$exp/adapt
 [ -n "$plot_dir" ] || plot_dir=$exp/plots
-[ -n "$test_langs" ] || die "--test-langs is empty"
-for l in $dev_langs; do
-  [[ " $test_langs " != *" $l "* ]] || die "language $l is both a dev and a test language"
-done
-prep_opts="--noise-types '$noise_types' --tgt-langs '$dev_langs $test_langs' $prep_opts"
+if [ $axis = lang ]; then
+  prep_opts="--noise-types '$noise_types' --tgt-langs '$dev_langs $test_langs' $prep_opts"
+else
+  prep_opts="--noise-types '$noise_types' --tgt-langs '' $axis_prep '$dev_targets $test_targets' $prep_opts"
+fi
 [ -n "$src_langs" ] && prep_opts="--src-langs '$src_langs' $prep_opts"
 for i in $inits; do
   [ "$i" = scratch ] || [ -f conf/meta/$i.conf ] || die "no conf/meta/$i.conf for initialisation '$i'"
@@ -177,9 +266,8 @@ Remove $1 (or give another --data/--exp/--adapt-dir) to make it again."
 settings_save() { mkdir -p $1 && echo "$2" > $1/.settings; }
 # A file's settings: its name and the options in it (comments left out).
 conf_settings() { echo "$1: $(grep -v '^#' $1 | tr '\n' ' ')"; }
-# The target languages' codes (data/<code>/{adapt,test}): dev ones, test ones.
-code_of() { for l in "$@"; do echo "${l%%-*}"; done; }
-target_codes() { code_of $dev_langs $test_langs; }
+# The held-out targets (data/<target>/{adapt,test}): dev ones, test ones.
+target_codes() { echo $dev_targets $test_targets; }
 
 # Progress of a background job on the terminal: every 30 s, the line <status-cmd> prints.
 wait_with_progress() { # pid status-cmd...
@@ -379,14 +467,15 @@ fi
 
 if stage_run 8 plots; then
   worked=true
-  local/plot.sh --unit $unit --inits "$inits" --langs "$(code_of $test_langs)" --adapt-dir $adapt_dir $exp $plot_dir
+  local/plot.sh --unit $unit --inits "$inits" --targets "$test_targets" --adapt-dir $adapt_dir $exp $plot_dir
   stage_done
 fi
 
 if stage_run 9 results; then
   worked=true
   local/make_results.sh --unit $unit --inits "$inits" --shots "$shots" --draws $draws \
-    --train-seeds "$train_seeds" --dev-langs "$(code_of $dev_langs)" --test-langs "$(code_of $test_langs)" \
+    --train-seeds "$train_seeds" --dev-targets "$dev_targets" --test-targets "$test_targets" \
+    --what "$what" --label $label \
     --replications $replications --train-budget $train_budget --adapt-lr $adapt_lr \
     --adapt-conf $adapt_conf --decode-conf $decode_conf --adapt-dir $adapt_dir \
     --cmdline "$cmdline" $data $exp > $results.tmp || { rm -f $results.tmp; exit 1; }

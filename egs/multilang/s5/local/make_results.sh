@@ -1,19 +1,21 @@
 #!/usr/bin/env bash
-# Writes the RESULTS of a run to stdout, from <adapt-dir>/<init>/s<seed>/<lang>/<cell>/
-# {wer,steps,hyp.txt} (local/adapt_decode.sh): per test language, initialisation and
-# shot count (N=0: no adaptation) the error rate's mean and standard deviation over
-# training seeds x draws, and whether it differs from multitask's at 95% (compute-wer-
-# bootci on the same test utterances, every seed and draw pooled); the mean over the test
-# languages; the targets; the adaptation steps each cell took; the dev languages' table
-# (where settings are chosen); each initialisation's compute; the exact setup; the time
+# Writes the RESULTS of a run to stdout, from <adapt-dir>/<init>/s<seed>/<target>/<cell>/
+# {wer,steps,hyp.txt} (local/adapt_decode.sh): per test target (a language, or a held-out
+# dialect, speaker, condition ... of an axis), initialisation and shot count (N=0: no
+# adaptation) the error rate's mean and standard deviation over training seeds x draws,
+# and whether it differs from multitask's at 95% (compute-wer-bootci on the same test
+# utterances, every seed and draw pooled); the mean over the test targets; the goals;
+# the adaptation steps each cell took; the dev targets' table (where settings are chosen); each initialisation's compute; the exact setup; the time
 # of each stage and the commands. Fails naming the first missing cell.
 unit=phone
 inits="multitask maml reptile"
 shots="5 10 20 100"
 draws=2
 train_seeds="1 2 3"
-dev_langs=
-test_langs=
+dev_targets=
+test_targets=
+what=languages        # what a target is, plural (languages, dialects, speakers ...)
+label=lang            # the targets' column heading
 replications=1000
 train_budget=
 cmdline="./run.sh"
@@ -23,20 +25,22 @@ adapt_lr=0.05
 adapt_dir=            # the adaptation results [<exp>/adapt]
 help_message="Usage: local/make_results.sh [options] <data> <exp> > RESULTS
   --unit phone|char --inits '<names>' --shots '<N ...>' --draws D --train-seeds '<seeds>'
-  --dev-langs '<codes>' --test-langs '<codes>'   held-out languages (tuning, reported)
+  --dev-targets '<targets>' --test-targets '<targets>'   held-out targets (tuning, reported):
+                                 languages, or an axis's dialects, speakers, conditions ...
+  --what '<plural>' --label '<heading>'   what the targets are [$what, $label]
   --replications N                               bootstrap replications [$replications]
   --train-budget N --adapt-conf FILE --decode-conf FILE --adapt-lr R --cmdline '<command>'
   --adapt-dir DIR                                the adaptation results [<exp>/adapt]
-e.g.: local/make_results.sh --test-langs 'ca is' --dev-langs af data exp > RESULTS"
+e.g.: local/make_results.sh --test-targets 'ca is' --dev-targets af data exp > RESULTS"
 [ -f ./path.sh ] && . ./path.sh
 . utils/parse_options.sh || exit 1
 [ $# -eq 2 ] || { echo "$help_message" >&2; exit 1; }
 data=$1 exp=$2
 [ -n "$adapt_dir" ] || adapt_dir=$exp/adapt
-[ -n "$test_langs" ] || { echo "make_results.sh: ERROR: no --test-langs" >&2; exit 1; }
+[ -n "$test_targets" ] || { echo "make_results.sh: ERROR: no --test-targets" >&2; exit 1; }
 
-UNIT=$unit INITS="$inits" SHOTS="$shots" DRAWS=$draws SEEDS="$train_seeds" DEV="$dev_langs" \
-TEST="$test_langs" ADAPT=$adapt_dir REPS=$replications perl -e '
+UNIT=$unit INITS="$inits" SHOTS="$shots" DRAWS=$draws SEEDS="$train_seeds" DEV="$dev_targets" \
+TEST="$test_targets" WHAT="$what" LABEL="$label" ADAPT=$adapt_dir REPS=$replications perl -e '
 use strict; use warnings;
 my ($adapt, $draws, $reps) = ($ENV{ADAPT}, $ENV{DRAWS}, $ENV{REPS});
 my @inits = split " ", $ENV{INITS};
@@ -45,6 +49,9 @@ my @seeds = split " ", $ENV{SEEDS};
 my @test = split " ", $ENV{TEST};
 my @dev = split " ", $ENV{DEV};
 my $what = $ENV{UNIT} eq "char" ? "Character" : "Phone";
+my ($targets, $label) = ($ENV{WHAT}, $ENV{LABEL});
+(my $target = $targets) =~ s/s$//;
+my $lw = 6; for (@test, @dev, $label) { $lw = length if length > $lw; }
 my $tmp = "$adapt/bootci"; mkdir $tmp;
 
 # The cells of (init, lang, N): one per seed and draw (one per seed at N=0).
@@ -94,12 +101,12 @@ sub significance { my ($i, $langs, $n) = @_;
 my $has_mt = grep { $_ eq "multitask" } @inits;
 my @meta = grep { $_ ne "scratch" && $_ ne "multitask" } @inits;
 my $w = 9; for (@inits) { $w = length if length > $w; }
-sub head { sprintf("%-6s %-${w}s", @_) . join("", map { sprintf " %14s", "N=$_" } @shots) . "\n"; }
+sub head { sprintf("%-${lw}s %-${w}s", @_) . join("", map { sprintf " %14s", "N=$_" } @shots) . "\n"; }
 sub cell { my ($m, $s, $g) = @_; sprintf " %14s", sprintf("%.1f +- %.1f", $m, $s) . ($g > 0 ? "+" : $g < 0 ? "-" : " "); }
 sub table { my ($langs, $with_sig) = @_;
-  my $out = head("lang", "init");
+  my $out = head($label, "init");
   for my $l (@$langs, "mean") { for my $i (@inits) {
-    my $row = sprintf("%-6s %-${w}s", $l, $i);
+    my $row = sprintf("%-${lw}s %-${w}s", $l, $i);
     for my $n (@shots) {
       my $g = $with_sig && $has_mt && $i ne "multitask" ? significance($i, $l eq "mean" ? $langs : [$l], $n) : 0;
       $sig{$l}{$i}{$n} = $g if $with_sig;
@@ -114,7 +121,7 @@ sub table { my ($langs, $with_sig) = @_;
   $out;
 }
 my $nrep = @seeds * $draws;
-print "# $what error rate (%) on the test languages (@test): each language'"'"'s test set after\n";
+print "# $what error rate (%) on the test $targets (@test): each ${target}'"'"'s test set after\n";
 print "# fast-adapt to N recordings of its adaptation set (N=0: the model as trained), mean +-\n";
 print "# standard deviation over ", scalar(@seeds), " training seeds x $draws draws of the recordings ($nrep runs; N=0: seeds).\n";
 print "# + / -: better / worse than multitask at 95% (compute-wer-bootci, $reps replications, on\n";
@@ -122,8 +129,8 @@ print "# the same test utterances of every seed and draw pooled).\n\n";
 print table(\@test, 1);
 
 if ($has_mt && @meta) {
-  print "# Targets (test languages): at N=10 and N=20 a meta-learned initialisation at least 10%\n";
-  print "# relative below multitask on every language, significant at 95%; none worse than\n";
+  print "# Targets (test $targets): at N=10 and N=20 a meta-learned initialisation at least 10%\n";
+  print "# relative below multitask on every $target, significant at 95%; none worse than\n";
   print "# multitask at N=100 (significant).\n";
   my $all = 1;
   my @tn = grep { $_ == 10 || $_ == 20 } @shots;
@@ -134,7 +141,7 @@ if ($has_mt && @meta) {
       my ($best) = sort { $m{$l}{$a}{$n} <=> $m{$l}{$b}{$n} } @meta;
       my $rel = $m{$l}{multitask}{$n} > 0 ? 100 * (1 - $m{$l}{$best}{$n} / $m{$l}{multitask}{$n}) : 0;
       my $ok = $rel >= 10 && $sig{$l}{$best}{$n} > 0; $all &&= $ok;
-      printf "N=%-4d %-6s %s: best %s %.1f vs multitask %.1f (%.1f%% relative%s)\n", $n, $l,
+      printf "N=%-4d %-${lw}s %s: best %s %.1f vs multitask %.1f (%.1f%% relative%s)\n", $n, $l,
         $ok ? "met" : "NOT MET", $best, $m{$l}{$best}{$n}, $m{$l}{multitask}{$n}, $rel,
         $sig{$l}{$best}{$n} > 0 ? ", significant" : ", not significant";
     }
@@ -142,19 +149,19 @@ if ($has_mt && @meta) {
   if (grep { $_ == 100 } @shots) {
     for my $i (@meta) { for my $l (@test) {
       next unless $sig{$l}{$i}{100} < 0; $all = 0;
-      printf "N=100  %-6s NOT MET: %s %.1f is worse than multitask %.1f\n", $l, $i, $m{$l}{$i}{100}, $m{$l}{multitask}{100};
+      printf "N=100  %-${lw}s NOT MET: %s %.1f is worse than multitask %.1f\n", $l, $i, $m{$l}{$i}{100}, $m{$l}{multitask}{100};
     }}
   }
   print "all    ", ($all ? "met" : "NOT MET"), "\n\n";
 }
 
-print "# Adaptation steps each cell kept (mean over languages, seeds and draws; early stopping\n";
+print "# Adaptation steps each cell kept (mean over $targets, seeds and draws; early stopping\n";
 print "# keeps the step with the best held-out loss)\n";
 print sprintf("%-${w}s", "init") . join("", map { sprintf " %8s", "N=$_" } @shots) . "\n";
 for my $i (@inits) { print sprintf("%-${w}s", $i) . join("", map { sprintf " %8.1f", $steps{$i}{$_} } @shots) . "\n"; }
 print "\n";
 if (@dev) {
-  print "# Dev languages (@dev): where settings are chosen; not a result.\n";
+  print "# Dev $targets (@dev): where settings are chosen; not a result.\n";
   print table(\@dev, 0);
 }
 ' || exit 1

@@ -3,21 +3,25 @@
 # letters only, single spaces): real sentences from a fortunes directory when given
 # (those made only of the language's letters, with <min-words>..<max-words> words of which
 # at least half are dictionary words), the rest sequences of random dictionary words.
-# The dictionary is a hunspell .dic file (its .aff names the encoding).
+# The dictionary is a hunspell .dic file (its .aff names the encoding). With --encoding,
+# only sentences and words that encoding can write (a festival voice reads its text in
+# one, e.g. ISO-8859-2 for Czech, and the dictionaries hold foreign words such as győr).
 use strict;
 use warnings;
 use utf8;
-use Encode qw(decode);
+use Encode qw(decode encode);
 use Unicode::Normalize qw(NFC);
 use Getopt::Long;
 binmode(STDOUT, ':encoding(UTF-8)');
 
 my $usage = "Usage: make_sentences.pl --dic <file.dic> [--fortunes <dir>] --num <n> [--seed <s>]\n" .
-  "         [--min-words <n>] [--max-words <n>] > sentences.txt\n" .
+  "         [--min-words <n>] [--max-words <n>] [--encoding <enc>] > sentences.txt\n" .
   "e.g.: make_sentences.pl --dic /usr/share/hunspell/de_DE.dic --fortunes /usr/share/games/fortunes/de --num 500\n";
-my ($dic, $fortunes, $num, $seed, $min_words, $max_words) = (undef, undef, undef, 1, 3, 8);
+my ($dic, $fortunes, $num, $seed, $min_words, $max_words, $out_enc) = (undef, undef, undef, 1, 3, 8, undef);
 GetOptions('dic=s' => \$dic, 'fortunes=s' => \$fortunes, 'num=i' => \$num, 'seed=i' => \$seed,
-           'min-words=i' => \$min_words, 'max-words=i' => \$max_words) or die $usage;
+           'min-words=i' => \$min_words, 'max-words=i' => \$max_words, 'encoding=s' => \$out_enc) or die $usage;
+die "make_sentences.pl: unknown --encoding '$out_enc'\n" if defined $out_enc && !Encode::find_encoding($out_enc);
+sub encodable { !defined $out_enc || defined eval { encode($out_enc, "$_[0]", Encode::FB_CROAK | Encode::LEAVE_SRC) } }
 die $usage if @ARGV || !defined $dic || !defined $num || $num < 1 || $min_words < 1 || $max_words < $min_words;
 
 # The dictionary's encoding (SET line of the .aff file; UTF-8 when absent).
@@ -40,7 +44,7 @@ $all =~ s/^[^\n]*\n//;   # the word count
 my (%seen, @words, %alphabet);
 while ($all =~ /^(\p{Lu}?[\p{Ll}\p{M}]{1,15})(?:[\/\t \r][^\n]*)?$/mg) {
   my $w = lc $1;
-  next if $seen{$w}++;
+  next if $seen{$w}++ || !encodable($w);
   push @words, $w;
 }
 undef $all;
@@ -75,7 +79,7 @@ if (defined $fortunes && -d $fortunes) {
         next if @w < $min_words || @w > $max_words;
         next if grep { !$alphabet{$_} } split //, join('', @w);
         my $known = grep { $seen{$_} } @w;
-        next if $known * 2 < @w;
+        next if $known * 2 < @w || !encodable($s);
         push @cand, $s;
       }
     }

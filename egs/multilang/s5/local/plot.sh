@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Plots of a run (gnuplot, PNG) in <out-dir>:
 #   error_rate.png  error rate against adaptation recordings (0, the shot counts, evenly
-#                   spaced), one panel per language, one line per initialisation (mean
+#                   spaced), one panel per target (language, dialect ...), one line per initialisation (mean
 #                   over training seeds x draws, bars one standard deviation); scratch in
 #                   a panel of its own
 #   training.png    meta-training curves: query loss before (dashed) and after (solid)
@@ -10,10 +10,10 @@
 # The numbers plotted are left next to them as <out-dir>/data/*.dat.
 unit=phone
 inits="multitask maml reptile"
-langs=                # the languages plotted [every one under <adapt-dir>]
+targets=              # the targets plotted (languages ...) [every one under <adapt-dir>]
 adapt_dir=            # the adaptation results [<exp>/adapt]
-help_message="Usage: local/plot.sh [--unit phone|char] [--inits '<names>'] [--langs '<codes>'] [--adapt-dir DIR] <exp> <out-dir>
-e.g.: local/plot.sh --langs 'ca is sk uk' exp exp/plots"
+help_message="Usage: local/plot.sh [--unit phone|char] [--inits '<names>'] [--targets '<targets>'] [--adapt-dir DIR] <exp> <out-dir>
+e.g.: local/plot.sh --targets 'ca is sk uk' exp exp/plots"
 [ -f ./path.sh ] && . ./path.sh
 . utils/parse_options.sh || exit 1
 [ $# -eq 2 ] || { echo "$help_message" >&2; exit 1; }
@@ -30,9 +30,9 @@ else term="png"; fi
 
 # Error rates: <out>/data/<lang>.<init>.dat with "position N mean sd" lines, over every
 # training seed and draw (<adapt-dir>/<init>/s<seed>/<lang>/<N>_<d>/wer, N=0 in .../0/).
-[ -n "$langs" ] || langs=$(ls -d $adapt_dir/*/s*/*/ 2>/dev/null | awk -F/ '{print $(NF-1)}' | sort -u)
-[ -n "$langs" ] || die "no adaptation results under $adapt_dir (run stage 7)"
-for i in $inits; do for l in $langs; do
+[ -n "$targets" ] || targets=$(ls -d $adapt_dir/*/s*/*/ 2>/dev/null | awk -F/ '{print $(NF-1)}' | sort -u)
+[ -n "$targets" ] || die "no adaptation results under $adapt_dir (run stage 7)"
+for i in $inits; do for l in $targets; do
   for f in $adapt_dir/$i/s*/$l/*/wer; do
     [ -f $f ] && echo "$(basename $(dirname $f) | cut -d_ -f1) $(awk '/^%WER/ { print $2 }' $f)"
   done | awk '{ n[$1]++; s[$1] += $2; q[$1] += $2 * $2 }
@@ -42,13 +42,13 @@ for i in $inits; do for l in $langs; do
   [ -s $out/data/$l.$i.dat ] || die "no results for $i on $l in $adapt_dir/$i"
 done; done
 # The x axis: evenly spaced shot counts (N=0 included), labelled with N.
-first=$(echo $inits | cut -d' ' -f1) l1=$(echo $langs | cut -d' ' -f1)
+first=$(echo $inits | cut -d' ' -f1) l1=$(echo $targets | cut -d' ' -f1)
 xtics=$(awk '{ printf "%s\"%d\" %d", (NR > 1 ? ", " : ""), $2, $1 }' $out/data/$l1.$first.dat)
 xmax=$(tail -n 1 $out/data/$l1.$first.dat | cut -d' ' -f1)
 # Scratch (far above the others) gets a panel of its own, so the others fill theirs.
 compared=$(echo $inits | tr ' ' '\n' | grep -vx scratch | tr '\n' ' ')
 has_scratch=$(echo " $inits " | grep -c ' scratch ' || true)
-np=$(( $(echo $langs | wc -w) + has_scratch ))
+np=$(( $(echo $targets | wc -w) + has_scratch ))
 cols=$(( np < 2 ? np : 2 )); rows=$(( (np + cols - 1) / cols ))
 {
   echo "set terminal $term size $((cols * 520)),$((rows * 380 + 40))"
@@ -56,7 +56,7 @@ cols=$(( np < 2 ? np : 2 )); rows=$(( (np + cols - 1) / cols ))
   echo "set multiplot layout $rows,$cols title '$what error rate after fast adaptation (mean and sd over seeds x draws)' font ',12'"
   echo "set grid; set key top right font ',8'; set xrange [-0.3:$xmax + 0.3]; set xtics ($xtics)"
   echo "set xlabel 'adaptation recordings (0: none)'; set ylabel '$what error rate (%)'"
-  for l in $langs; do
+  for l in $targets; do
     echo "set title '$l'"
     plot="plot"
     for i in $compared; do
@@ -65,9 +65,9 @@ cols=$(( np < 2 ? np : 2 )); rows=$(( (np + cols - 1) / cols ))
     echo "${plot%,}"
   done
   if [ $has_scratch -gt 0 ]; then
-    echo "set title 'scratch (every language)'"
+    echo "set title 'scratch (every target)'"
     plot="plot"
-    for l in $langs; do plot="$plot '$out/data/$l.scratch.dat' using 1:3:4 with yerrorlines title '$l',"; done
+    for l in $targets; do plot="$plot '$out/data/$l.scratch.dat' using 1:3:4 with yerrorlines title '$l',"; done
     echo "${plot%,}"
   fi
   echo "unset multiplot"
