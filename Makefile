@@ -2,7 +2,8 @@
 #   make              build every library (build/lib*.a) and program (bin/)
 #   make test         build and run all tests; ends with "N passed, N failed"
 #   make bench        run the benchmarks under tests/bench/
-#   make deps         install the Debian packages the toolkit needs (or print the command)
+#   make deps         install the Debian packages the toolkit needs (or print the command);
+#                     make deps BENCH=1 adds those of make bench and profiling
 #   make install PREFIX=/usr/local
 #   make clean
 # Add a library by making a directory under src/, a program by adding src/bin/NAME.c,
@@ -25,6 +26,11 @@ DEBS    := build-essential pkg-config libfftw3-dev libopenblas-dev zlib1g-dev \
 VOICE_DEBS := festival flite festvox-kallpc16k festvox-kdlpc16k festvox-us-slt-hts \
            festvox-czech-dita festvox-czech-krb festvox-czech-machac festvox-czech-ph \
            festvox-ca-ona-hts festvox-itapc16k festvox-italp16k festvox-ru
+# make bench's in-run references (PyTorch, torchaudio) and the profilers.
+BENCH_DEBS := python3-torch python3-torchaudio linux-perf valgrind
+ifeq ($(BENCH),1)
+DEBS     += $(BENCH_DEBS)
+endif
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
@@ -93,6 +99,7 @@ test: all $(UNIT_TESTS)
 	@BUILD=$(BUILD) BIN=$(BIN) tests/run-tests.sh
 
 bench: all
+	@. tests/bench/lib.sh && bench_need_torch "make bench"
 	@for b in tests/bench/*; do [ -x "$$b" ] && { echo "== $$b"; "$$b" || exit 1; }; done; true
 
 install: all
