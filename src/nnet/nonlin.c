@@ -6,6 +6,7 @@
  * tanh f' = 1 - y^2, f'' = -2 y (1 - y^2); sigmoid f' = y (1 - y), f'' = y (1 - y)(1 - 2y). */
 #include <math.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "nnet/layer.h"
 
@@ -18,6 +19,24 @@ static bool nonlin_configure(NnetLayer *l, NnetArgs *a, int default_out, char *e
   return true;
 }
 
+typedef float v4sf __attribute__((vector_size(16)));
+typedef int v4si __attribute__((vector_size(16)));
+
+/* o = sel > 0 ? a : 0, four lanes at a time with a mask (SSE2, the x86-64 baseline): the
+ * ReLU (sel = a = x) and its derivative (sel = y). The compiler leaves the plain loop
+ * scalar with a branch that the signs of activations mispredict half the time. */
+static void keep_positive(float *o, const float *sel, const float *a, int n) {
+  int c = 0;
+  for (; c + 4 <= n; c += 4) {
+    v4sf s, v;
+    memcpy(&s, sel + c, sizeof(s));
+    memcpy(&v, a + c, sizeof(v));
+    v = (v4sf)((s > 0.0f) & (v4si)v);
+    memcpy(o + c, &v, sizeof(v));
+  }
+  for (; c < n; c++) o[c] = sel[c] > 0 ? a[c] : 0;
+}
+
 /* The loops below are written per kind, without calls or branches inside, so that the
  * compiler vectorises them. */
 static void apply(int kind, Mat x, Mat y) {
@@ -26,7 +45,7 @@ static void apply(int kind, Mat x, Mat y) {
     float *yr = mat_row(y, r);
     int n = x.cols;
     if (kind == RELU)
-      for (int c = 0; c < n; c++) yr[c] = xr[c] > 0 ? xr[c] : 0;
+      keep_positive(yr, xr, xr, n);
     else if (kind == TANH)
       for (int c = 0; c < n; c++) yr[c] = tanhf(xr[c]);
     else
@@ -41,7 +60,7 @@ static void chain1(int kind, Mat y, Mat a, Mat out) {
     float *o = mat_row(out, r);
     int n = y.cols;
     if (kind == RELU)
-      for (int k = 0; k < n; k++) o[k] = yr[k] > 0 ? ar[k] : 0;
+      keep_positive(o, yr, ar, n);
     else if (kind == TANH)
       for (int k = 0; k < n; k++) o[k] = ar[k] * (1 - yr[k] * yr[k]);
     else
