@@ -24,6 +24,7 @@
 /* Work of one direction, each N = T*B rows, time-major. */
 typedef struct {
   float *Z;           /* B x 4H zeros: state, gates and carries outside the sequence */
+  float *WT;          /* W_hh^T (H x 4H), for the per-step products of the forward passes */
   float *G, *C, *TC;  /* forward: gates i f g o (activated), c, tanh(c) */
   float *DA, *DC, *DH; /* backward: dL/da, dL/dc, dL/dh */
   float *RG, *RC;     /* rforward: R{a} then R{i f g o}, R{c} */
@@ -32,7 +33,8 @@ typedef struct {
 
 static size_t dir_floats(int H, int T, int B) {
   size_t n = (size_t)T * B, h = (size_t)H;
-  return nnet_rnn_round(4 * h * B) + 4 * nnet_rnn_round(4 * h * n) + 6 * nnet_rnn_round(h * n);
+  return nnet_rnn_round(4 * h * B) + nnet_rnn_round(4 * h * h) + 4 * nnet_rnn_round(4 * h * n) +
+         6 * nnet_rnn_round(h * n);
 }
 
 static size_t lstm_work_floats(const NnetLayer *l, int T, int B) {
@@ -44,6 +46,7 @@ static Bufs bufs(const NnetLayer *l, int T, int B, int dir, float *work) {
   float *p = work + (size_t)dir * dir_floats(l->ia[0], T, B);
   Bufs k;
   k.Z = nnet_rnn_take(&p, 4 * H * B);
+  k.WT = nnet_rnn_take(&p, 4 * H * H);
   k.G = nnet_rnn_take(&p, 4 * H * n);
   k.DA = nnet_rnn_take(&p, 4 * H * n);
   k.RG = nnet_rnn_take(&p, 4 * H * n);
@@ -76,17 +79,31 @@ static void cell_forward(int H, float *g, const float *cp, float *c, float *tc, 
   for (int j = 0; j < H; j++) h[j] = g[3 * H + j] * tc[j];
 }
 
+/* W (4H x H) transposed into buf. The per-step products h_{t-1} W_hh^T take it as a
+ * plain (not transposed) operand: for the few rows of a small batch, BLAS then computes
+ * from it directly instead of repacking W_hh at every step. */
+static Mat transposed(Mat W, float *buf) {
+  Mat t = mat_view(buf, W.cols, W.rows, W.rows);
+  for (int r0 = 0; r0 < W.rows; r0 += 16) { /* 16 rows at a time: a cache line of t a column */
+    int r1 = r0 + 16 < W.rows ? r0 + 16 : W.rows;
+    for (int c = 0; c < W.cols; c++)
+      for (int r = r0; r < r1; r++) *mat_at(t, c, r) = *mat_at(W, r, c);
+  }
+  return t;
+}
+
 static void forward_dir(const NnetLayer *l, const float *w, int dir, NnetSeq in, Mat x, Mat y,
                         float *work) {
   int H = l->ia[0], T = in.T, B = in.B, s = nnet_rnn_sign(dir);
   Bufs k = bufs(l, T, B, dir, work);
   RnnWeights p = nnet_rnn_weights(l, w, GATES, dir);
   Mat G = mat_view(k.G, T * B, 4 * H, 4 * H), h = mat_cols(y, dir * H, H);
+  Mat WT = transposed(p.Whh, k.WT);
   nnet_rnn_fill_bias(G, p.bih, p.bhh);
   mat_gemm(false, true, 1.0f, x, p.Wih, 1.0f, G);
   for (int n = 0; n < T; n++) {
     int t = nnet_rnn_frame(T, dir, n), tp = n ? t - s : -1;
-    if (n) mat_gemm(false, true, 1.0f, mat_rows(h, tp * B, B), p.Whh, 1.0f, mat_rows(G, t * B, B));
+    if (n) mat_gemm(false, false, 1.0f, mat_rows(h, tp * B, B), WT, 1.0f, mat_rows(G, t * B, B));
     for (int b = 0; b < B; b++) {
       float *g = ROW(k.G, t, 4 * H), *c = ROW(k.C, t, H), *tc = ROW(k.TC, t, H);
       float *hr = mat_row(h, t * B + b);
@@ -182,9 +199,10 @@ static void rforward_dir(const NnetLayer *l, const float *w, const float *v, int
   if (rx.data) mat_gemm(false, true, 1.0f, rx, p.Wih, 1.0f, RG);
   nnet_rnn_shift(T, B, dir, RG, h, &cur, &prev);
   mat_gemm(false, true, 1.0f, prev, vp.Whh, 1.0f, cur);
+  Mat WT = transposed(p.Whh, k.WT);
   for (int n = 0; n < T; n++) {
     int t = nnet_rnn_frame(T, dir, n), tp = n ? t - s : -1;
-    if (n) mat_gemm(false, true, 1.0f, mat_rows(rh, tp * B, B), p.Whh, 1.0f, mat_rows(RG, t * B, B));
+    if (n) mat_gemm(false, false, 1.0f, mat_rows(rh, tp * B, B), WT, 1.0f, mat_rows(RG, t * B, B));
     for (int b = 0; b < B; b++) {
       float *rg = ROW(k.RG, t, 4 * H), *rc = ROW(k.RC, t, H), *rhr = mat_row(rh, t * B + b);
       if (t >= in.len[b]) {
