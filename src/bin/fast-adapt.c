@@ -19,12 +19,12 @@ int main(int argc, char **argv) {
   opts_parse(po, argc, argv);
   if (opts_num_args(po) != 4) opts_usage_exit(po);
   Nnet *n = nnet_read(opts_arg(po, 0));
-  MetaData *d = meta_data_load(n, opts_arg(po, 1), opts_arg(po, 2), NULL, 0);
-  if (d->num == 0) ERROR("no usable utterances in %s with labels in %s", opts_arg(po, 1), opts_arg(po, 2));
+  NnetData *d = meta_data_load(n, opts_arg(po, 1), opts_arg(po, 2), NULL, 0);
+  if (d->n == 0) ERROR("no usable utterances in %s with labels in %s", opts_arg(po, 1), opts_arg(po, 2));
   int steps = meta_adapt(&o, n, d);
   nnet_write(n, opts_arg(po, 3), o.binary);
-  LOG("Done: %d utterances, %d steps; wrote %s", d->num, steps, opts_arg(po, 3));
-  meta_data_free(d);
+  LOG("Done: %d utterances, %d steps; wrote %s", d->n, steps, opts_arg(po, 3));
+  nnet_data_free(d);
   nnet_free(n);
   opts_free(po);
   return 0;

@@ -57,10 +57,10 @@ int main(int argc, char **argv) {
 
   Nnet *n = nnet_read(opts_arg(po, 0));
   int missing = 0;
-  NnetData *train = nnet_data_read(n, opts_arg(po, 1), opts_arg(po, 2), &missing);
+  NnetData *train = nnet_data_read(n, opts_arg(po, 1), opts_arg(po, 2), NULL, 0, &missing);
   int unread = train->nonfinite + train->bad + train->unreadable; /* skipped at reading */
   int total = train->n + missing + unread;
-  NnetData *valid = *valid_feats ? nnet_data_read(n, valid_feats, valid_labels, NULL)
+  NnetData *valid = *valid_feats ? nnet_data_read(n, valid_feats, valid_labels, NULL, 0, NULL)
                                  : hold_out(train, to.valid_fraction, to.seed);
   LOG("%d training utterances (%ld frames)%s", train->n, train->frames, missing ? ", some without labels" : "");
   if (valid) LOG("%d validation utterances (%ld frames)", valid->n, valid->frames);

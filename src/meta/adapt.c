@@ -110,8 +110,8 @@ static MetaInner *adapt_inner(MetaAdaptOpts *o, const Nnet *n) {
 /* Orders the utterances of d into all[] with the held-out part last; returns its size
  * (0 without --heldout-fraction). With --utt2uniq the part is made of whole recordings:
  * the recordings are shuffled and taken from the end until the fraction is reached. */
-static int heldout_order(const MetaAdaptOpts *o, const MetaData *d, Rng *rng, int *all) {
-  int N = d->num;
+static int heldout_order(const MetaAdaptOpts *o, const NnetData *d, Rng *rng, int *all) {
+  int N = d->n;
   for (int i = 0; i < N; i++) all[i] = i;
   if (o->heldout_fraction <= 0) return 0;
   int want = (int)lround(o->heldout_fraction * N);
@@ -180,10 +180,10 @@ static int adapt_steps(const MetaAdaptOpts *o, const MetaInner *in, int n) {
  * and the end), so a rate that makes the loss diverge leaves the model no worse than it
  * was (with a WARNING), as does a step with a non-finite loss or gradient. Returns the
  * step kept. */
-static int adapt_loop(const MetaAdaptOpts *o, Nnet *n, const MetaInner *in, const MetaData *d) {
+static int adapt_loop(const MetaAdaptOpts *o, Nnet *n, const MetaInner *in, const NnetData *d) {
   MetaWork *w = meta_work_new(n, in);
   MetaShards *tr = meta_shards_new(n, o->num_threads), *ho = NULL;
-  int N = d->num, P = nnet_num_params(n);
+  int N = d->n, P = nnet_num_params(n);
   int *all = xmalloc(sizeof(int) * (size_t)N);
   Rng rng;
   rng_seed(&rng, (uint64_t)o->seed);
@@ -254,12 +254,12 @@ static int adapt_loop(const MetaAdaptOpts *o, Nnet *n, const MetaInner *in, cons
   return best_step;
 }
 
-int meta_adapt(const MetaAdaptOpts *opts, Nnet *n, const MetaData *d) {
+int meta_adapt(const MetaAdaptOpts *opts, Nnet *n, const NnetData *d) {
   if (opts->steps < -1 || opts->batch < -1 || opts->patience < 0 || !(opts->passes >= 0) ||
       opts->heldout_fraction < 0 || opts->heldout_fraction >= 1)
     ERROR("--steps and --batch must be >= 0 (or -1: as meta-trained), --patience and --passes "
           ">= 0, --heldout-fraction in [0, 1)");
-  if (d->num == 0) ERROR("no utterances to adapt on");
+  if (d->n == 0) ERROR("no utterances to adapt on");
   MetaAdaptOpts copy = *opts, *o = &copy;
   mat_set_num_threads(o->num_threads);
   MetaInner *in = adapt_inner(o, n);
@@ -269,13 +269,13 @@ int meta_adapt(const MetaAdaptOpts *opts, Nnet *n, const MetaData *d) {
   if (o->cache_frozen && f > 0) {
     LOG("Layers 0..%d are frozen: computing their outputs once", f - 1);
     Nnet *s = meta_suffix_net(n, f);
-    MetaData *sd = meta_data_prefix(n, f, d);
+    NnetData *sd = meta_data_prefix(n, f, d);
     MetaInner *si = meta_inner_suffix(in, f);
     steps = adapt_loop(o, s, si, sd);
     memcpy(nnet_params(n) + nnet_layer_info(n, f).offset, nnet_params(s),
            sizeof(float) * (size_t)nnet_num_params(s));
     meta_inner_free(si);
-    meta_data_free(sd);
+    nnet_data_free(sd);
     nnet_free(s);
   } else {
     steps = adapt_loop(o, n, in, d);

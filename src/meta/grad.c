@@ -22,7 +22,7 @@ static void rate_grad_step(const Nnet *n, const MetaInner *in, int j, const floa
 /* g <- (I - H_j D_j) g for j = k-1..0 (H_j symmetric, D_j diagonal), recomputing each
  * step's activations inside nnet_hvp at the stored theta_j; with the multi-step loss,
  * then g += w_j grad L_Q(theta_j) for j >= 1 (w->qb holds the query set). */
-static bool maml_backward(const Nnet *n, const MetaInner *in, MetaWork *w, const MetaData *d,
+static bool maml_backward(const Nnet *n, const MetaInner *in, MetaWork *w, const NnetData *d,
                           const MetaTask *t, float *g, float *rate_grad) {
   int P = w->P;
   NnetStats ns;
@@ -48,7 +48,7 @@ static bool maml_backward(const Nnet *n, const MetaInner *in, MetaWork *w, const
 }
 
 /* Multitask: the gradient of the pooled support + query loss at theta. */
-static bool multitask_grad(const Nnet *n, MetaWork *w, const MetaData *d, const MetaTask *t,
+static bool multitask_grad(const Nnet *n, MetaWork *w, const NnetData *d, const MetaTask *t,
                            const float *theta, float *grad, MetaTaskStats *st) {
   int m = t->ns + t->nq;
   if (m > w->ocap) {
@@ -66,7 +66,7 @@ static bool multitask_grad(const Nnet *n, MetaWork *w, const MetaData *d, const 
   return st->ok = isfinite(L) && meta_finite(w->P, grad);
 }
 
-bool meta_task_grad(const Nnet *n, const MetaInner *in, MetaWork *w, const MetaData *d,
+bool meta_task_grad(const Nnet *n, const MetaInner *in, MetaWork *w, const NnetData *d,
                     const MetaTask *t, uint64_t seed, const float *theta, float *grad,
                     float *rate_grad, MetaTaskStats *st) {
   int P = w->P;
@@ -105,7 +105,7 @@ bool meta_task_grad(const Nnet *n, const MetaInner *in, MetaWork *w, const MetaD
   return st->ok = ok && (!learn || meta_finite(meta_inner_num_rates(in), rate_grad));
 }
 
-double meta_task_eval(const Nnet *n, const MetaInner *in, MetaWork *w, const MetaData *d,
+double meta_task_eval(const Nnet *n, const MetaInner *in, MetaWork *w, const NnetData *d,
                       const MetaTask *t, uint64_t seed, const float *theta, MetaTaskStats *st) {
   NnetStats ns;
   *st = (MetaTaskStats){NAN, NAN, NAN, 0, false};

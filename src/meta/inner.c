@@ -188,7 +188,7 @@ void meta_work_free(MetaWork *w) {
 }
 
 /* Packs utterances idx[0..n) of d into batch b. */
-void meta_fill(MetaWork *w, const Nnet *n, NnetBatch *b, const MetaData *d, const int *idx, int cnt) {
+void meta_fill(MetaWork *w, const Nnet *n, NnetBatch *b, const NnetData *d, const int *idx, int cnt) {
   if (cnt > w->bcap) {
     w->bcap = cnt;
     w->fbuf = xrealloc(w->fbuf, sizeof(Mat) * (size_t)cnt);
@@ -231,7 +231,7 @@ int meta_step_utts(const MetaInner *in, MetaWork *w, const MetaTask *t, int j, c
 
 /* Fills w->sb with the support utterances of inner step j (no-op after the first fill
  * when every step uses the whole support set). */
-void meta_fill_support(const Nnet *n, const MetaInner *in, MetaWork *w, const MetaData *d,
+void meta_fill_support(const Nnet *n, const MetaInner *in, MetaWork *w, const NnetData *d,
                        const MetaTask *t, int j, bool first) {
   if (!w->subset && !first) return;
   const int *idx;
@@ -251,7 +251,7 @@ void meta_inner_step(const Nnet *n, const MetaInner *in, int j, const float *g, 
 
 bool meta_finite(int n, const float *x) { return isfinite(vec_norm2(n, x)); }
 
-bool meta_inner_adapt(const Nnet *n, const MetaInner *in, MetaWork *w, const MetaData *d,
+bool meta_inner_adapt(const Nnet *n, const MetaInner *in, MetaWork *w, const NnetData *d,
                       const MetaTask *t, uint64_t seed, const float *theta, float *theta_out,
                       MetaTaskStats *st) {
   int P = w->P;

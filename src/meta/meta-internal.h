@@ -21,18 +21,18 @@ struct MetaWork {
 };
 
 int meta_rate_index(const MetaInner *in, int l, int j);
-void meta_fill(MetaWork *w, const Nnet *n, NnetBatch *b, const MetaData *d, const int *idx, int cnt);
+void meta_fill(MetaWork *w, const Nnet *n, NnetBatch *b, const NnetData *d, const int *idx, int cnt);
 void meta_support_order(const MetaInner *in, MetaWork *w, const MetaTask *t, uint64_t seed);
-void meta_fill_support(const Nnet *n, const MetaInner *in, MetaWork *w, const MetaData *d,
+void meta_fill_support(const Nnet *n, const MetaInner *in, MetaWork *w, const NnetData *d,
                        const MetaTask *t, int j, bool first);
 void meta_inner_step(const Nnet *n, const MetaInner *in, int j, const float *g, float *theta);
 bool meta_finite(int n, const float *x);
 
 /* Frozen layers computed once (prefix.c): the network of layers [f, L) with n's
- * parameters, the utterances of d through layers [0, f) (a new MetaData), and the inner
+ * parameters, the utterances of d through layers [0, f) (a new NnetData), and the inner
  * settings of layers [f, L). */
 Nnet *meta_suffix_net(const Nnet *n, int f);
-MetaData *meta_data_prefix(const Nnet *n, int f, const MetaData *d);
+NnetData *meta_data_prefix(const Nnet *n, int f, const NnetData *d);
 MetaInner *meta_inner_suffix(const MetaInner *in, int f);
 
 /* THE LOSS and gradient on threads, one share of the utterances each (shards.c). */
@@ -40,7 +40,7 @@ typedef struct MetaShards MetaShards;
 MetaShards *meta_shards_new(const Nnet *n, int threads);
 void meta_shards_free(MetaShards *m);
 /* Packs utterances idx[0..cnt) of d into the shares (contiguous, in order). */
-void meta_shards_fill(MetaShards *m, const MetaData *d, const int *idx, int cnt);
+void meta_shards_fill(MetaShards *m, const NnetData *d, const int *idx, int cnt);
 /* L at theta; grad (may be NULL) receives dL/dtheta. */
 double meta_shards_loss_grad(MetaShards *m, const float *theta, float *grad);
 /* The utterances of inner step j (after meta_support_order): count, indices in *idx. */

@@ -31,6 +31,7 @@
 #include "base/rng.h"
 #include "base/strmap.h"
 #include "io/table.h"
+#include "nnet/data.h"
 #include "nnet/nnet.h"
 #include "nnet/optim.h"
 #include "tasks/tasks.h"
@@ -46,30 +47,17 @@
 /* ---- Episodes ----
  * Episodes files are make-tasks' (src/tasks/tasks.h): task_episodes_read gives TaskEpisodes. */
 
-/* ---- Utterances in memory, checked against the model ---- */
-typedef struct {
-  int num;
-  char **keys;     /* sorted */
-  Mat *feats;
-  IntVec *labels;
-  int *in_frames;  /* NULL, or the network's input frames of each utterance when feats
-                      are the outputs of frozen layers (meta_data_prefix): the loss stays
-                      normalised by the input frames, as for the whole network */
-  StrMap *left_out; /* NULL, or key -> why an utterance the episodes name was not loaded
-                       (not in the features, no labels, unusable) */
-} MetaData;
-
+/* ---- Utterances in memory (nnet/data.h), checked against the model ---- */
 /* Loads the utterances the episode sets name (all utterances with labels when
- * nsets == 0) from the two tables, checking each against n as nnet/data.h says (an
- * utterance that does not fit the model is an ERROR naming the key, unless --skip-bad;
- * non-finite features are left out unless --strict); an utterance too short for its
- * labels under CTC is left out with a WARNING. */
-MetaData *meta_data_load(const Nnet *n, const char *feats_rspec, const char *labels_rspec,
+ * nsets == 0) from the two tables, sorted by key, checking each against n as nnet/data.h
+ * says (an utterance that does not fit the model is an ERROR naming the key, unless
+ * --skip-bad; non-finite features are left out unless --strict); an utterance too short
+ * for its labels under CTC is left out with a WARNING. Why each named utterance that is
+ * not loaded was left out is in left_out. Free with nnet_data_free. */
+NnetData *meta_data_load(const Nnet *n, const char *feats_rspec, const char *labels_rspec,
                          TaskEpisodes *const *sets, int nsets);
-void meta_data_free(MetaData *d);
-int meta_data_find(const MetaData *d, const char *key); /* -1 when absent */
 
-/* An episode resolved to utterance indices into a MetaData. */
+/* An episode resolved to utterance indices into a sorted NnetData. */
 typedef struct {
   const char *id, *task;  /* point into the episode */
   int ns, nq;
@@ -87,7 +75,7 @@ typedef struct {
  * out as unusable); with skip_missing it is left out and
  * counted in *num_missing (episodes left without support or query are dropped). ERROR
  * when no episode remains. */
-MetaTasks *meta_tasks_resolve(const MetaData *d, const TaskEpisodes *e, const char *what,
+MetaTasks *meta_tasks_resolve(const NnetData *d, const TaskEpisodes *e, const char *what,
                               bool skip_missing, int *num_missing);
 void meta_tasks_free(MetaTasks *t);
 
@@ -156,17 +144,17 @@ typedef struct {
 /* k inner steps from theta into theta_out (P floats) on the task's support set; with
  * inner-batch b < support size, step j uses the utterances [j*b, j*b+b) (cyclic) of the
  * support set shuffled by `seed`. Returns false on a non-finite loss or gradient. */
-bool meta_inner_adapt(const Nnet *n, const MetaInner *in, MetaWork *w, const MetaData *d,
+bool meta_inner_adapt(const Nnet *n, const MetaInner *in, MetaWork *w, const NnetData *d,
                       const MetaTask *t, uint64_t seed, const float *theta, float *theta_out,
                       MetaTaskStats *st);
 /* The task's meta-gradient at (theta, in->rates) for in->algo: grad (P floats) and, when
  * rates are learned, rate_grad (meta_inner_num_learned floats); both overwritten.
  * Returns false (st->ok false) on a non-finite value. */
-bool meta_task_grad(const Nnet *n, const MetaInner *in, MetaWork *w, const MetaData *d,
+bool meta_task_grad(const Nnet *n, const MetaInner *in, MetaWork *w, const NnetData *d,
                     const MetaTask *t, uint64_t seed, const float *theta, float *grad,
                     float *rate_grad, MetaTaskStats *st);
 /* Query loss after adapting (validation, evaluation): L_Q(theta_k), NAN on failure. */
-double meta_task_eval(const Nnet *n, const MetaInner *in, MetaWork *w, const MetaData *d,
+double meta_task_eval(const Nnet *n, const MetaInner *in, MetaWork *w, const NnetData *d,
                       const MetaTask *t, uint64_t seed, const float *theta, MetaTaskStats *st);
 
 /* ---- A meta-batch on threads ---- */
@@ -187,19 +175,19 @@ typedef struct {
  * overwritten. Task i uses the seed rng_split(seed_rng, i). Tasks with a non-finite value
  * are left out with a WARNING (naming the episode) and not counted in tasks_ok. The sum
  * is taken in task order, so it does not depend on the threads' timing. */
-void meta_batch_grad(MetaPool *p, const MetaData *d, const MetaTasks *t, const int *task_idx,
+void meta_batch_grad(MetaPool *p, const NnetData *d, const MetaTasks *t, const int *task_idx,
                      int nt, const Rng *seed_rng, const float *theta, float *grad_sum,
                      MetaBatchStats *st);
 /* As meta_batch_grad for the tasks at positions first .. first+nt-1 of a meta-batch
  * (task_idx points at position `first`): task i uses the seed rng_split(seed_rng, first+i),
  * the one it has in the whole batch, so the sums of the parts of a meta-batch add up to
  * the whole batch's (parallel training: each job takes a part). */
-void meta_batch_grad_at(MetaPool *p, const MetaData *d, const MetaTasks *t, const int *task_idx,
+void meta_batch_grad_at(MetaPool *p, const NnetData *d, const MetaTasks *t, const int *task_idx,
                         int nt, int first, const Rng *seed_rng, const float *theta,
                         float *grad_sum, MetaBatchStats *st);
 /* Mean query loss after adaptation over all tasks of t (validation); tasks failing are
  * left out; NAN when all fail. */
-double meta_batch_eval(MetaPool *p, const MetaData *d, const MetaTasks *t, const Rng *seed_rng,
+double meta_batch_eval(MetaPool *p, const NnetData *d, const MetaTasks *t, const Rng *seed_rng,
                        const float *theta);
 
 /* ---- meta-train: the whole run ---- */
@@ -249,6 +237,6 @@ MetaAdaptOpts meta_adapt_opts_default(void);
 void meta_adapt_opts_register(MetaAdaptOpts *o, Options *po);
 /* Adapts n in place to the utterances of d (all of them, less a held-out part); returns
  * the steps taken (with a held-out part: the step whose parameters were kept). */
-int meta_adapt(const MetaAdaptOpts *o, Nnet *n, const MetaData *d);
+int meta_adapt(const MetaAdaptOpts *o, Nnet *n, const NnetData *d);
 
 #endif

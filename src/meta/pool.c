@@ -21,7 +21,7 @@ struct MetaPool {
   size_t slot_cap;            /* tasks the slots hold */
   MetaTaskStats *stats;
   /* The current job. */
-  const MetaData *d;
+  const NnetData *d;
   const MetaTasks *t;
   const int *idx;
   int nt;
@@ -98,7 +98,7 @@ static void run_job(MetaPool *p) {
   for (int k = 0; k < nth; k++) pthread_join(tid[k], NULL);
 }
 
-static void set_job(MetaPool *p, const MetaData *d, const MetaTasks *t, const int *idx, int nt,
+static void set_job(MetaPool *p, const NnetData *d, const MetaTasks *t, const int *idx, int nt,
                     int first, const Rng *seed_rng, const float *theta, bool eval) {
   p->d = d;
   p->t = t;
@@ -119,13 +119,13 @@ static void set_job(MetaPool *p, const MetaData *d, const MetaTasks *t, const in
   }
 }
 
-void meta_batch_grad(MetaPool *p, const MetaData *d, const MetaTasks *t, const int *task_idx,
+void meta_batch_grad(MetaPool *p, const NnetData *d, const MetaTasks *t, const int *task_idx,
                      int nt, const Rng *seed_rng, const float *theta, float *grad_sum,
                      MetaBatchStats *st) {
   meta_batch_grad_at(p, d, t, task_idx, nt, 0, seed_rng, theta, grad_sum, st);
 }
 
-void meta_batch_grad_at(MetaPool *p, const MetaData *d, const MetaTasks *t, const int *task_idx,
+void meta_batch_grad_at(MetaPool *p, const NnetData *d, const MetaTasks *t, const int *task_idx,
                         int nt, int first, const Rng *seed_rng, const float *theta,
                         float *grad_sum, MetaBatchStats *st) {
   set_job(p, d, t, task_idx, nt, first, seed_rng, theta, false);
@@ -151,7 +151,7 @@ void meta_batch_grad_at(MetaPool *p, const MetaData *d, const MetaTasks *t, cons
   free(p->seeds);
 }
 
-double meta_batch_eval(MetaPool *p, const MetaData *d, const MetaTasks *t, const Rng *seed_rng,
+double meta_batch_eval(MetaPool *p, const NnetData *d, const MetaTasks *t, const Rng *seed_rng,
                        const float *theta) {
   double *loss = xmalloc(sizeof(double) * (size_t)(t->num ? t->num : 1));
   p->eval_loss = loss;

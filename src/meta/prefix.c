@@ -16,7 +16,7 @@
 /* Runs layers [0, f) on utterances idx[0..B) of d as one padded, time-major batch
  * (layer.h's layout: row t*B + b is frame t of utterance b) and stores each one's valid
  * output frames in out[idx[b]]. */
-static void prefix_batch(const Nnet *n, int f, const MetaData *d, const int *idx, int B, Mat *out) {
+static void prefix_batch(const Nnet *n, int f, const NnetData *d, const int *idx, int B, Mat *out) {
   int T = 0, len[B], olen[B];
   for (int b = 0; b < B; b++) {
     len[b] = d->feats[idx[b]].rows;
@@ -71,34 +71,35 @@ Nnet *meta_suffix_net(const Nnet *n, int f) {
   return s;
 }
 
-MetaData *meta_data_prefix(const Nnet *n, int f, const MetaData *d) {
-  MetaData *o = xcalloc(1, sizeof(*o));
-  int N = d->num > 0 ? d->num : 1;
+NnetData *meta_data_prefix(const Nnet *n, int f, const NnetData *d) {
+  NnetData *o = xcalloc(1, sizeof(*o));
+  int N = d->n > 0 ? d->n : 1;
   o->keys = xmalloc(sizeof(char *) * (size_t)N);
   o->feats = xmalloc(sizeof(Mat) * (size_t)N);
   o->labels = xmalloc(sizeof(IntVec) * (size_t)N);
   o->in_frames = xmalloc(sizeof(int) * (size_t)N);
   /* Batches of utterances of similar length (sorted by frames), so padding stays small. */
   int *order = xmalloc(sizeof(int) * (size_t)N);
-  for (int i = 0; i < d->num; i++) order[i] = i;
-  for (int i = 1; i < d->num; i++) /* insertion sort by length: stable, deterministic */
+  for (int i = 0; i < d->n; i++) order[i] = i;
+  for (int i = 1; i < d->n; i++) /* insertion sort by length: stable, deterministic */
     for (int k = i; k > 0 && d->feats[order[k - 1]].rows > d->feats[order[k]].rows; k--) {
       int tmp = order[k];
       order[k] = order[k - 1];
       order[k - 1] = tmp;
     }
-  for (int i = 0; i < d->num; i += PREFIX_BATCH)
-    prefix_batch(n, f, d, order + i, d->num - i < PREFIX_BATCH ? d->num - i : PREFIX_BATCH, o->feats);
+  for (int i = 0; i < d->n; i += PREFIX_BATCH)
+    prefix_batch(n, f, d, order + i, d->n - i < PREFIX_BATCH ? d->n - i : PREFIX_BATCH, o->feats);
   free(order);
-  for (int i = 0; i < d->num; i++) {
+  for (int i = 0; i < d->n; i++) {
     o->keys[i] = xstrdup(d->keys[i]);
     o->in_frames[i] = d->in_frames ? d->in_frames[i] : d->feats[i].rows;
     o->labels[i].len = d->labels[i].len;
     o->labels[i].data = xmalloc(sizeof(int) * (size_t)(d->labels[i].len + 1));
     if (d->labels[i].len)
       memcpy(o->labels[i].data, d->labels[i].data, sizeof(int) * (size_t)d->labels[i].len);
+    o->frames += o->feats[i].rows;
   }
-  o->num = d->num;
+  o->n = d->n;
   return o;
 }
 

@@ -23,7 +23,7 @@ typedef struct {
   bool want_grad;   /* false: loss only */
   double loss_sum;
   long frames;      /* the network's input frames of the share's utterances */
-  bool frames_known; /* frames set at fill time (MetaData.in_frames), not by the batch */
+  bool frames_known; /* frames set at fill time (NnetData.in_frames), not by the batch */
 } Share;
 
 struct MetaShards {
@@ -66,7 +66,7 @@ void meta_shards_free(MetaShards *m) {
   free(m);
 }
 
-void meta_shards_fill(MetaShards *m, const MetaData *d, const int *idx, int cnt) {
+void meta_shards_fill(MetaShards *m, const NnetData *d, const int *idx, int cnt) {
   if (cnt > m->bcap) {
     m->bcap = cnt;
     m->fbuf = xrealloc(m->fbuf, sizeof(Mat) * (size_t)cnt);

@@ -78,7 +78,7 @@ typedef struct {
   const MetaTrainOpts *o;
   Nnet *model;
   MetaInner *inner;
-  MetaData *data;
+  NnetData *data;
   TaskEpisodes *episodes[2];
   MetaTasks *tasks, *valid;
   MetaPool *pool;
@@ -310,7 +310,7 @@ void meta_train(const MetaTrainOpts *o, const char *model_in, const char *feats_
   meta_tasks_free(t.valid);
   task_episodes_free(t.episodes[0]);
   task_episodes_free(t.episodes[1]);
-  meta_data_free(t.data);
+  nnet_data_free(t.data);
   meta_inner_free(t.inner);
   nnet_free(t.model);
   free(t.mp);

@@ -1,18 +1,25 @@
-/* Utterances with their labels, held in memory for training: features from a
- * feature table, labels (int32 vectors) looked up by key in a label table. */
+/* Utterances with their labels, held in memory for training, adaptation and
+ * meta-training: features from a feature table, labels (int32 vectors) looked up by
+ * key in a label table. */
 #ifndef NNET_DATA_H
 #define NNET_DATA_H
 
 #include "base/options.h"
+#include "base/strmap.h"
 #include "io/table.h"
 #include "matrix/matrix.h"
 #include "nnet/nnet.h"
 
 typedef struct {
   int n;
-  char **keys;
+  char **keys;      /* table order, or sorted by nnet_data_sort */
   Mat *feats;
   IntVec *labels;
+  int *in_frames;   /* NULL, or the network's input frames of each utterance when feats
+                       are the outputs of frozen layers (the loss stays normalised by the
+                       input frames, as for the whole network) */
+  StrMap *left_out; /* NULL, or key -> why an utterance of the table was not kept (no
+                       labels, does not fit, not finite, or what nnet_data_leave_out says) */
   long frames;    /* sum of feature rows */
   int nonfinite;  /* utterances skipped at reading for NaN or infinite features */
   int bad;        /* utterances skipped at reading for not fitting the model (--skip-bad) */
@@ -32,10 +39,19 @@ void nnet_register_data_checks(Options *po);
 bool nnet_utterance_fits(const Nnet *n, const char *key, Mat feats, const char *feats_rspec,
                          const IntVec *labels, const char *labels_rspec);
 
-/* Reads every utterance of feats_rspec that has labels in labels_rspec, checked as above
- * against n; an utterance without labels is a WARNING naming its key (counted in
- * *missing, may be NULL). */
-NnetData *nnet_data_read(const Nnet *n, const char *feats_rspec, const char *labels_rspec, int *missing);
+/* Reads every utterance of feats_rspec that has labels in labels_rspec, in table order,
+ * checked as above against n; when keep is not NULL, only the keys it lists (nkeep of
+ * them, sorted by strcmp). An utterance without labels is a WARNING naming its key
+ * (counted in *missing, may be NULL). */
+NnetData *nnet_data_read(const Nnet *n, const char *feats_rspec, const char *labels_rspec, char *const *keep,
+                         int nkeep, int *missing);
+/* Sorts the utterances by key; a key that appears twice is an ERROR naming feats_rspec. */
+void nnet_data_sort(NnetData *d, const char *feats_rspec);
+/* Index of key in a sorted set, -1 when absent. */
+int nnet_data_find(const NnetData *d, const char *key);
+/* Records in d->left_out why key was not kept (a printf format), for later messages. */
+void nnet_data_leave_out(NnetData *d, const char *key, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 /* Moves the utterances whose index is marked in take[] (n flags) into a new set. */
 NnetData *nnet_data_split(NnetData *d, const bool *take);
 void nnet_data_free(NnetData *d);

@@ -24,6 +24,9 @@ done
 check "the four algorithms give four different models" \
   bash -c "! cmp -s maml.mdl fomaml.mdl && ! cmp -s fomaml.mdl reptile.mdl && ! cmp -s reptile.mdl multitask.mdl"
 check "same seed, same model" bash -c "$MT --algo=maml init.mdl $T episodes.txt again.mdl && cmp maml.mdl again.mdl"
+awk '/\[/ { n++ } { r[n] = r[n] $0 "\n" } END { for (i = n; i >= 1; i--) printf "%s", r[i] }' feats.txt > rev.txt
+check "features in another table order, same model" \
+  bash -c "$MT --algo=maml init.mdl ark:rev.txt ark:labels.txt episodes.txt rev.mdl && cmp maml.mdl rev.mdl"
 check "another --seed, another model" bash -c "$MT --seed=5 init.mdl $T episodes.txt s5.mdl && ! cmp -s maml.mdl s5.mdl"
 for opt in --inner-steps=1 --inner-lr=0.3 --inner-batch=1 --outer-lr=0.01 --outer-optimizer=sgd \
            --meta-batch=3 --iterations=4 --clip=0.01 --adapt-layers=last --adapt-layers=0 \
@@ -206,6 +209,11 @@ check_fails "an utterance without labels: the error says so" \
 check_fails "an utterance without features: the error says so" \
   "utterance nosuch of episode ep9 (bad-ep.txt) cannot be used: it is not in the features ark:feats.txt" \
   $MT init.mdl $T bad-ep.txt x.mdl
+cat feats.txt feats.txt > feats2.txt
+check_fails "a key twice in the features" "feats2.txt: duplicate key u01" \
+  $MT init.mdl ark:feats2.txt ark:labels.txt ep-u02.txt x.mdl
+check_fails "fast-adapt: a key twice in the features" "feats2.txt: duplicate key u01" \
+  fast-adapt init.mdl ark:feats2.txt ark:labels.txt x.mdl
 check "--help names only options that exist (--outer-lr-decay-steps)" bash -c \
   "meta-train --help 2>&1 | grep -q 'per --outer-lr-decay-steps steps' && ! meta-train --help 2>&1 | grep -q ' --lr-decay'"
 

@@ -7,9 +7,9 @@
 #include "base/util.h"
 #include "meta/meta.h"
 
-/* In-memory utterances (MetaData owns copies). */
-static inline MetaData *data_new(int cap) {
-  MetaData *d = xcalloc(1, sizeof(*d));
+/* In-memory utterances (NnetData owns copies). */
+static inline NnetData *data_new(int cap) {
+  NnetData *d = xcalloc(1, sizeof(*d));
   d->keys = xmalloc(sizeof(char *) * (size_t)cap);
   d->feats = xmalloc(sizeof(Mat) * (size_t)cap);
   d->labels = xmalloc(sizeof(IntVec) * (size_t)cap);
@@ -17,13 +17,14 @@ static inline MetaData *data_new(int cap) {
 }
 
 /* Keys are zero-padded numbers, so appending in order keeps them sorted. */
-static inline int data_add(MetaData *d, Mat f, const int *lab, int L) {
-  d->keys[d->num] = xasprintf("u%06d", d->num);
-  d->feats[d->num] = f;
-  d->labels[d->num].data = xmalloc(sizeof(int) * (size_t)(L + 1));
-  memcpy(d->labels[d->num].data, lab, sizeof(int) * (size_t)L);
-  d->labels[d->num].len = L;
-  return d->num++;
+static inline int data_add(NnetData *d, Mat f, const int *lab, int L) {
+  d->keys[d->n] = xasprintf("u%06d", d->n);
+  d->feats[d->n] = f;
+  d->labels[d->n].data = xmalloc(sizeof(int) * (size_t)(L + 1));
+  memcpy(d->labels[d->n].data, lab, sizeof(int) * (size_t)L);
+  d->labels[d->n].len = L;
+  d->frames += f.rows;
+  return d->n++;
 }
 
 static inline Nnet *net_from_config(const char *cfg, int D, int K, uint64_t seed) {

@@ -19,7 +19,7 @@
 static const int perms[6][3] = {{0, 1, 2}, {0, 2, 1}, {1, 0, 2}, {1, 2, 0}, {2, 0, 1}, {2, 1, 0}};
 
 /* One utterance of task `perm`: blank, l1 x2, blank, l2 x2, blank (7 frames). */
-static int add_utt(MetaData *d, int perm, Rng *r) {
+static int add_utt(NnetData *d, int perm, Rng *r) {
   int lab[2];
   lab[0] = 1 + rng_int(r, 3);
   do lab[1] = 1 + rng_int(r, 3); while (lab[1] == lab[0]);
@@ -32,7 +32,7 @@ static int add_utt(MetaData *d, int perm, Rng *r) {
 }
 
 /* num episodes of random tasks, each with fresh support and query utterances. */
-static MetaTasks *make_episodes(MetaData *d, int num, Rng *r) {
+static MetaTasks *make_episodes(NnetData *d, int num, Rng *r) {
   MetaTasks *ts = xcalloc(1, sizeof(*ts));
   ts->t = xcalloc((size_t)num, sizeof(MetaTask));
   for (int e = 0; e < num; e++) {
@@ -50,7 +50,7 @@ static MetaTasks *make_episodes(MetaData *d, int num, Rng *r) {
 }
 
 /* Outer training: meta-batches of 4 random episodes, Adam. */
-static void train(Nnet *n, MetaAlgo algo, int steps, float inner_lr, const MetaData *d,
+static void train(Nnet *n, MetaAlgo algo, int steps, float inner_lr, const NnetData *d,
                   const MetaTasks *tr, int iters) {
   int P = nnet_num_params(n);
   MetaInner *in = meta_inner_new(n, algo, steps, 0, inner_lr, META_LR_NONE);
@@ -79,7 +79,7 @@ static void train(Nnet *n, MetaAlgo algo, int steps, float inner_lr, const MetaD
   meta_inner_free(in);
 }
 
-static double eval_after(Nnet *n, int steps, float lr, const MetaData *d, const MetaTasks *te) {
+static double eval_after(Nnet *n, int steps, float lr, const NnetData *d, const MetaTasks *te) {
   MetaInner *in = meta_inner_new(n, META_MAML, steps, 0, lr, META_LR_NONE);
   MetaPool *pool = meta_pool_new(n, in, 1, false);
   Rng r;
@@ -93,7 +93,7 @@ static double eval_after(Nnet *n, int steps, float lr, const MetaData *d, const 
 static const char *cfg = "affine dim=16;tanh;affine;log-softmax";
 
 static void test_meta_beats_multitask(void) {
-  MetaData *d = data_new(4096);
+  NnetData *d = data_new(4096);
   Rng r;
   rng_seed(&r, 2024);
   MetaTasks *tr = make_episodes(d, 120, &r), *te = make_episodes(d, 40, &r);
@@ -116,13 +116,13 @@ static void test_meta_beats_multitask(void) {
   meta_tasks_free(tr);
   meta_tasks_free(te);
   nnet_free(init);
-  meta_data_free(d);
+  nnet_data_free(d);
 }
 
 /* The summed meta-gradient is bit-identical with 1 thread and with 3 task threads, for
  * every algorithm (and learned per-layer-step rates). */
 static void test_threads_do_not_change_the_sum(void) {
-  MetaData *d = data_new(256);
+  NnetData *d = data_new(256);
   Rng r;
   rng_seed(&r, 77);
   MetaTasks *ts = make_episodes(d, 7, &r);
@@ -150,7 +150,7 @@ static void test_threads_do_not_change_the_sum(void) {
   }
   nnet_free(n);
   meta_tasks_free(ts);
-  meta_data_free(d);
+  nnet_data_free(d);
 }
 
 int main(void) {

@@ -96,7 +96,7 @@ static double rel_err(const float *a, const double *b, int n) {
 }
 
 /* Reads the model and utterances of a reference file into n, d, t (support then query). */
-static void ref_setup(RefFile *rf, Nnet **n, MetaData **d, MetaTask *t) {
+static void ref_setup(RefFile *rf, Nnet **n, NnetData **d, MetaTask *t) {
   const char *cfg = ref_next(rf, "config")->str;
   Rec *dims = ref_next(rf, "dims");
   *n = net_from_config(cfg, (int)dims->v[0], (int)dims->v[1], 1);
@@ -131,7 +131,7 @@ static void check_reference_file(const char *file) {
   CHECK(rf != NULL);
   if (!rf) return;
   Nnet *n;
-  MetaData *d;
+  NnetData *d;
   MetaTask t;
   ref_setup(rf, &n, &d, &t);
   int P = nnet_num_params(n), cases = 0;
@@ -178,7 +178,7 @@ static void check_reference_file(const char *file) {
   free(grad);
   free(t.s);
   free(t.q);
-  meta_data_free(d);
+  nnet_data_free(d);
   nnet_free(n);
   ref_free(rf);
 }
@@ -210,7 +210,7 @@ static void test_msl_weights_vs_reference(void) {
 }
 
 /* The reference model and data, for the tests below. */
-static void ref_model(Nnet **n, MetaData **d, MetaTask *t) {
+static void ref_model(Nnet **n, NnetData **d, MetaTask *t) {
   RefFile *rf = ref_read("meta_dnn.txt");
   if (!rf) exit(1);
   ref_setup(rf, n, d, t);
@@ -231,7 +231,7 @@ static double rel_err_f(const float *a, const float *b, int n) {
  * different rates per layer and one layer frozen. */
 static void test_fomaml_reptile_by_hand(void) {
   Nnet *n;
-  MetaData *d;
+  NnetData *d;
   MetaTask t;
   ref_model(&n, &d, &t);
   int P = nnet_num_params(n), k = 3;
@@ -241,7 +241,7 @@ static void test_fomaml_reptile_by_hand(void) {
   NnetWork *nw = nnet_work_new(n);
   Mat f[8];
   IntVec l[8];
-  for (int i = 0; i < d->num; i++) f[i] = d->feats[i], l[i] = d->labels[i];
+  for (int i = 0; i < d->n; i++) f[i] = d->feats[i], l[i] = d->labels[i];
   nnet_batch_fill(sb, n, t.ns, f, l, NULL);
   nnet_batch_fill(qb, n, t.nq, f + t.ns, l + t.ns, NULL);
   nnet_batch_fill(ab, n, t.ns + t.nq, f, l, NULL);
@@ -276,7 +276,7 @@ static void test_fomaml_reptile_by_hand(void) {
   nnet_batch_free(ab);
   nnet_work_free(nw);
   free(g), free(cur), free(want), free(got), free(t.s), free(t.q);
-  meta_data_free(d);
+  nnet_data_free(d);
   nnet_free(n);
 }
 
@@ -285,7 +285,7 @@ static void test_fomaml_reptile_by_hand(void) {
  * same subsets: checked by central differences along two directions. */
 static void test_inner_batch_finite_difference(void) {
   Nnet *n;
-  MetaData *d;
+  NnetData *d;
   MetaTask t;
   ref_model(&n, &d, &t);
   int P = nnet_num_params(n);
@@ -319,7 +319,7 @@ static void test_inner_batch_finite_difference(void) {
   meta_work_free(w);
   meta_inner_free(in);
   meta_inner_free(all);
-  meta_data_free(d);
+  nnet_data_free(d);
   nnet_free(n);
 }
 
@@ -329,7 +329,7 @@ static void test_fast_adapt_frozen_cache(void) {
   RefFile *rf = ref_read("meta_lstm.txt");
   if (!rf) exit(1);
   Nnet *n;
-  MetaData *d;
+  NnetData *d;
   MetaTask t;
   ref_setup(rf, &n, &d, &t);
   ref_free(rf);
@@ -355,7 +355,7 @@ static void test_fast_adapt_frozen_cache(void) {
   nnet_free(a);
   nnet_free(b);
   free(t.s), free(t.q);
-  meta_data_free(d);
+  nnet_data_free(d);
   nnet_free(n);
 }
 
@@ -365,7 +365,7 @@ static void test_fast_adapt_threads_by_hand(void) {
   RefFile *rf = ref_read("meta_lstm.txt");
   if (!rf) exit(1);
   Nnet *n;
-  MetaData *d;
+  NnetData *d;
   MetaTask t;
   ref_setup(rf, &n, &d, &t);
   ref_free(rf);
@@ -373,7 +373,7 @@ static void test_fast_adapt_threads_by_hand(void) {
   float *g = xmalloc(sizeof(float) * P), *want = xmalloc(sizeof(float) * P);
   NnetBatch *b = nnet_batch_new();
   NnetWork *nw = nnet_work_new(n);
-  nnet_batch_fill(b, n, d->num, d->feats, d->labels, NULL);
+  nnet_batch_fill(b, n, d->n, d->feats, d->labels, NULL);
   NnetStats st;
   nnet_loss_grad(n, nnet_params(n), nw, b, g, &st);
   for (int p = 0; p < P; p++) want[p] = nnet_params(n)[p] - 0.3f * g[p];
@@ -392,7 +392,7 @@ static void test_fast_adapt_threads_by_hand(void) {
   nnet_batch_free(b);
   nnet_work_free(nw);
   free(g), free(want), free(t.s), free(t.q);
-  meta_data_free(d);
+  nnet_data_free(d);
   nnet_free(n);
 }
 
