@@ -37,8 +37,7 @@ static void keep_positive(float *o, const float *sel, const float *a, int n) {
   for (; c < n; c++) o[c] = sel[c] > 0 ? a[c] : 0;
 }
 
-/* The loops below are written per kind, without calls or branches inside, so that the
- * compiler vectorises them. */
+/* One loop per kind, the kind tested once a row. */
 static void apply(int kind, Mat x, Mat y) {
   for (int r = 0; r < x.rows; r++) {
     const float *xr = mat_row(x, r);
