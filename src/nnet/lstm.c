@@ -14,7 +14,8 @@
  * rbackward the backward ones (cell_rbackward below): exact, no finite step.
  * Products: the input projections of all frames are one gemm, h_{t-1} W_hh^T (and its
  * transposes backward) one gemm per time step over the B rows of that step; weight
- * gradients one gemm each over all frames. Work: 22H floats a frame and direction. */
+ * gradients one gemm each over all frames. Work: 22H floats a frame and direction, and
+ * a copy of W_hh^T (4H^2) a direction. */
 #include <string.h>
 
 #include "nnet/rnn.h"
