@@ -111,11 +111,23 @@ void mat_ger(float alpha, const float *x, const float *y, Mat a) {
   if (a.rows && a.cols) cblas_sger(CblasRowMajor, a.rows, a.cols, alpha, x, 1, y, 1, a.data, a.stride);
 }
 
+typedef float v4sf __attribute__((vector_size(16)));
+
+/* Four columns at a time (SSE2 vectors): each column is still summed in row order, so
+ * the result is the plain loop's, which the compiler leaves scalar (dst may alias m). */
 void mat_add_col_sums(float *dst, float alpha, Mat m) {
-  for (int r = 0; r < m.rows; r++) {
-    const float *row = mat_row(m, r);
-    for (int c = 0; c < m.cols; c++) dst[c] += alpha * row[c];
+  int c = 0;
+  for (; c + 4 <= m.cols; c += 4) {
+    v4sf acc, x;
+    memcpy(&acc, dst + c, sizeof(acc));
+    for (int r = 0; r < m.rows; r++) {
+      memcpy(&x, mat_row(m, r) + c, sizeof(x));
+      acc += alpha * x;
+    }
+    memcpy(dst + c, &acc, sizeof(acc));
   }
+  for (; c < m.cols; c++)
+    for (int r = 0; r < m.rows; r++) dst[c] += alpha * mat_row(m, r)[c];
 }
 
 void mat_add_row_vec(Mat m, const float *v) {
