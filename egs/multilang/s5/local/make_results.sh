@@ -143,7 +143,7 @@ if ($has_mt && @meta) {
       my $ok = $rel >= 10 && $sig{$l}{$best}{$n} > 0; $all &&= $ok;
       printf "N=%-4d %-${lw}s %s: best %s %.1f vs multitask %.1f (%.1f%% relative%s)\n", $n, $l,
         $ok ? "met" : "NOT MET", $best, $m{$l}{$best}{$n}, $m{$l}{multitask}{$n}, $rel,
-        $sig{$l}{$best}{$n} > 0 ? ", significant" : ", not significant";
+        $sig{$l}{$best}{$n} > 0 ? ", significantly better" : $sig{$l}{$best}{$n} < 0 ? ", significantly worse" : ", not significant";
     }
   }
   if (grep { $_ == 100 } @shots) {
