@@ -18,7 +18,7 @@ DEBS    := build-essential pkg-config libfftw3-dev libopenblas-dev zlib1g-dev \
            hunspell-en-us hunspell-de-de hunspell-fr-classical hunspell-es hunspell-it \
            hunspell-pt-pt hunspell-nl hunspell-pl hunspell-sv hunspell-da hunspell-cs \
            hunspell-ru hunspell-el hunspell-ro hunspell-hr hunspell-ca hunspell-uk \
-           hunspell-sk hunspell-is fortunes-de fortunes-es fortunes-it fortunes-ru \
+           hunspell-sk hunspell-is hunspell-af hunspell-bg fortunes-de fortunes-es fortunes-it fortunes-ru \
            fortunes-pl fortunes-cs \
            slurm-wlm munge
 # A second and a third voice engine, from recordings (the recipe's speaker and engine axes):
