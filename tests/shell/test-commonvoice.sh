@@ -121,6 +121,12 @@ check "graphemes and espeak-ng phones, units for both" bash -c \
    [ \$(wc -l < data/sv-SE/test/text.phone) = 2 ] && grep -q '^<blk> 0\$' data/lang_char/units.txt &&
    grep -q '^<space> ' data/lang_char/units.txt && grep -qx 'øː [0-9]*' data/lang_phone/units.txt"
 
+touch -d '2000-01-01' data/train/text
+check "a rerun of stage 1 with the same settings leaves the corpus as it is" stage1
+check "... and says so" bash -c "grep -q 'data is up to date' stage1.log && [ \$(date -r data/train/text +%Y) = 2000 ]"
+check_fails "a rerun of stage 1 with other languages stops instead of reusing the corpus" \
+  "data was made with other settings" ./run.sh --stage 1 --stop-stage 1 --corpus $cv --src-langs "en de" --test-langs sv-SE
+
 # Training, adaptation, results.
 tiny=(./run.sh --tiny true --nj 2 --corpus $cv "${langs[@]}" --inits "$inits" --keep-models true)
 check "run.sh --tiny true runs stages 2 to 8" "${tiny[@]}" --stage 2 --stop-stage 8

@@ -15,7 +15,8 @@
 #   ./run.sh --corpus /data/cv-corpus-17.0-2024-03-15 --src-langs "en de fr es it" \
 #     --dev-langs "eu" --test-langs "ca sv-SE"
 #   ./run.sh --corpus ... --stage 7 --stop-stage 7      one stage
-# Every stage skips work already done; remove its outputs (or exp/) to redo it.
+# Every stage skips work already done; remove its outputs (or exp/) to redo it. The corpus
+# records the settings that made it, and a rerun with others stops instead of reusing it.
 
 stage=1
 stop_stage=100
@@ -96,33 +97,26 @@ results=RESULTS; [ $unit = char ] || results=RESULTS.$unit
 mkdir -p $exp
 echo "$(date -u '+%F %T') $cmdline" >> $exp/cmdlines
 
-stage_run() { # N name: true when stage N is selected; starts its clock
-  [ $1 -ge $stage ] && [ $1 -le $stop_stage ] || return 1
-  cur_stage=$1 cur_name=$2 cur_start=$SECONDS
-  echo "$(date '+%F %T') run.sh: stage $1: $2" >&2
-}
-stage_done() {
-  local t=$((SECONDS - cur_start))
-  { grep -v "^$cur_stage " $exp/stage_times 2>/dev/null || true; echo "$cur_stage $cur_name $t"; } |
-    sort -n > $exp/stage_times.tmp && mv $exp/stage_times.tmp $exp/stage_times
-  echo "$(date '+%F %T') run.sh: stage $cur_stage ($cur_name) took $t s" >&2
-}
+# Stages, their settings and progress: stage_run, stage_done, settings_check ...
+. utils/lib/stages.sh
 target_codes() { echo $dev_langs $test_langs; }
 dirs() { echo $data/train; for l in $(target_codes); do echo $data/$l/adapt $data/$l/test; done; }
 
 if stage_run 1 data; then
-  if [ -f $data/.done ]; then echo "run.sh: $data exists (remove $data/.done to remake it)" >&2
-  else
+  rate=$(sed -n 's/^--sample-frequency=//p' $feat_conf | tail -n 1)
+  s="corpus=$corpus src=$src_langs targets=$dev_langs $test_langs rate=${rate:-16000} $prep_opts"
+  if ! settings_check $data "$s"; then
+    worked=true
     [ -n "$corpus" ] || die "give the Common Voice release with --corpus DIR"
-    rate=$(sed -n 's/^--sample-frequency=//p' $feat_conf | tail -n 1)
     eval local/prepare_data.sh --src-langs "'$src_langs'" --tgt-langs "'$dev_langs $test_langs'" \
       --rate ${rate:-16000} $prep_opts $corpus $data
-    touch $data/.done
-  fi
+    settings_save $data "$s"
+  else echo "run.sh: $data is up to date" >&2; fi
   stage_done
 fi
 
 if stage_run 2 features; then
+  worked=true
   # Filterbanks, per-speaker CMVN statistics, normalised features (feats_cmvn.scp).
   for d in $(dirs); do
     local/make_feats.sh --nj $nj --cmd "$cmd" --feat-conf $feat_conf $d $exp/make_feats/${d//\//_} feats
@@ -131,6 +125,7 @@ if stage_run 2 features; then
 fi
 
 if stage_run 3 labels; then
+  worked=true
   [ -s $data/lang_$unit/units.txt ] || die "no $data/lang_$unit/units.txt" \
     "(--unit phone needs an espeak-ng voice for every language; see stage 1's warnings)"
   for d in $(dirs); do
@@ -144,6 +139,7 @@ if stage_run 3 labels; then
 fi
 
 if stage_run 4 episodes; then
+  worked=true
   # Meta-training episodes over the source languages' tasks (--task-key).
   mkdir -p $exp/tasks/log
   k=${task_key//,/+}
@@ -156,6 +152,7 @@ if stage_run 4 episodes; then
 fi
 
 if stage_run 5 init; then
+  worked=true
   # One random model per training seed.
   mkdir -p $exp/init/log
   feat_dim=$(feat-to-dim scp:$data/train/feats_cmvn.scp - 2>/dev/null)
@@ -171,6 +168,7 @@ if stage_run 5 init; then
 fi
 
 if stage_run 6 train; then
+  worked=true
   # For each training seed: scratch is the random model; the others start from it after
   # --pretrain-iters multitask iterations, then train for the same budget of gradient
   # evaluations (--train-budget; local/step_cost.sh). Each model directory gets what
@@ -209,6 +207,7 @@ if stage_run 6 train; then
 fi
 
 if stage_run 7 adapt; then
+  worked=true
   # For each held-out language, shot count and draw: adapt every initialisation of every
   # training seed to the drawn utterances, decode the language's test set, score; and
   # decode each model as it is (zero shot): local/adapt_decode.sh.
@@ -232,10 +231,12 @@ if stage_run 7 adapt; then
 fi
 
 if stage_run 8 plots; then
+  worked=true
   local/plot.sh --unit $unit --inits "$inits" --targets "$test_langs" $exp $exp/plots
   stage_done
 fi
 if stage_run 9 results; then
+  worked=true
   local/make_results.sh --unit $unit --inits "$inits" --shots "$shots" --draws $draws \
     --train-seeds "$train_seeds" --dev-targets "$dev_langs" --test-targets "$test_langs" \
     --replications $replications --train-budget $train_budget --adapt-lr $adapt_lr \
