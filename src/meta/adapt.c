@@ -153,9 +153,15 @@ static int heldout_order(const MetaAdaptOpts *o, const NnetData *d, Rng *rng, in
   if (taken >= G)
     ERROR("--heldout-fraction=%g leaves no recording to adapt on (%d utterances of %d recordings "
           "in %s)", o->heldout_fraction, N, G, o->utt2uniq);
-  for (int g = 0; g < G; g++)
-    for (int i = 0; i < N; i++)
-      if (group[i] == perm[g]) all[n++] = i;
+  /* A counting sort by the recording's place in perm (utterances keep their order within a
+   * recording): place[r] is where recording r's next utterance goes. */
+  int *place = xmalloc(sizeof(int) * (size_t)G);
+  for (int g = 0; g < G; g++) {
+    place[perm[g]] = n;
+    n += size[perm[g]];
+  }
+  for (int i = 0; i < N; i++) all[place[group[i]]++] = i;
+  free(place);
   free(size);
   free(perm);
   free(group);
