@@ -31,3 +31,16 @@ episode_leaks() {
     END { print bad + 0 }' "$1" "$2"
 }
 export -f episode_leaks
+
+# copy_recipe: a toolkit tree top/ with the programs under test (bin, utils, steps linked)
+# and a copy of egs/multilang/s5 (scripts and configs, not its data), for recipe tests.
+copy_recipe() {
+  local src=$TOPDIR/egs/multilang/s5
+  mkdir -p top/egs/multilang/s5
+  ln -s "$TOPDIR/${BIN:-bin}" top/bin
+  ln -s "$TOPDIR/utils" top/utils
+  ln -s "$TOPDIR/steps" top/steps
+  cp -r "$src/run.sh" "$src/cmd.sh" "$src/path.sh" "$src/conf" "$src/local" "$src/RESULTS" top/egs/multilang/s5/
+  ln -s ../../../utils top/egs/multilang/s5/utils
+  ln -s ../../../steps top/egs/multilang/s5/steps
+}

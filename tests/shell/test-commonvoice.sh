@@ -11,11 +11,7 @@ export LC_ALL=C
 
 # A toolkit tree with the programs under test, and copies of both recipes (the Common
 # Voice recipe links to the multilingual recipe's local scripts and configs).
-mkdir -p top/egs/multilang/s5
-ln -s "$TOPDIR/${BIN:-bin}" top/bin
-ln -s "$TOPDIR/utils" top/utils
-ln -s "$TOPDIR/steps" top/steps
-cp -r "$TOPDIR/egs/multilang/s5/local" "$TOPDIR/egs/multilang/s5/conf" "$TOPDIR/egs/multilang/s5/cmd.sh" top/egs/multilang/s5/
+copy_recipe
 cp -r "$TOPDIR/egs/commonvoice" top/egs/
 
 # The release: "<lang> <voice> <tsv> <speaker> <variant> <gender> <accents>|<sentence>" lines

@@ -8,14 +8,7 @@
 . "$(dirname "$0")/lib.sh"
 export LC_ALL=C
 
-mkdir -p top/egs/multilang/s5
-ln -s "$TOPDIR/${BIN:-bin}" top/bin
-ln -s "$TOPDIR/utils" top/utils
-ln -s "$TOPDIR/steps" top/steps
-src=$TOPDIR/egs/multilang/s5
-cp -r "$src/run.sh" "$src/cmd.sh" "$src/path.sh" "$src/conf" "$src/local" top/egs/multilang/s5/
-ln -s ../../../utils top/egs/multilang/s5/utils
-ln -s ../../../steps top/egs/multilang/s5/steps
+copy_recipe
 cd top/egs/multilang/s5 || exit 1
 
 # What a RESULTS file must have: a row per test target and initialisation with N=0 2 4

@@ -9,15 +9,7 @@
 . "$(dirname "$0")/lib.sh"
 export LC_ALL=C
 
-# A toolkit tree with the programs under test, and a copy of the recipe (not its data).
-mkdir -p top/egs/multilang/s5
-ln -s "$TOPDIR/${BIN:-bin}" top/bin
-ln -s "$TOPDIR/utils" top/utils
-[ -d "$TOPDIR/steps" ] && ln -s "$TOPDIR/steps" top/steps
-src=$TOPDIR/egs/multilang/s5
-cp -r "$src/run.sh" "$src/cmd.sh" "$src/path.sh" "$src/conf" "$src/local" "$src/RESULTS" top/egs/multilang/s5/
-ln -s ../../../utils top/egs/multilang/s5/utils
-ln -s ../../../steps top/egs/multilang/s5/steps
+copy_recipe
 cd top/egs/multilang/s5 || exit 1
 cp RESULTS RESULTS.committed
 
