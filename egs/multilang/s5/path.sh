@@ -9,7 +9,7 @@ export OPENBLAS_NUM_THREADS=${OPENBLAS_NUM_THREADS:-1}
 
 path_missing=""
 for p in compute-features compute-cmvn-stats apply-cmvn copy-int-vector feat-to-dim make-tasks \
-         nnet-init nnet-info meta-train fast-adapt decode compute-wer compute-wer-bootci; do
+         nnet-init nnet-info meta-train fast-adapt decode compute-wer compute-wer-bootci apply-cmvn-sliding; do
   command -v $p >/dev/null 2>&1 || path_missing="$path_missing $p"
 done
 if [ -n "$path_missing" ]; then
