@@ -118,6 +118,11 @@ check "every conf/adapt*.conf holds valid fast-adapt options" bash -c \
      fast-adapt --config=\$c --steps=2 --lr=0.05 $E/init/s1/0.mdl scp:\$d/feats.scp scp:\$d/labels.scp c.mdl ||
        { echo \"\$c failed\"; exit 1; }
    done"
+check "--test-recs 2: two test recordings decoded, with every copy of each" bash -c \
+  "./run.sh --tiny true --stage 7 --stop-stage 7 --test-recs 2 --inits multitask --train-seeds 1 --adapt-dir $E/adapt_recs &&
+   [ \$(wc -l < $E/adapt_recs/test/ca/utts) = 4 ] && [ \$(wc -l < $E/adapt/test/ca/utts) = 6 ] &&
+   awk 'NR == FNR { r[\$1] = \$2; next } { print r[\$1] }' $D/ca/test/utt2uniq $E/adapt_recs/test/ca/utts | sort | uniq -c | awk '\$1 != 2 { exit 1 }' &&
+   [ \$(wc -l < $E/adapt_recs/test/ca/feats.scp) = 4 ] && [ \$(wc -l < $E/adapt_recs/test/ca/text) = 4 ]"
 check_fails "plots of an --adapt-dir without results are refused" "no results for multitask on ca in $E/nothing" \
   ./run.sh --tiny true --stage 8 --stop-stage 8 --adapt-dir $E/nothing --plot-dir $E/plots_nothing
 check_fails "RESULTS of an --adapt-dir without results are refused" "missing result $E/nothing/" \

@@ -215,7 +215,8 @@ if $tiny; then
   prep_opts="--tiny true $prep_opts"
   shots="2 4"; draws=2; support=2; query=2; num_episodes=200; train_seeds="1 2"
   train_budget=200; train_opts="--progress-every=1 --meta-batch=2 $train_opts"
-  pretrain_iters=4; test_recs=0; replications=200
+  pretrain_iters=4; replications=200
+  [ "$test_recs" = 50 ] && test_recs=0   # all (a --test-recs given otherwise is kept)
   [ "$model_conf" = conf/dnn.conf ] && model_conf=conf/dnn_tiny.conf
   [ -n "$data" ] || data=data_tiny$sfx
   [ -n "$exp" ] || exp=exp_tiny$sfx
