@@ -89,7 +89,14 @@ check "$E/plots/error_rate.png is a PNG" png_ok $E/plots/error_rate.png
 check "$E/plots/training.png is a PNG" png_ok $E/plots/training.png
 check "plots: the test languages, N=0 plotted, seeds x draws in the error bars" bash -c \
   "ls $E/plots/data/ca.maml.dat $E/plots/data/sk.maml.dat && [ ! -e $E/plots/data/af.maml.dat ] &&
-   head -n 1 $E/plots/data/ca.maml.dat | grep -q '^0 0 ' && grep -q 'xtics (\"0\" 0, \"2\" 1, \"4\" 2)' $E/plots/error_rate.gp"
+   head -n 1 $E/plots/data/ca.maml.dat | grep -q '^0 0 ' && grep -q 'xtics (\"0\" 0, \"2\" 1, \"4\" 2)' $E/plots/error_rate.gp &&
+   [ \$(grep -c \"; set yrange \[[0-9.-]*:[0-9.]*\]\" $E/plots/error_rate.gp) = 2 ]"
+check "plots: a zero-shot point far above the adapted ones is marked at the top, with its value" bash -c \
+  "cp -r $E/adapt $E/adapt_far && for f in $E/adapt_far/maml/s*/ca/0/wer; do echo '%WER 500.00 [ 5 / 1, 0 ins, 0 del, 5 sub ]' > \$f; done &&
+   local/plot.sh --targets 'ca sk' --adapt-dir $E/adapt_far $E $E/plots_far &&
+   grep -q ' maml 500\$' $E/plots_far/data/ca.clipped.dat && [ ! -s $E/plots_far/data/sk.clipped.dat ] &&
+   top=\$(sed -n \"s/.*set title 'ca'; set yrange \\[[^:]*:\\([0-9.]*\\)\\].*/\\1/p\" $E/plots_far/error_rate.gp) &&
+   awk -v t=\$top 'BEGIN { exit !(t > 0 && t < 500) }'"
 check "training curves parsed for every trained initialisation" bash -c \
   "for i in $inits; do [ \$(wc -l < $E/plots/data/train.\$i.dat) -ge 3 ] || exit 1; done"
 
@@ -112,6 +119,15 @@ check "--adapt-dir: another adaptation setup on the same models, results and plo
      --plot-dir $E/plots_1step --results RESULTS.1step &&
    grep -q -- 'fast-adapt --steps=1 --batch=0' RESULTS.1step && ls $E/adapt_1step/maml/s2/*/4_2/wer &&
    [ -s $E/plots_1step/error_rate.png ] && ! cmp -s RESULTS.tiny RESULTS.1step"
+check "local/tune_dev.sh: each rate and model on the dev language only, and the best rate" bash -c \
+  "local/tune_dev.sh --targets af --inits multitask --variants 'reptile:--inner-steps=2' --lrs '0.02 0.05' \
+     --shots 2 --draws 1 --train-seeds 1 --test-recs 0 --support 2 --query 2 --train-budget 200 \
+     --train-opts '--meta-batch=2' $D $E $E/tune > tune.out &&
+   grep -Eq '^0.02 +multitask +[0-9.]+ \([0-9.]+\) +[0-9.]+ \([0-9.]+\)\$' tune.out &&
+   grep -Eq '^0.05 +reptile--inner-steps=2 ' tune.out && grep -Eq '^best rate .*: 0.0[25] \(mean [0-9.]+\)\$' tune.out &&
+   [ \"\$(ls $E/tune/lr0.05/reptile--inner-steps=2/s1)\" = af ] && ls $E/tune/models/reptile--inner-steps=2/s1/final.mdl"
+check_fails "local/tune_dev.sh: a bad variant is refused" "bad variant 'maml'" \
+  local/tune_dev.sh --targets af --inits multitask --train-seeds 1 --variants maml $D $E $E/tune
 check "every conf/adapt*.conf holds valid fast-adapt options" bash -c \
   "d=$E/adapt_1step/maml/s1/ca/4_1 &&
    for c in conf/adapt*.conf; do

@@ -13,6 +13,8 @@
 # same rule for every initialisation; results are mean and standard deviation over
 # training seeds x draws, with bootstrap intervals (compute-wer-bootci) of each
 # meta-learned initialisation against multitask. Writes RESULTS and exp/plots/*.png.
+# Settings are chosen on the dev targets alone with local/tune_dev.sh (after stage 6):
+# adaptation rates, and variants of an initialisation's meta-training settings.
 # How long a run takes: README.md (measured, with the time per stage).
 #
 # --axis chooses what is held out and adapted to (the same initialisations, seeds and

@@ -3,7 +3,8 @@
 #   error_rate.png  error rate against adaptation recordings (0, the shot counts, evenly
 #                   spaced), one panel per target (language, dialect ...), one line per initialisation (mean
 #                   over training seeds x draws, bars one standard deviation); scratch in
-#                   a panel of its own
+#                   a panel of its own; the y range is the adapted points' (a zero-shot
+#                   point far above them is marked at the top edge with its value)
 #   training.png    meta-training curves: query loss before (dashed) and after (solid)
 #                   inner adaptation against iteration, from meta-train's progress lines
 #                   ("Iteration i/n: query loss B before, A after adaptation ...")
@@ -57,13 +58,29 @@ cols=$(( np < 2 ? np : 2 )); rows=$(( (np + cols - 1) / cols ))
   echo "set grid; set key top right font ',8'; set xrange [-0.3:$xmax + 0.3]; set xtics ($xtics)"
   echo "set xlabel 'adaptation recordings (0: none)'; set ylabel '$what error rate (%)'"
   for l in $targets; do
-    echo "set title '$l'"
+    # The y range is the adapted points' (N > 0), stretched for zero-shot points up to
+    # twice their spread above them; a zero-shot point above that (a model that is poor
+    # before adaptation) is marked at the top edge with its value, so it does not squash
+    # the differences the plot is for.
+    read -r ylo yhi < <(for i in $compared; do cat $out/data/$l.$i.dat; done | awk '
+      $1 > 0 { if (!n++ || $3 - $4 < lo) lo = $3 - $4; if ($3 + $4 > hi) hi = $3 + $4 }
+      $1 == 0 { z = $3 + $4 > z ? $3 + $4 : z }
+      END { span = hi - lo < 2 ? 2 : hi - lo; top = hi + 2 * span; if (z > hi) hi = z < top ? z : top
+            print lo - span / 10, hi + span / 10 }')
+    for i in $compared; do
+      awk -v top=$yhi -v i=$i '$1 == 0 && $3 > top { printf "0 %s %s\n", top, i " " int($3 + 0.5) }' $out/data/$l.$i.dat
+    done | awk -v step=$(echo "$ylo $yhi" | awk '{ print ($2 - $1) / 16 }') \
+      '{ print $1, $2, $2 - NR * step, $3, $4 }' > $out/data/$l.clipped.dat
+    echo "set title '$l'; set yrange [$ylo:$yhi]"
     plot="plot"
     for i in $compared; do
       plot="$plot '$out/data/$l.$i.dat' using 1:3:4 with yerrorlines title '$i',"
     done
+    [ -s $out/data/$l.clipped.dat ] && plot="$plot '$out/data/$l.clipped.dat' using 1:2 with points pt 9 ps 1.5 lc black notitle,\
+ '' using 1:3:(sprintf('%s %s (N=0, off the scale)', stringcolumn(4), stringcolumn(5))) with labels left offset 1,0 font ',8' notitle,"
     echo "${plot%,}"
   done
+  echo "set autoscale y"
   if [ $has_scratch -gt 0 ]; then
     echo "set title 'scratch (every target)'"
     plot="plot"
