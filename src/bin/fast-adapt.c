@@ -8,7 +8,8 @@ int main(int argc, char **argv) {
   const char *usage =
       "Adapt a model to the given utterances (a new language, dialect, speaker or condition)\n"
       "by a few gradient steps: by default the inner loop the model was meta-trained for (steps,\n"
-      "batch, rates and adapted layers, which meta-train stores in the model).\n"
+      "batch, rates, adapted layers and imaml's proximal term, which meta-train stores in the\n"
+      "model).\n"
       "Usage: fast-adapt [options] <model-in> <feats-rspecifier> <labels-rspecifier> <model-out>\n"
       "e.g.: fast-adapt --steps=20 --heldout-fraction=0.2 --patience=5 meta.mdl \\\n"
       "        scp:data/new/feats.scp ark:data/new/labels.ark adapted.mdl\n";

@@ -1,5 +1,6 @@
 /* meta-train: meta-learns an initial model that adapts fast (MAML, first-order MAML,
- * Reptile, learned inner rates) or trains the multitask baseline on the same episodes. */
+ * Reptile, implicit MAML, learned inner rates) or trains the multitask baseline on the
+ * same episodes. */
 #include "base/log.h"
 #include "base/options.h"
 #include "meta/meta.h"

@@ -1,7 +1,7 @@
 /* fast-adapt: the inner loop of meta-training run on a new task's utterances, by default
- * the one the model was meta-trained for (its steps, batch, rates and adapted layers,
- * stored in the model by meta-train), and optional early stopping on a held-out part of
- * the utterances. */
+ * the one the model was meta-trained for (its steps, batch, rates, adapted layers and
+ * imaml's proximal term, stored in the model by meta-train), and optional early stopping
+ * on a held-out part of the utterances. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,7 +15,8 @@
 
 MetaAdaptOpts meta_adapt_opts_default(void) {
   return (MetaAdaptOpts){.steps = -1, .batch = -1, .patience = 0, .seed = 777, .num_threads = 1,
-                         .lr = 0, .adapt_layers = "", .heldout_fraction = 0, .passes = 0,
+                         .lr = 0, .prox_lambda = -1, .adapt_layers = "", .heldout_fraction = 0,
+                         .passes = 0,
                          .utt2uniq = "", .cache_frozen = true,
                          .binary = true};
 }
@@ -30,6 +31,10 @@ void meta_adapt_opts_register(MetaAdaptOpts *o, Options *po) {
   opts_float(po, "lr", &o->lr,
              "Learning rate (0: the model's learned inner rates, else the inner rate it was "
              "meta-trained with, else 0.01)");
+  opts_float(po, "prox-lambda", &o->prox_lambda,
+             "Add (lambda/2)|phi - phi_0|^2 to the loss of the adapted layers, phi_0 the model's "
+             "parameters: the proximal term of implicit MAML's inner loop (-1: the lambda the "
+             "model was meta-trained with by meta-train --algo=imaml, else 0)");
   opts_int(po, "batch", &o->batch,
            "Utterances per step (0: all adaptation utterances; -1: the inner batch the model "
            "was meta-trained with, else all)");
@@ -71,6 +76,7 @@ static bool stored_setting(const Nnet *n, const char *name, float *v) {
 static MetaInner *adapt_inner(MetaAdaptOpts *o, const Nnet *n) {
   float v;
   const char *steps_from = "--steps", *batch_from = "--batch", *rate_from = "--lr";
+  const char *prox_from = "--prox-lambda";
   if (o->steps < 0) {
     if (o->passes > 0) o->steps = 0, steps_from = "--passes";
     else if (stored_setting(n, META_EXTRA_STEPS, &v)) o->steps = (int)v, steps_from = "meta-train";
@@ -97,13 +103,21 @@ static MetaInner *adapt_inner(MetaAdaptOpts *o, const Nnet *n) {
     snprintf(rate, sizeof(rate), "rate %g", lr);
   }
   if (o->adapt_layers[0]) meta_inner_set_adapt(in, n, o->adapt_layers);
-  char steps[64], batch[32];
+  if (o->prox_lambda < 0) {
+    if (stored_setting(n, META_EXTRA_PROX, &v)) o->prox_lambda = v, prox_from = "meta-train";
+    else o->prox_lambda = 0;
+  }
+  in->prox_lambda = o->prox_lambda;
+  char steps[64], batch[32], prox[64] = "";
   if (o->passes <= 0) snprintf(steps, sizeof(steps), "%d steps", o->steps);
   else if (o->steps > 0) snprintf(steps, sizeof(steps), "--passes=%g, at most %d steps", o->passes, o->steps);
   else snprintf(steps, sizeof(steps), "--passes=%g", o->passes);
   if (o->batch > 0) snprintf(batch, sizeof(batch), "batches of %d", o->batch);
   else snprintf(batch, sizeof(batch), "all utterances a step");
-  LOG("Inner loop: %s (%s), %s (%s), %s (%s)", steps, steps_from, batch, batch_from, rate, rate_from);
+  if (o->prox_lambda > 0)
+    snprintf(prox, sizeof(prox), ", proximal term lambda=%g (%s)", o->prox_lambda, prox_from);
+  LOG("Inner loop: %s (%s), %s (%s), %s (%s)%s", steps, steps_from, batch, batch_from, rate,
+      rate_from, prox);
   return in;
 }
 
@@ -203,6 +217,11 @@ static int adapt_loop(const MetaAdaptOpts *o, Nnet *n, const MetaInner *in, cons
   meta_support_order(in, w, &task, rng_next(&rng));
   float *theta = nnet_params(n), *best = xmalloc(sizeof(float) * (size_t)P);
   memcpy(best, theta, sizeof(float) * (size_t)P);
+  float *anchor = NULL; /* phi_0 of the proximal term */
+  if (in->prox_lambda > 0) {
+    anchor = xmalloc(sizeof(float) * (size_t)P);
+    memcpy(anchor, theta, sizeof(float) * (size_t)P);
+  }
   meta_shards_fill(tr, d, all, N - nh);
   double first = meta_shards_loss_grad(tr, theta, NULL);
   double best_loss = nh ? meta_shards_loss_grad(ho, theta, NULL) : first;
@@ -223,7 +242,7 @@ static int adapt_loop(const MetaAdaptOpts *o, Nnet *n, const MetaInner *in, cons
       best_step = j;
       memcpy(best, theta, sizeof(float) * (size_t)P);
     }
-    meta_inner_step(n, in, j, w->gs, theta);
+    meta_inner_step(n, in, j, w->gs, anchor, theta);
     steps = j + 1;
     if (nh == 0) continue;
     double H = meta_shards_loss_grad(ho, theta, NULL);
@@ -253,6 +272,7 @@ static int adapt_loop(const MetaAdaptOpts *o, Nnet *n, const MetaInner *in, cons
   }
   LOG("Adapted on %d utterances: loss %.5f before, %.5f after %d steps", N - nh, first, last, best_step);
   free(best);
+  free(anchor);
   free(all);
   meta_shards_free(tr);
   meta_shards_free(ho);
@@ -262,9 +282,10 @@ static int adapt_loop(const MetaAdaptOpts *o, Nnet *n, const MetaInner *in, cons
 
 int meta_adapt(const MetaAdaptOpts *opts, Nnet *n, const NnetData *d) {
   if (opts->steps < -1 || opts->batch < -1 || opts->patience < 0 || !(opts->passes >= 0) ||
-      opts->heldout_fraction < 0 || opts->heldout_fraction >= 1)
-    ERROR("--steps and --batch must be >= 0 (or -1: as meta-trained), --patience and --passes "
-          ">= 0, --heldout-fraction in [0, 1)");
+      opts->heldout_fraction < 0 || opts->heldout_fraction >= 1 ||
+      !(opts->prox_lambda >= 0 || opts->prox_lambda == -1))
+    ERROR("--steps, --batch and --prox-lambda must be >= 0 (or -1: as meta-trained), --patience "
+          "and --passes >= 0, --heldout-fraction in [0, 1)");
   if (d->n == 0) ERROR("no utterances to adapt on");
   MetaAdaptOpts copy = *opts, *o = &copy;
   mat_set_num_threads(o->num_threads);

@@ -24,15 +24,9 @@ typedef struct {
 /* As meta-train's setup and resume: the state before the checkpoint's iteration. */
 static void combiner_load(Combiner *c, const MetaTrainOpts *o, const char *model_in,
                           const char *ckpt_in) {
-  MetaAlgo algo;
-  MetaLrMode mode;
-  if (!meta_algo_parse(o->algo, &algo)) ERROR("unknown --algo=%s", o->algo);
-  if (!meta_lr_mode_parse(o->learn_inner_lr, &mode))
-    ERROR("unknown --learn-inner-lr=%s", o->learn_inner_lr);
   c->o = o;
   c->model = nnet_read(model_in);
-  c->inner = meta_inner_new(c->model, algo, o->inner_steps, o->inner_batch, o->inner_lr, mode);
-  meta_inner_set_adapt(c->inner, c->model, o->adapt_layers);
+  c->inner = meta_train_inner(o, c->model);
   c->P = nnet_num_params(c->model);
   c->R = meta_inner_num_learned(c->inner);
   c->mp = xmalloc(sizeof(float) * (size_t)(c->P + c->R));

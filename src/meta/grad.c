@@ -1,8 +1,11 @@
 /* One task's meta-gradient: MAML (exact, back through every inner step with Hessian-
- * vector products), first-order MAML, Reptile, multitask; and evaluation after adapting. */
+ * vector products), first-order MAML, Reptile, multitask, iMAML (implicit, by conjugate
+ * gradient on Hessian-vector products at the adapted parameters); and evaluation after
+ * adapting. */
 #include <math.h>
 #include <string.h>
 
+#include "base/log.h"
 #include "base/util.h"
 #include "meta/meta-internal.h"
 
@@ -45,6 +48,74 @@ static bool maml_backward(const Nnet *n, const MetaInner *in, MetaWork *w, const
     vec_axpy(P, in->step_weights[j - 1], w->hv, g);
   }
   return true;
+}
+
+/* sum of a[p] b[p] over the adapted layers, in double (the conjugate gradient's products). */
+static double adapted_dot(const Nnet *n, const MetaInner *in, const float *a, const float *b) {
+  double s = 0;
+  for (int l = 0; l < in->num_layers; l++) {
+    if (!in->adapt[l]) continue;
+    NnetLayerInfo li = nnet_layer_info(n, l);
+    for (int p = li.offset; p < li.offset + li.count; p++) s += (double)a[p] * b[p];
+  }
+  return s;
+}
+
+/* iMAML's meta-gradient (meta.h) from g = grad L_Q(phi) in grad, phi = w->cur: conjugate
+ * gradient from x = 0 on (I + H_AA / lambda) x = g_A, each iteration one exact H p (p is
+ * zero outside A) on the whole support set. x = sum_i alpha_i p_i, so x accumulates in
+ * grad_A and H x in grad_F with the same products: g_F - H_FA x / lambda. Where the inner
+ * problem has curvature below -lambda (p'(I + H/lambda)p <= 0) the solve stops with the
+ * x it has (g_A, first order, if at the first iteration), with a WARNING. */
+static bool implicit_grad(const Nnet *n, const MetaInner *in, MetaWork *w, const NnetData *d,
+                          const MetaTask *t, float *grad) {
+  int P = w->P;
+  float lambda = in->prox_lambda, *r = w->g, *p = w->v, *hp = w->hv;
+  NnetStats ns;
+  memset(r, 0, sizeof(float) * (size_t)P);
+  memset(p, 0, sizeof(float) * (size_t)P);
+  for (int l = 0; l < in->num_layers; l++) {
+    if (!in->adapt[l]) continue;
+    NnetLayerInfo li = nnet_layer_info(n, l);
+    memcpy(r + li.offset, grad + li.offset, sizeof(float) * (size_t)li.count);
+    memcpy(p + li.offset, grad + li.offset, sizeof(float) * (size_t)li.count);
+    memset(grad + li.offset, 0, sizeof(float) * (size_t)li.count);
+  }
+  if (w->subset) meta_fill(w, n, w->sb, d, t->s, t->ns);
+  double rr = adapted_dot(n, in, r, r);
+  for (int i = 0; i < in->cg_steps && rr > 0; i++) {
+    double L = nnet_hvp(n, w->cur, w->nw, w->sb, p, hp, NULL, &ns);
+    if (!isfinite(L) || !meta_finite(P, hp)) return false;
+    double pap = adapted_dot(n, in, p, p) + adapted_dot(n, in, p, hp) / lambda;
+    if (!(pap > 0)) {
+      WARN("episode %s (task %s): the support loss has curvature below -lambda at the adapted "
+           "parameters (conjugate-gradient iteration %d): --imaml-lambda=%g is too small for it; "
+           "using the %s", t->id, t->task, i + 1, lambda, i ? "solution so far" : "first-order gradient");
+      if (i == 0) vec_axpy(P, 1.0f, p, grad); /* p = g_A, zero elsewhere */
+      break;
+    }
+    float alpha = (float)(rr / pap);
+    for (int l = 0; l < in->num_layers; l++) {
+      NnetLayerInfo li = nnet_layer_info(n, l);
+      int o = li.offset, c = li.count;
+      if (!in->adapt[l]) { /* g_F -= alpha H_FA p / lambda */
+        vec_axpy(c, -alpha / lambda, hp + o, grad + o);
+        continue;
+      }
+      vec_axpy(c, alpha, p + o, grad + o);  /* x += alpha p */
+      vec_axpy(c, -alpha, p + o, r + o);    /* r -= alpha (I + H/lambda) p */
+      vec_axpy(c, -alpha / lambda, hp + o, r + o);
+    }
+    double rr_next = adapted_dot(n, in, r, r);
+    float beta = (float)(rr_next / rr);
+    rr = rr_next;
+    for (int l = 0; l < in->num_layers; l++) {
+      if (!in->adapt[l]) continue;
+      NnetLayerInfo li = nnet_layer_info(n, l);
+      for (int q = li.offset; q < li.offset + li.count; q++) p[q] = r[q] + beta * p[q];
+    }
+  }
+  return meta_finite(P, grad);
 }
 
 /* Multitask: the gradient of the pooled support + query loss at theta. */
@@ -100,6 +171,7 @@ bool meta_task_grad(const Nnet *n, const MetaInner *in, MetaWork *w, const NnetD
         rate_grad_step(n, in, j, grad, w->sgrad + (size_t)j * P, rate_grad);
     return st->ok = true;
   }
+  if (in->algo == META_IMAML) return st->ok = implicit_grad(n, in, w, d, t, grad);
   if (in->step_weights) vec_scale(P, in->step_weights[in->steps - 1], grad);
   ok = maml_backward(n, in, w, d, t, grad, learn ? rate_grad : NULL);
   return st->ok = ok && (!learn || meta_finite(meta_inner_num_rates(in), rate_grad));

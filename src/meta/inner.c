@@ -9,10 +9,10 @@
 #include "base/util.h"
 #include "meta/meta-internal.h"
 
-static const char *const algo_names[] = {"maml", "fomaml", "reptile", "multitask"};
+static const char *const algo_names[] = {"maml", "fomaml", "reptile", "multitask", "imaml"};
 
 bool meta_algo_parse(const char *s, MetaAlgo *a) {
-  for (int i = 0; i < 4; i++)
+  for (int i = 0; i < 5; i++)
     if (strcmp(s, algo_names[i]) == 0) {
       *a = (MetaAlgo)i;
       return true;
@@ -43,6 +43,10 @@ MetaInner *meta_inner_new(const Nnet *n, MetaAlgo algo, int steps, int batch, fl
   in->rate_steps = mode == META_LR_PER_LAYER_STEP && steps > 1 ? steps : 1;
   in->rates = xmalloc(sizeof(float) * (size_t)meta_inner_num_rates(in));
   for (int i = 0; i < meta_inner_num_rates(in); i++) in->rates[i] = lr;
+  if (algo == META_IMAML) {
+    in->prox_lambda = META_IMAML_LAMBDA;
+    in->cg_steps = META_IMAML_CG_STEPS;
+  }
   return in;
 }
 
@@ -134,13 +138,16 @@ void meta_inner_to_model(const MetaInner *in, Nnet *n) {
   free(a);
   if (in->algo == META_MULTITASK) {
     /* No inner loop: a procedure stored by an earlier meta-training no longer applies. */
-    const char *const names[] = {META_EXTRA_STEPS, META_EXTRA_BATCH, META_EXTRA_RATE, META_EXTRA_RATES};
-    for (int i = 0; i < 4; i++) nnet_remove_extra(n, names[i]);
+    const char *const names[] = {META_EXTRA_STEPS, META_EXTRA_BATCH, META_EXTRA_RATE,
+                                 META_EXTRA_RATES, META_EXTRA_PROX};
+    for (int i = 0; i < 5; i++) nnet_remove_extra(n, names[i]);
     return;
   }
   float steps = (float)in->steps, batch = (float)in->batch;
   nnet_set_extra(n, META_EXTRA_STEPS, &steps, 1);
   nnet_set_extra(n, META_EXTRA_BATCH, &batch, 1);
+  if (in->prox_lambda > 0) nnet_set_extra(n, META_EXTRA_PROX, &in->prox_lambda, 1);
+  else nnet_remove_extra(n, META_EXTRA_PROX);
   if (in->lr_mode != META_LR_NONE) {
     nnet_set_extra(n, META_EXTRA_RATES, in->rates, meta_inner_num_rates(in));
     nnet_remove_extra(n, META_EXTRA_RATE);
@@ -157,7 +164,8 @@ MetaWork *meta_work_new(const Nnet *n, const MetaInner *in) {
   w->nw = nnet_work_new(n);
   w->sb = nnet_batch_new();
   w->qb = nnet_batch_new();
-  w->traj = xmalloc(sizeof(float) * (size_t)P * (size_t)k);
+  if (in->algo == META_MAML || meta_inner_num_learned(in) > 0)
+    w->traj = xmalloc(sizeof(float) * (size_t)P * (size_t)k);
   if (in->algo == META_FOMAML && in->lr_mode != META_LR_NONE)
     w->sgrad = xmalloc(sizeof(float) * (size_t)P * (size_t)k);
   w->cur = xmalloc(sizeof(float) * (size_t)P);
@@ -239,13 +247,19 @@ void meta_fill_support(const Nnet *n, const MetaInner *in, MetaWork *w, const Nn
   meta_fill(w, n, w->sb, d, idx, cnt);
 }
 
-/* theta -= D_j g, layer by layer. */
-void meta_inner_step(const Nnet *n, const MetaInner *in, int j, const float *g, float *theta) {
+void meta_inner_step(const Nnet *n, const MetaInner *in, int j, const float *g,
+                     const float *anchor, float *theta) {
+  float lambda = in->prox_lambda;
   for (int l = 0; l < in->num_layers; l++) {
     float r = meta_inner_rate(in, l, j);
     if (r == 0.0f) continue;
     NnetLayerInfo li = nnet_layer_info(n, l);
-    vec_axpy(li.count, -r, g + li.offset, theta + li.offset);
+    if (lambda <= 0) {
+      vec_axpy(li.count, -r, g + li.offset, theta + li.offset);
+      continue;
+    }
+    for (int p = li.offset; p < li.offset + li.count; p++)
+      theta[p] -= r * (g[p] + lambda * (theta[p] - anchor[p]));
   }
 }
 
@@ -257,7 +271,7 @@ bool meta_inner_adapt(const Nnet *n, const MetaInner *in, MetaWork *w, const Nne
   int P = w->P;
   NnetStats ns;
   meta_support_order(in, w, t, seed);
-  if (theta_out != theta) memcpy(theta_out, theta, sizeof(float) * (size_t)P);
+  memcpy(theta_out, theta, sizeof(float) * (size_t)P);
   for (int j = 0; j < in->steps; j++) {
     meta_fill_support(n, in, w, d, t, j, j == 0);
     if (w->keep_traj) memcpy(w->traj + (size_t)j * P, theta_out, sizeof(float) * (size_t)P);
@@ -266,7 +280,7 @@ bool meta_inner_adapt(const Nnet *n, const MetaInner *in, MetaWork *w, const Nne
     st->frames += ns.frames;
     if (!isfinite(L) || !meta_finite(P, w->gs)) return st->ok = false;
     if (w->sgrad && w->keep_traj) memcpy(w->sgrad + (size_t)j * P, w->gs, sizeof(float) * (size_t)P);
-    meta_inner_step(n, in, j, w->gs, theta_out);
+    meta_inner_step(n, in, j, w->gs, theta, theta_out);
   }
   return st->ok = true;
 }

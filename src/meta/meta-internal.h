@@ -9,7 +9,7 @@ struct MetaWork {
   NnetWork *nw;
   NnetBatch *sb, *qb;     /* support (of the current inner step) and query batches */
   bool keep_traj;         /* store theta_j (and support gradients) while adapting */
-  float *traj;            /* k x P: theta_0 .. theta_{k-1} */
+  float *traj;            /* k x P: theta_0 .. theta_{k-1} (maml, learned rates) */
   float *sgrad;           /* k x P: grad L_S(theta_j), only when FOMAML learns rates */
   float *cur, *g, *v, *hv, *gs; /* P each */
   int *order, ocap;       /* support utterances in inner-batch order, then a selection */
@@ -25,7 +25,10 @@ void meta_fill(MetaWork *w, const Nnet *n, NnetBatch *b, const NnetData *d, cons
 void meta_support_order(const MetaInner *in, MetaWork *w, const MetaTask *t, uint64_t seed);
 void meta_fill_support(const Nnet *n, const MetaInner *in, MetaWork *w, const NnetData *d,
                        const MetaTask *t, int j, bool first);
-void meta_inner_step(const Nnet *n, const MetaInner *in, int j, const float *g, float *theta);
+/* theta -= D_j (g + lambda (theta - anchor)), the proximal part only when
+ * in->prox_lambda > 0 (anchor: the parameters the inner loop started from). */
+void meta_inner_step(const Nnet *n, const MetaInner *in, int j, const float *g,
+                     const float *anchor, float *theta);
 bool meta_finite(int n, const float *x);
 
 /* Frozen layers computed once (prefix.c): the network of layers [f, L) with n's
@@ -45,6 +48,9 @@ void meta_shards_fill(MetaShards *m, const NnetData *d, const int *idx, int cnt)
 double meta_shards_loss_grad(MetaShards *m, const float *theta, float *grad);
 /* The utterances of inner step j (after meta_support_order): count, indices in *idx. */
 int meta_step_utts(const MetaInner *in, MetaWork *w, const MetaTask *t, int j, const int **idx);
+
+/* The inner loop meta-train's options describe (meta-train and meta-combine). */
+MetaInner *meta_train_inner(const MetaTrainOpts *o, const Nnet *n);
 
 /* meta-train's state besides model and optimiser (what a checkpoint holds). */
 typedef struct {

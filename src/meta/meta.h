@@ -16,6 +16,14 @@
  * g <- g - H_j (D_j g) with j >= 1 adds w_j grad L_Q(theta_j).
  * FOMAML: g = grad L_Q(theta_k) (and g_{j+1} = that g in the rate gradient).
  * Reptile: g = theta - theta_k. Multitask: g = grad L_{S+Q}(theta).
+ * iMAML (Rajeswaran et al., NeurIPS 2019): the inner loss has a proximal term,
+ *     theta_{j+1} = theta_j - D_j (grad L_S(theta_j) + lambda (theta_j - theta)),
+ * whose minimum phi(theta) the k steps approximate; its meta-gradient, by the implicit
+ * function theorem at phi = theta_k (A: adapted parameters, F: the others, H: the
+ * Hessian of L_S on the whole support set at phi, g = grad L_Q(phi)):
+ *     g_A <- x = (I + H_AA / lambda)^{-1} g_A    (conjugate gradient on exact H v),
+ *     g_F <- g_F - H_FA x / lambda               (phi_A moves with theta_F too),
+ * independent of the path to phi: memory does not grow with k.
  *
  * Layering, so a job can compute its share of a meta-batch and another apply the step:
  *   meta_batch_grad   summed meta-gradient of a list of tasks at (theta, rates),
@@ -43,6 +51,11 @@
 #define META_EXTRA_STEPS "meta-inner-steps"    /* 1 value: inner steps */
 #define META_EXTRA_BATCH "meta-inner-batch"    /* 1 value: utterances a step, 0 = all */
 #define META_EXTRA_RATE "meta-inner-rate"      /* 1 value: the rate, when not learned */
+#define META_EXTRA_PROX "meta-inner-prox"      /* 1 value: imaml's proximal lambda */
+
+/* iMAML's defaults (meta-train's --imaml-lambda, whose help says why, --imaml-cg-steps). */
+#define META_IMAML_LAMBDA 2.0f
+#define META_IMAML_CG_STEPS 5
 
 /* ---- Episodes ----
  * Episodes files are make-tasks' (src/tasks/tasks.h): task_episodes_read gives TaskEpisodes. */
@@ -80,7 +93,7 @@ MetaTasks *meta_tasks_resolve(const NnetData *d, const TaskEpisodes *e, const ch
 void meta_tasks_free(MetaTasks *t);
 
 /* ---- The inner loop ---- */
-typedef enum { META_MAML, META_FOMAML, META_REPTILE, META_MULTITASK } MetaAlgo;
+typedef enum { META_MAML, META_FOMAML, META_REPTILE, META_MULTITASK, META_IMAML } MetaAlgo;
 typedef enum { META_LR_NONE, META_LR_PER_LAYER, META_LR_PER_LAYER_STEP } MetaLrMode;
 
 bool meta_algo_parse(const char *s, MetaAlgo *a);
@@ -98,10 +111,14 @@ typedef struct {
   float *rates;          /* L * kr: rate of layer l at step j is rates[min(j,kr-1)*L + l] */
   float *step_weights;   /* NULL, or k weights: the MAML meta-objective is
                             sum_j step_weights[j-1] L_Q(theta_j) (multi-step loss) */
+  float prox_lambda;     /* > 0: the inner steps descend L_S + (lambda/2)|phi - theta|^2
+                            over the adapted layers (imaml; fast-adapt --prox-lambda) */
+  int cg_steps;          /* imaml: conjugate-gradient iterations */
 } MetaInner;
 
 /* Rates initialised to `lr` for every layer (kr = k for per-layer-step, else 1); all
- * layers adapt. Caller frees with meta_inner_free. */
+ * layers adapt; imaml gets META_IMAML_LAMBDA and META_IMAML_CG_STEPS, the others no
+ * proximal term. Caller frees with meta_inner_free. */
 MetaInner *meta_inner_new(const Nnet *n, MetaAlgo algo, int steps, int batch, float lr,
                           MetaLrMode mode);
 void meta_inner_free(MetaInner *in);
@@ -116,8 +133,9 @@ void meta_inner_set_adapt(MetaInner *in, const Nnet *n, const char *spec);
  * when rates were found (they replace in->rates; kr from their size). */
 bool meta_inner_from_model(MetaInner *in, const Nnet *n);
 /* Stores the inner loop the model is meta-trained for: the adapt mask (always); for the
- * algorithms with an inner loop its steps, batch and either the learned rates or the
- * constant rate (the other is removed); multitask, which has none, removes them. */
+ * algorithms with an inner loop its steps, batch, either the learned rates or the
+ * constant rate (the other is removed) and imaml's proximal lambda (removed for the
+ * others); multitask, which has none, removes them all. */
 void meta_inner_to_model(const MetaInner *in, Nnet *n);
 /* Effective rate of layer l at inner step j (0 for layers that do not adapt). */
 float meta_inner_rate(const MetaInner *in, int l, int j);
@@ -141,9 +159,10 @@ typedef struct {
   bool ok;                           /* false: a non-finite loss or gradient */
 } MetaTaskStats;
 
-/* k inner steps from theta into theta_out (P floats) on the task's support set; with
- * inner-batch b < support size, step j uses the utterances [j*b, j*b+b) (cyclic) of the
- * support set shuffled by `seed`. Returns false on a non-finite loss or gradient. */
+/* k inner steps from theta into theta_out (P floats, not theta) on the task's support
+ * set, with the proximal term toward theta when in->prox_lambda > 0; with inner-batch
+ * b < support size, step j uses the utterances [j*b, j*b+b) (cyclic) of the support set
+ * shuffled by `seed`. Returns false on a non-finite loss or gradient. */
 bool meta_inner_adapt(const Nnet *n, const MetaInner *in, MetaWork *w, const NnetData *d,
                       const MetaTask *t, uint64_t seed, const float *theta, float *theta_out,
                       MetaTaskStats *st);
@@ -192,13 +211,15 @@ double meta_batch_eval(MetaPool *p, const NnetData *d, const MetaTasks *t, const
 
 /* ---- meta-train: the whole run ---- */
 typedef struct {
-  const char *algo;             /* maml|fomaml|reptile|multitask */
+  const char *algo;             /* maml|fomaml|reptile|multitask|imaml */
   int inner_steps, inner_batch;
   float inner_lr;
   const char *learn_inner_lr;   /* none|per-layer|per-layer-step */
   const char *adapt_layers;     /* all|last|i,j,... */
   bool multi_step_loss;         /* maml: the query loss after every inner step, weighted */
   int msl_anneal_iters;         /* ... annealed to the last step's over these iterations */
+  float imaml_lambda;           /* imaml: the proximal term's lambda */
+  int imaml_cg_steps;           /* imaml: conjugate-gradient iterations */
   NnetOptimOpts outer;          /* --outer-optimizer, --outer-lr, ... */
   float clip;                   /* > 0: overrides --outer-max-grad-norm */
   int meta_batch, iterations, seed, num_threads;
@@ -223,6 +244,8 @@ typedef struct {
   int batch;                /* 0: all; -1: the model's inner batch, else all */
   int patience, seed, num_threads;
   float lr;                 /* <= 0: the model's learned rates, else its inner rate, else 0.01 */
+  float prox_lambda;        /* (lambda/2)|phi - phi_0|^2 added to the loss of the adapted
+                               layers; -1: the model's (imaml's), else 0 */
   const char *adapt_layers; /* "": the model's stored choice, else all */
   float heldout_fraction;
   float passes;             /* > 0: a budget of this many passes over the adaptation

@@ -19,6 +19,7 @@ MetaTrainOpts meta_train_opts_default(void) {
   MetaTrainOpts o = {.algo = "maml", .inner_steps = 1, .inner_batch = 0, .inner_lr = 0.1f,
                          .learn_inner_lr = "none", .adapt_layers = "all",
                          .multi_step_loss = false, .msl_anneal_iters = 100,
+                         .imaml_lambda = META_IMAML_LAMBDA, .imaml_cg_steps = META_IMAML_CG_STEPS,
                          .clip = 0, .meta_batch = 4,
                          .iterations = 100, .seed = 777, .num_threads = 1, .thread_mode = "tasks",
                          .progress_every = 10, .valid_every = 0, .checkpoint_every = 0,
@@ -32,8 +33,9 @@ MetaTrainOpts meta_train_opts_default(void) {
 }
 
 void meta_train_opts_register(MetaTrainOpts *o, Options *po) {
-  opts_choice(po, "algo", &o->algo, "maml|fomaml|reptile|multitask",
-              "Meta-learning algorithm (multitask: pooled training, the baseline)");
+  opts_choice(po, "algo", &o->algo, "maml|fomaml|reptile|multitask|imaml",
+              "Meta-learning algorithm (multitask: pooled training, the baseline; imaml: "
+              "implicit MAML, inner steps with a proximal term and the implicit meta-gradient)");
   opts_int(po, "inner-steps", &o->inner_steps, "Inner gradient steps on a task's support set");
   opts_float(po, "inner-lr", &o->inner_lr, "Inner learning rate (initial value when learned)");
   opts_int(po, "inner-batch", &o->inner_batch, "Support utterances per inner step (0: all)");
@@ -47,6 +49,15 @@ void meta_train_opts_register(MetaTrainOpts *o, Options *po) {
   opts_int(po, "msl-anneal-iters", &o->msl_anneal_iters,
            "With --multi-step-loss: the weights go from uniform to the last step's over this "
            "many iterations, after which only the last step's loss counts");
+  opts_float(po, "imaml-lambda", &o->imaml_lambda,
+             "imaml: lambda of the inner loop's proximal term (lambda/2)|phi - theta|^2 (stored "
+             "in the model for fast-adapt). The implicit gradient holds at the minimum of that "
+             "problem, which the inner loop nears when inner-lr x lambda x inner-steps is about 3 "
+             "or more; a larger lambda keeps phi nearer theta. 2: the setting of the authors' "
+             "Omniglot example (16 inner steps of 0.1)");
+  opts_int(po, "imaml-cg-steps", &o->imaml_cg_steps,
+           "imaml: conjugate-gradient iterations of the implicit meta-gradient, each a "
+           "Hessian-vector product on the support set");
   nnet_optim_register(po, &o->outer, "outer-");
   opts_float(po, "clip", &o->clip,
              "Clip the mean meta-gradient to this norm (0: as --outer-max-grad-norm)");
@@ -230,9 +241,24 @@ static void run(Trainer *t, const char *ckpt) {
   free(idx);
 }
 
-static void setup(Trainer *t, const char *model_in, const char *feats, const char *labels,
-                  const char *episodes) {
-  const MetaTrainOpts *o = t->o;
+MetaInner *meta_train_inner(const MetaTrainOpts *o, const Nnet *n) {
+  MetaAlgo algo;
+  MetaLrMode mode;
+  if (!meta_algo_parse(o->algo, &algo)) ERROR("unknown --algo=%s", o->algo);
+  if (!meta_lr_mode_parse(o->learn_inner_lr, &mode))
+    ERROR("unknown --learn-inner-lr=%s", o->learn_inner_lr);
+  MetaInner *in = meta_inner_new(n, algo, o->inner_steps, o->inner_batch, o->inner_lr, mode);
+  if (o->multi_step_loss) in->step_weights = xmalloc(sizeof(float) * (size_t)o->inner_steps);
+  if (algo == META_IMAML) {
+    in->prox_lambda = o->imaml_lambda;
+    in->cg_steps = o->imaml_cg_steps;
+  }
+  meta_inner_set_adapt(in, n, o->adapt_layers);
+  return in;
+}
+
+/* ERROR on options that do not go together or are out of range. */
+static void check_opts(const MetaTrainOpts *o) {
   MetaAlgo algo;
   MetaLrMode mode;
   meta_algo_parse(o->algo, &algo);
@@ -241,16 +267,29 @@ static void setup(Trainer *t, const char *model_in, const char *feats, const cha
   if (o->meta_batch < 1 || o->iterations < 0 || o->inner_batch < 0 || o->max_bad_steps < 1)
     ERROR("--meta-batch and --max-bad-steps must be >= 1, --iterations and --inner-batch >= 0");
   meta_parallel_opts_check(o);
-  if (mode != META_LR_NONE && (algo == META_REPTILE || algo == META_MULTITASK))
+  if (mode != META_LR_NONE && algo != META_MAML && algo != META_FOMAML)
     ERROR("--learn-inner-lr=%s needs --algo=maml or fomaml (%s has no meta-gradient for rates)",
           o->learn_inner_lr, o->algo);
   if (o->multi_step_loss && algo != META_MAML)
     ERROR("--multi-step-loss needs --algo=maml (got %s)", o->algo);
   if (o->msl_anneal_iters < 0) ERROR("--msl-anneal-iters must be >= 0 (got %d)", o->msl_anneal_iters);
+  if (!(o->imaml_lambda > 0)) ERROR("--imaml-lambda must be > 0 (got %g)", o->imaml_lambda);
+  if (o->imaml_cg_steps < 1) ERROR("--imaml-cg-steps must be >= 1 (got %d)", o->imaml_cg_steps);
+  /* Along directions of little curvature the proximal pull leaves this fraction of phi's
+   * initial distance from the minimum after the inner loop. */
+  double left = pow(fabs(1.0 - (double)o->inner_lr * o->imaml_lambda), o->inner_steps);
+  if (algo == META_IMAML && left > 0.5)
+    WARN("--algo=imaml: the inner loop stops far from the minimum of its proximal problem, where "
+         "the implicit gradient holds: (1 - inner-lr x imaml-lambda)^inner-steps = %.2f (raise "
+         "--inner-steps, --inner-lr or --imaml-lambda)", left);
+}
+
+static void setup(Trainer *t, const char *model_in, const char *feats, const char *labels,
+                  const char *episodes) {
+  const MetaTrainOpts *o = t->o;
+  check_opts(o);
   t->model = nnet_read(model_in);
-  t->inner = meta_inner_new(t->model, algo, o->inner_steps, o->inner_batch, o->inner_lr, mode);
-  if (o->multi_step_loss) t->inner->step_weights = xmalloc(sizeof(float) * (size_t)o->inner_steps);
-  meta_inner_set_adapt(t->inner, t->model, o->adapt_layers);
+  t->inner = meta_train_inner(o, t->model);
   TaskEpisodes *sets[2] = {task_episodes_read(episodes), NULL};
   if (o->valid_episodes[0]) sets[1] = task_episodes_read(o->valid_episodes);
   t->data = meta_data_load(t->model, feats, labels, sets, sets[1] ? 2 : 1);

@@ -199,30 +199,39 @@ def lhuc_cases(L, has, last):
     ]
 
 
-def make(path, net, seed, cases=default_cases):
+def make_task(net, seed):
+    """The parameters theta and a support and a query set of random utterances."""
     g = torch.Generator().manual_seed(seed)
-    P = sum(net.layers)
-    theta = torch.randn(P, generator=g) * 0.6
-    K = net.K
+    theta = torch.randn(sum(net.layers), generator=g) * 0.6
 
     def utt(T, labels):
         return (torch.randn(T, net.D, generator=g), labels)
 
     support = [utt(6, [1, 2]), utt(5, [3])]
     query = [utt(7, [2, 2, 1]), utt(5, [3, 1])]
+    return theta, support, query
+
+
+def write_task(f, net, theta, support, query):
+    """The records every reference file starts with: the model, its parameters, the sets."""
+    f.write("config s %s\n" % net.config)
+    write(f, "dims", [net.D, net.K, sum(net.layers)])
+    write(f, "params", theta.tolist())
+    for name, utts in (("support", support), ("query", query)):
+        write(f, name, [len(utts)])
+        for x, l in utts:
+            write(f, "feats", [x.shape[0]] + x.flatten().tolist())
+            write(f, "labels", l)
+
+
+def make(path, net, seed, cases=default_cases):
+    theta, support, query = make_task(net, seed)
     L = len(net.layers)
     has = [1 if n else 0 for n in net.layers]
     last = [0] * L
     last[max(i for i in range(L) if net.layers[i])] = 1
     with open(path, "w") as f:
-        f.write("config s %s\n" % net.config)
-        write(f, "dims", [net.D, K, P])
-        write(f, "params", theta.tolist())
-        for name, utts in (("support", support), ("query", query)):
-            write(f, name, [len(utts)])
-            for x, l in utts:
-                write(f, "feats", [x.shape[0]] + x.flatten().tolist())
-                write(f, "labels", l)
+        write_task(f, net, theta, support, query)
         for name, steps, mode, kr, rates, adapt, *weights in cases(L, has, last):
             weights = weights[0] if weights else None
             r = torch.tensor(rates, dtype=torch.float64)

@@ -2,7 +2,8 @@
  * labels 1..3 with its own permutation of three feature prototypes, so no single model
  * fits all tasks, but a few gradient steps on a task's support set can find its
  * permutation. The MAML initialisation must adapt (k steps) to a lower query loss on new
- * episodes than the multitask initialisation trained on the same episodes. Also: the
+ * episodes than the multitask initialisation trained on the same episodes (and the
+ * first-order and implicit MAML ones too, by any margin). Also: the
  * summed meta-gradient of a meta-batch does not depend on the number of threads. */
 #include <math.h>
 #include <stdio.h>
@@ -101,9 +102,9 @@ static void test_meta_beats_multitask(void) {
   const float alpha = 0.5f;
   Nnet *init = net_from_config(cfg, D, K, 5);
   double before = eval_after(init, k, alpha, d, te);
-  const MetaAlgo algos[3] = {META_MULTITASK, META_MAML, META_FOMAML};
-  double after[3];
-  for (int a = 0; a < 3; a++) {
+  const MetaAlgo algos[4] = {META_MULTITASK, META_MAML, META_FOMAML, META_IMAML};
+  double after[4];
+  for (int a = 0; a < 4; a++) {
     Nnet *n = nnet_copy(init);
     train(n, algos[a], k, alpha, d, tr, iters);
     after[a] = eval_after(n, k, alpha, d, te);
@@ -113,6 +114,7 @@ static void test_meta_beats_multitask(void) {
   }
   CHECK(after[1] < 0.8 * after[0]);  /* MAML clearly better than multitask */
   CHECK(after[2] < after[0]);         /* and first-order MAML better too */
+  CHECK(after[3] < after[0]);         /* and implicit MAML (lambda 2, 5 CG iterations) */
   meta_tasks_free(tr);
   meta_tasks_free(te);
   nnet_free(init);
@@ -120,15 +122,16 @@ static void test_meta_beats_multitask(void) {
 }
 
 /* The summed meta-gradient is bit-identical with 1 thread and with 3 task threads, for
- * every algorithm (and learned per-layer-step rates). */
+ * every algorithm (and learned per-layer-step rates; imaml's Hessian on the whole support
+ * set while its inner steps take 3 of the 4 utterances). */
 static void test_threads_do_not_change_the_sum(void) {
   NnetData *d = data_new(256);
   Rng r;
   rng_seed(&r, 77);
   MetaTasks *ts = make_episodes(d, 7, &r);
   Nnet *n = net_from_config(cfg, D, K, 9);
-  const MetaAlgo algos[4] = {META_MAML, META_FOMAML, META_REPTILE, META_MULTITASK};
-  for (int a = 0; a < 4; a++) {
+  const MetaAlgo algos[5] = {META_MAML, META_FOMAML, META_REPTILE, META_MULTITASK, META_IMAML};
+  for (int a = 0; a < 5; a++) {
     MetaLrMode mode = a < 2 ? META_LR_PER_LAYER_STEP : META_LR_NONE;
     MetaInner *in = meta_inner_new(n, algos[a], 2, 3, 0.3f, mode);
     int S = nnet_num_params(n) + meta_inner_num_learned(in);
