@@ -17,12 +17,13 @@ echo "v0 task2 support u21,u22 query u23,u24" > valid.txt
 T="ark:feats.txt ark:labels.txt"
 MT="meta-train --inner-steps=2 --meta-batch=2 --iterations=6 --progress-every=0"
 
-for a in maml fomaml reptile multitask; do
+for a in maml fomaml reptile multitask imaml; do
   check "meta-train --algo=$a changes the model" \
     bash -c "$MT --algo=$a init.mdl $T episodes.txt $a.mdl && ! cmp -s init.mdl $a.mdl"
 done
-check "the four algorithms give four different models" \
-  bash -c "! cmp -s maml.mdl fomaml.mdl && ! cmp -s fomaml.mdl reptile.mdl && ! cmp -s reptile.mdl multitask.mdl"
+check "the five algorithms give five different models" \
+  bash -c "! cmp -s maml.mdl fomaml.mdl && ! cmp -s fomaml.mdl reptile.mdl && ! cmp -s reptile.mdl multitask.mdl &&
+           ! cmp -s imaml.mdl maml.mdl && ! cmp -s imaml.mdl fomaml.mdl"
 check "same seed, same model" bash -c "$MT --algo=maml init.mdl $T episodes.txt again.mdl && cmp maml.mdl again.mdl"
 awk '/\[/ { n++ } { r[n] = r[n] $0 "\n" } END { for (i = n; i >= 1; i--) printf "%s", r[i] }' feats.txt > rev.txt
 check "features in another table order, same model" \
@@ -194,6 +195,45 @@ check "recipe: maml-lhuc.conf meta-trains a dnn_lhuc.conf model for its LHUC lay
    nnet-info dl1.mdl | grep -q 'extra meta-inner-lr dim=13 \[ 50 '"
 check "recipe: maml-msl.conf runs" bash -c \
   "meta-train --config=$R/meta/maml-msl.conf --iterations=2 --meta-batch=2 init.mdl $T episodes.txt ms.mdl"
+check "recipe: imaml.conf runs" bash -c \
+  "meta-train --config=$R/meta/imaml.conf --iterations=2 --meta-batch=2 init.mdl $T episodes.txt ir.mdl"
+check "recipe: step_cost.sh counts imaml's Hessian-vector products on the support set" bash -c \
+  "cd $R/.. && [ \$(local/step_cost.sh conf/meta/imaml.conf) = 853 ] &&
+   [ \$(local/step_cost.sh --support 20 conf/meta/imaml.conf --inner-batch=8 --imaml-cg-steps=2) = 693 ]"
+
+# Implicit MAML: the proximal lambda is stored in the model and fast-adapt adapts with it.
+check "imaml: same seed, same model; with 2 task threads, the same model" bash -c \
+  "$MT --algo=imaml init.mdl $T episodes.txt im1.mdl && cmp imaml.mdl im1.mdl &&
+   $MT --algo=imaml --num-threads=2 init.mdl $T episodes.txt im2.mdl && cmp imaml.mdl im2.mdl"
+for opt in --imaml-lambda=5 --imaml-cg-steps=1 --inner-batch=1 --adapt-layers=last; do
+  check "meta-train --algo=imaml $opt has an effect" \
+    bash -c "$MT --algo=imaml $opt init.mdl $T episodes.txt io.mdl && ! cmp -s imaml.mdl io.mdl"
+done
+check "imaml stores its lambda (nnet-info shows it) and fast-adapt adapts with it" bash -c \
+  "nnet-info imaml.mdl | grep -qx 'extra meta-inner-prox dim=1 \[ 2 \]' &&
+   fast-adapt imaml.mdl $T ia.mdl 2>&1 | grep -q 'rate 0.1 (meta-train), proximal term lambda=2 (meta-train)' &&
+   fast-adapt --prox-lambda=2 imaml.mdl $T ib.mdl && cmp ia.mdl ib.mdl &&
+   fast-adapt --prox-lambda=0 imaml.mdl $T ic.mdl && ! cmp -s ia.mdl ic.mdl"
+check "meta-train with another algorithm removes a stored lambda" bash -c \
+  "$MT --algo=fomaml imaml.mdl $T episodes.txt if.mdl && ! nnet-info if.mdl | grep -q meta-inner-prox"
+check "fast-adapt --prox-lambda has an effect on a model without a lambda" bash -c \
+  "fast-adapt --steps=3 --lr=0.5 init.mdl $T pa.mdl && fast-adapt --steps=3 --lr=0.5 --prox-lambda=1 init.mdl $T pb.mdl 2> pb.log &&
+   grep -q 'proximal term lambda=1 (--prox-lambda)' pb.log && ! cmp -s pa.mdl pb.mdl"
+check "imaml warns when the inner loop stops far from the minimum of its proximal problem" bash -c \
+  "$MT --algo=imaml --inner-steps=1 --iterations=1 init.mdl $T episodes.txt iw.mdl 2>&1 |
+     grep -q 'WARNING.*far from the minimum .* = 0.80'"
+check_fails "--imaml-lambda must be positive" "ERROR.*--imaml-lambda must be > 0 (got 0)" \
+  $MT --algo=imaml --imaml-lambda=0 init.mdl $T episodes.txt x.mdl
+check_fails "--imaml-cg-steps must be at least 1" "ERROR.*--imaml-cg-steps must be >= 1 (got 0)" \
+  $MT --algo=imaml --imaml-cg-steps=0 init.mdl $T episodes.txt x.mdl
+check_fails "imaml has no meta-gradient for learned rates" \
+  "ERROR.*--learn-inner-lr=per-layer needs --algo=maml or fomaml (imaml has no meta-gradient for rates)" \
+  $MT --algo=imaml --learn-inner-lr=per-layer init.mdl $T episodes.txt x.mdl
+check_fails "fast-adapt --prox-lambda must not be negative" "ERROR.*--prox-lambda must be >= 0" \
+  fast-adapt --prox-lambda=-2 init.mdl $T x.mdl
+check "meta-train --help lists imaml and its options" bash -c \
+  "meta-train --help > h.txt 2>&1; grep -q 'maml|fomaml|reptile|multitask|imaml' h.txt &&
+   grep -q -- '--imaml-lambda' h.txt && grep -q -- '--imaml-cg-steps' h.txt"
 
 # Bad input.
 echo "ep9 task0 support u01,nosuch query u03" > bad-ep.txt

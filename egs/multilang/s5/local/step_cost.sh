@@ -9,6 +9,8 @@
 #   fomaml     k S + Q + Q/3       (inner steps, the query gradient, the query loss before)
 #   maml       k S + Q + Q/3 + 2 k S (and a Hessian-vector product per inner step)
 #              + (k-1) Q with --multi-step-loss (the query gradient after every step)
+#   imaml      k S + Q + Q/3 + 2 m S' (and a Hessian-vector product on the whole support
+#              set, S' utterances, per conjugate-gradient iteration; m = --imaml-cg-steps)
 # Options are read as meta-train reads them: the config file, then the command line.
 support=10
 query=10
@@ -20,16 +22,18 @@ e.g.: local/step_cost.sh --support 10 --query 10 conf/meta/maml.conf --inner-ste
 conf=$1; shift
 [ -f $conf ] || { echo "step_cost.sh: ERROR: no config $conf" >&2; exit 1; }
 { grep -v '^#' $conf; printf '%s\n' "$@"; } | awk -v S=$support -v Q=$query -F= '
-  BEGIN { algo = "maml"; k = 1; b = 0; mb = 4; msl = 0 }   # meta-train defaults
+  BEGIN { algo = "maml"; k = 1; b = 0; mb = 4; msl = 0; m = 5 }   # meta-train defaults
   $1 == "--algo" { algo = $2 } $1 == "--inner-steps" { k = $2 }
   $1 == "--multi-step-loss" { msl = ($2 == "" || $2 == "true") }
   $1 == "--inner-batch" { b = $2 } $1 == "--meta-batch" { mb = $2 }
+  $1 == "--imaml-cg-steps" { m = $2 }
   END {
     s = (b > 0 && b < S) ? b : S
     if (algo == "multitask") c = S + Q + Q / 3
     else if (algo == "reptile") c = k * s + 2 * Q / 3
     else if (algo == "fomaml") c = k * s + Q + Q / 3
     else if (algo == "maml") c = k * s + Q + Q / 3 + 2 * k * s + msl * (k - 1) * Q
+    else if (algo == "imaml") c = k * s + Q + Q / 3 + 2 * m * S
     else { print "step_cost.sh: ERROR: unknown --algo=" algo > "/dev/stderr"; exit 1 }
     printf "%d\n", mb * c + 0.5
   }'
