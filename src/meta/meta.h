@@ -145,8 +145,8 @@ float meta_inner_rate(const MetaInner *in, int l, int j);
  * iter >= anneal_iters on, the last step's loss alone (w = 0 ... 0 1). */
 void meta_msl_weights(int k, int iter, int anneal_iters, float *w);
 
-/* Per-thread scratch: a network work area, batches, the trajectory theta_0..theta_{k-1}
- * (and the support gradients when FOMAML learns rates). */
+/* Per-thread scratch: a network work area, batches, and for maml and learned rates the
+ * trajectory theta_0..theta_{k-1} (and the support gradients when FOMAML learns rates). */
 typedef struct MetaWork MetaWork;
 MetaWork *meta_work_new(const Nnet *n, const MetaInner *in);
 void meta_work_free(MetaWork *w);

@@ -22,7 +22,7 @@ par() {
 # equal NAME NJ OPTS [driver options]: one process and the driver give the same model
 equal() { one $1 "$3" && par "$@" && same_model ref/$1.mdl exp/$1/final.mdl; }
 
-for algo in maml fomaml reptile multitask; do
+for algo in maml fomaml reptile multitask imaml; do
   check "$algo: 2 jobs give one process's model" equal $algo 2 "--algo=$algo --inner-steps=2 --inner-lr=0.1 $base"
 done
 check "maml, multi-step loss annealed over 3 iterations: 2 jobs give one process's model" \
