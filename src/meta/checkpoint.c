@@ -87,6 +87,17 @@ static void same_tok(Input *in, const char *path, const char *tok, const char *w
     ERROR("checkpoint %s was made with %s=%s, this run has %s: cannot resume", path, opt, v, want);
 }
 
+/* The inner-loop settings the checkpoint's model stores (meta_inner_to_model), which the
+ * header does not hold: ERROR when the run's differs; nothing to check when not stored
+ * (an algorithm without that setting, or learned rates). */
+static void same_stored(const Nnet *ck, const char *path, const char *extra, float want,
+                        const char *opt) {
+  int dim;
+  const float *v = nnet_get_extra(ck, extra, &dim);
+  if (v && dim == 1 && v[0] != want)
+    ERROR("checkpoint %s was made with %s=%g, this run has %g: cannot resume", path, opt, v[0], want);
+}
+
 void meta_checkpoint_read(const char *path, const MetaTrainOpts *o, MetaTrainState *st,
                           NnetOptim *outer, const Nnet *model, float *mp, int P, int R) {
   Input *in = input_open(path);
@@ -125,6 +136,9 @@ void meta_checkpoint_read(const char *path, const MetaTrainOpts *o, MetaTrainSta
     if (!r || dim != R) ERROR("checkpoint %s: the model lacks its %d learned rates", path, R);
     memcpy(mp + P, r, sizeof(float) * (size_t)R);
   }
+  same_stored(ck, path, META_EXTRA_RATE, o->inner_lr, "--inner-lr");
+  same_stored(ck, path, META_EXTRA_BATCH, (float)o->inner_batch, "--inner-batch");
+  same_stored(ck, path, META_EXTRA_PROX, o->imaml_lambda, "--imaml-lambda");
   nnet_free(ck);
   if (!kio_expect_token(in, "</MetaCheckpoint>")) ERROR("checkpoint %s: truncated", path);
   input_close(in, NULL, 0);

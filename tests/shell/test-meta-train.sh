@@ -125,6 +125,14 @@ check "resume from a checkpoint gives the uninterrupted model" bash -c \
    cmp full.mdl resumed.mdl"
 check_fails "resume refuses other settings" "cannot resume" \
   $R --resume --checkpoint=r.ckpt --inner-steps=3 init.mdl $T episodes.txt x.mdl
+# Settings the checkpoint's model stores (not in its header): the inner rate, batch, lambda.
+$MT --algo=imaml --iterations=2 --checkpoint-every=1 --checkpoint=i.ckpt init.mdl $T episodes.txt i.mdl 2>/dev/null
+check_fails "resume refuses another --inner-lr" "i.ckpt was made with --inner-lr=0.1, this run has 0.2: cannot resume" \
+  $MT --algo=imaml --iterations=3 --resume --checkpoint=i.ckpt --inner-lr=0.2 init.mdl $T episodes.txt x.mdl
+check_fails "resume refuses another --imaml-lambda" "made with --imaml-lambda=2, this run has 3: cannot resume" \
+  $MT --algo=imaml --iterations=3 --resume --checkpoint=i.ckpt --imaml-lambda=3 init.mdl $T episodes.txt x.mdl
+check "resume with the same settings goes on" \
+  $MT --algo=imaml --iterations=3 --resume --checkpoint=i.ckpt init.mdl $T episodes.txt x.mdl
 K="$MT --algo=fomaml --outer-optimizer=adam --iterations=3000"
 $K init.mdl $T episodes.txt k_full.mdl 2>/dev/null
 $K --checkpoint-every=1 --checkpoint=k.ckpt init.mdl $T episodes.txt k.mdl 2>/dev/null & pid=$!
