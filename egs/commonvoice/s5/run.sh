@@ -77,7 +77,7 @@ Meta-learning over a Common Voice release (see the top of run.sh). Options [defa
   --shots '<N ...>' --draws N            adaptation utterances, draws [$shots; $draws]
   --feat-conf, --model-conf, --adapt-conf, --decode-conf FILE   [$feat_conf, $model_conf, $adapt_conf, $decode_conf]
   --test-recs N --adapt-dir DIR --plot-dir DIR --results FILE   test utterances decoded per language
-                             (0: all), stages 7-9's outputs [$test_recs; <exp>/adapt, <exp>/plots, RESULTS]
+                             (0: all), stages 7-9's outputs [$test_recs; <exp>/adapt, <exp>/plots, RESULTS[.phone]]
   --train-opts '<opts>' --adapt-lr R --seed N --replications N --keep-models true
 e.g.: ./run.sh --corpus /data/cv-corpus-17.0-2024-03-15 --src-langs 'en de fr es it' --test-langs 'ca'"
 
@@ -181,7 +181,8 @@ if stage_run 5 init; then
 fi
 
 if stage_run 6 train; then
-  # Every initialisation of every training seed at equal compute, each a model directory.
+  # Every initialisation of every training seed at equal compute: scratch is the random
+  # model; the others start from it after --pretrain-iters multitask iterations.
   local/train_inits.sh --cmd "$train_cmd" --inits "$inits" --train-seeds "$train_seeds" \
     --pretrain-iters $pretrain_iters --train-budget $train_budget --train-opts "$train_opts" \
     --support $support --query $query --task-key $task_key --unit $unit --num-threads $num_threads \

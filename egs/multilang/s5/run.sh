@@ -324,9 +324,8 @@ if stage_run 5 init; then
 fi
 
 if stage_run 6 train; then
-  # For each training seed: scratch is the random model; the others start from it after
-  # --pretrain-iters shared multitask iterations, then train for --train-budget gradient
-  # evaluations (local/step_cost.sh), each a model directory (steps/make_model_dir.sh).
+  # Every initialisation of every training seed at equal compute: scratch is the random
+  # model; the others start from it after --pretrain-iters shared multitask iterations.
   local/train_inits.sh --cmd "$train_cmd" --inits "$inits" --train-seeds "$train_seeds" \
     --pretrain-iters $pretrain_iters --train-budget $train_budget --train-opts "$train_opts" \
     --support $support --query $query --task-key $task_key --unit $unit --num-threads $num_threads \
