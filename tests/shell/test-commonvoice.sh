@@ -125,7 +125,11 @@ check_fails "a rerun of stage 1 with other languages stops instead of reusing th
 
 # Training, adaptation, results.
 tiny=(./run.sh --tiny true --nj 2 --corpus $cv "${langs[@]}" --inits "$inits" --keep-models true)
-check "run.sh --tiny true runs stages 2 to 8" "${tiny[@]}" --stage 2 --stop-stage 8
+tiny_run() { "${tiny[@]}" "$@" 2> run.log; }
+check "run.sh --tiny true runs stages 2 to 8" tiny_run --stage 2 --stop-stage 8
+check "progress: which training of how many, the adaptation jobs, where the logs are" bash -c \
+  "grep -q 'training maml seed 1 (3 of 3): .* iterations of maml (log: exp/maml/s1/log/train.log)' run.log &&
+   grep -q '6 adaptation jobs of 5 cells (logs: exp/adapt/log/adapt' run.log"
 check "tasks are the source languages" bash -c \
   '[ "$(cut -d" " -f2 exp/tasks/episodes.lang.txt | sort -u | tr "\n" " ")" = "de en es " ]'
 check "adaptation: zero shot and every draw, for every initialisation and held-out language" bash -c \
@@ -146,6 +150,14 @@ check "every trained model is a model directory" bash -c \
 check "so is every kept adapted model (--keep-models true)" bash -c \
   'for f in final.mdl feats.conf units.txt decode.conf; do [ -s exp/adapt/maml/s1/ca/4_2/$f ] || exit 1; done &&
    ! cmp -s exp/adapt/maml/s1/ca/4_2/final.mdl exp/maml/s1/final.mdl'
+models=$(ls -l --time-style=+%s.%N exp/*/s1/final.mdl)
+check_fails "a rerun with other training settings stops instead of reusing the models" \
+  "exp/pretrain/s1 was made with other settings" "${tiny[@]}" --stage 6 --stop-stage 6 --train-opts --meta-batch=1
+check "... and leaves them as they were" bash -c "[ \"\$(ls -l --time-style=+%s.%N exp/*/s1/final.mdl)\" = '$models' ]"
+check "--test-recs 1 --adapt-dir: one test utterance per language, results and plots apart" bash -c \
+  "${tiny[*]@Q} --stage 7 --stop-stage 8 --test-recs 1 --adapt-dir exp/adapt_1 --plot-dir exp/plots_1 &&
+   [ \$(wc -l < exp/adapt_1/test/sv-SE/text) = 1 ] && [ \$(wc -l < exp/adapt/test/sv-SE/text) = 2 ] &&
+   ls exp/adapt_1/maml/s1/ca/4_2/wer exp/plots_1/error_rate.png"
 
 # Transcription of new audio with the recipe's models: a kept adapted model, and the
 # random model (scratch), whose outputs vary with every feature value (a tiny trained

@@ -15,8 +15,9 @@
 #   ./run.sh --corpus /data/cv-corpus-17.0-2024-03-15 --src-langs "en de fr es it" \
 #     --dev-langs "eu" --test-langs "ca sv-SE"
 #   ./run.sh --corpus ... --stage 7 --stop-stage 7      one stage
-# Every stage skips work already done; remove its outputs (or exp/) to redo it. The corpus
-# records the settings that made it, and a rerun with others stops instead of reusing it.
+# Every stage skips work already done; remove its outputs (or exp/) to redo it. The corpus,
+# the models and the adaptation results record the settings that made them, and a rerun
+# with others stops instead of reusing them.
 
 stage=1
 stop_stage=100
@@ -26,6 +27,7 @@ dev_langs=            # held-out languages where settings are chosen
 test_langs=           # held-out languages that are reported
 nj=2                  # parallel jobs (features, adaptation)
 num_threads=2         # threads of a training job
+train_nj=0            # 0: one meta-train process; N: steps/meta_train.sh with N jobs per outer step
 tiny=false            # tiny training and adaptation (for tests)
 unit=char             # char (graphemes, CER: every language) or phone (espeak-ng IPA, PER)
 data=data
@@ -49,8 +51,12 @@ train_opts=           # more meta-train options for every initialisation
 shots="5 10 20 100"   # adaptation utterances (0, zero shot, is always run)
 draws=2               # random draws of the adaptation utterances per shot count
 seed=1                # episodes and draws
+test_recs=0           # test utterances decoded per held-out language, evenly spaced (0: all)
 replications=1000     # bootstrap replications of compute-wer-bootci
 keep_models=false     # keep every adapted model, each a model directory
+adapt_dir=            # stage 7's draws and results [<exp>/adapt]
+plot_dir=             # stage 8's plots [<exp>/plots]
+results=              # the results file [RESULTS; RESULTS.phone]
 
 help_message="Usage: ./run.sh --corpus <release-dir> --src-langs '<codes>' --test-langs '<codes>' [options]
 Meta-learning over a Common Voice release (see the top of run.sh). Options [defaults]:
@@ -63,12 +69,15 @@ Meta-learning over a Common Voice release (see the top of run.sh). Options [defa
   --prep-opts '<opts>'       local/prepare_data.sh options (sizes, the TSVs used)
   --unit char|phone          graphemes (CER) or espeak-ng phones (PER) [$unit]
   --nj N --num-threads N     parallel jobs, threads of a training job [$nj, $num_threads]
+  --train-nj N               N > 0: steps/meta_train.sh with N jobs per outer step [$train_nj]
   --tiny true                tiny training and adaptation, for tests [$tiny]
   --inits '<names>'          initialisations, conf/meta/<name>.conf each [$inits]
   --task-key KEY             meta-training tasks by lang, dialect (accent), spk [$task_key]
   --train-seeds '<seeds>' --train-budget N --pretrain-iters N   [$train_seeds; $train_budget; $pretrain_iters]
   --shots '<N ...>' --draws N            adaptation utterances, draws [$shots; $draws]
   --feat-conf, --model-conf, --adapt-conf, --decode-conf FILE   [$feat_conf, $model_conf, $adapt_conf, $decode_conf]
+  --test-recs N --adapt-dir DIR --plot-dir DIR --results FILE   test utterances decoded per language
+                             (0: all), stages 7-9's outputs [$test_recs; <exp>/adapt, <exp>/plots, RESULTS[.phone]]
   --train-opts '<opts>' --adapt-lr R --seed N --replications N --keep-models true
 e.g.: ./run.sh --corpus /data/cv-corpus-17.0-2024-03-15 --src-langs 'en de fr es it' --test-langs 'ca'"
 
@@ -93,7 +102,9 @@ done
 for i in $inits; do
   [ "$i" = scratch ] || [ -f conf/meta/$i.conf ] || die "no conf/meta/$i.conf for initialisation '$i'"
 done
-results=RESULTS; [ $unit = char ] || results=RESULTS.$unit
+[ -n "$results" ] || results=RESULTS$([ $unit = char ] || echo .$unit)
+[ -n "$adapt_dir" ] || adapt_dir=$exp/adapt
+[ -n "$plot_dir" ] || plot_dir=$exp/plots
 mkdir -p $exp
 echo "$(date -u '+%F %T') $cmdline" >> $exp/cmdlines
 
@@ -152,12 +163,14 @@ if stage_run 4 episodes; then
 fi
 
 if stage_run 5 init; then
-  worked=true
   # One random model per training seed.
+  s="$(conf_settings $model_conf) unit=$unit"
+  settings_check $exp/init "$s" || { rm -rf $exp/init; settings_save $exp/init "$s"; }
   mkdir -p $exp/init/log
   feat_dim=$(feat-to-dim scp:$data/train/feats_cmvn.scp - 2>/dev/null)
   for ts in $train_seeds; do
     [ -s $exp/init/s$ts/0.mdl ] && continue
+    worked=true
     mkdir -p $exp/init/s$ts
     $cmd $exp/init/log/init.s$ts.log \
       nnet-init --seed=$ts --input-dim=$feat_dim --output-dim=$(wc -l < $data/lang_$unit/units.txt) \
@@ -168,71 +181,29 @@ if stage_run 5 init; then
 fi
 
 if stage_run 6 train; then
-  worked=true
-  # For each training seed: scratch is the random model; the others start from it after
-  # --pretrain-iters multitask iterations, then train for the same budget of gradient
-  # evaluations (--train-budget; local/step_cost.sh). Each model directory gets what
-  # decoding new audio needs (steps/make_model_dir.sh).
-  train_one() { # <name> <config> <model-in> <model-out-dir> <iterations>
-    local name=$1 conf=$2 in=$3 dir=$4 iters=$5 start=$SECONDS
-    if [ -s $dir/final.mdl ]; then echo "run.sh: $dir/final.mdl exists" >&2; return 0; fi
-    mkdir -p $dir/log
-    echo "run.sh: training $name, seed ${dir##*/s}: $iters iterations (log: $dir/log/train.log)" >&2
-    $train_cmd --num-threads $num_threads $dir/log/train.log \
-      meta-train --config=$conf --num-threads=$num_threads --seed=${dir##*/s} \
-        --checkpoint-every=20 --resume $train_opts --iterations=$iters \
-        $in scp:$data/train/feats_cmvn.scp scp:$data/train/labels_$unit.scp \
-        $exp/tasks/episodes.${task_key//,/+}.txt $dir/final.mdl
-    echo "$name $((SECONDS - start)) $iters $(local/step_cost.sh --support $support --query $query \
-      $conf $train_opts)" > $dir/train_time
-  }
-  for ts in $train_seeds; do
-    start_mdl=$exp/init/s$ts/0.mdl
-    if [ $pretrain_iters -gt 0 ]; then
-      train_one pretrain conf/meta/multitask.conf $start_mdl $exp/pretrain/s$ts $pretrain_iters
-      start_mdl=$exp/pretrain/s$ts/final.mdl
-    fi
-    for i in $inits; do
-      if [ $i = scratch ]; then
-        mkdir -p $exp/scratch/s$ts && cp $exp/init/s$ts/0.mdl $exp/scratch/s$ts/final.mdl
-      else
-        cost=$(local/step_cost.sh --support $support --query $query conf/meta/$i.conf $train_opts)
-        iters=$(( (train_budget + cost / 2) / cost )); [ $iters -ge 1 ] || iters=1
-        train_one $i conf/meta/$i.conf $start_mdl $exp/$i/s$ts $iters
-      fi
-      steps/make_model_dir.sh --feat-conf $feat_conf --decode-conf $decode_conf $data/lang_$unit/units.txt $exp/$i/s$ts
-    done
-  done
+  # Every initialisation of every training seed at equal compute: scratch is the random
+  # model; the others start from it after --pretrain-iters multitask iterations.
+  local/train_inits.sh --cmd "$train_cmd" --inits "$inits" --train-seeds "$train_seeds" \
+    --pretrain-iters $pretrain_iters --train-budget $train_budget --train-opts "$train_opts" \
+    --support $support --query $query --task-key $task_key --unit $unit --num-threads $num_threads \
+    --train-nj $train_nj --feat-conf $feat_conf --decode-conf $decode_conf $data $exp
+  wrote_since_stage $exp -name train_time && worked=true
   stage_done
 fi
 
 if stage_run 7 adapt; then
-  worked=true
-  # For each held-out language, shot count and draw: adapt every initialisation of every
-  # training seed to the drawn utterances, decode the language's test set, score; and
-  # decode each model as it is (zero shot): local/adapt_decode.sh.
-  adapt_dir=$exp/adapt
-  mkdir -p $adapt_dir/log
-  for l in $(target_codes); do
-    t=$adapt_dir/test/$l; mkdir -p $t
-    cp $data/$l/test/feats_cmvn.scp $t/feats.scp
-    cp $data/$l/test/text.$unit $t/text
-    [ -s $adapt_dir/draws/$l/order_$draws ] ||
-      local/make_draws.sh --seed $seed --draws $draws --shots "$shots" $data/$l/adapt $adapt_dir/draws/$l
-  done
-  for i in $inits; do for ts in $train_seeds; do for l in $(target_codes); do
-    echo "$i $ts $l"
-  done; done; done > $adapt_dir/jobs
-  $cmd --max-jobs-run $nj JOB=1:$(wc -l < $adapt_dir/jobs) $adapt_dir/log/adapt.JOB.log \
-    local/adapt_decode.sh --adapt-conf $adapt_conf --decode-conf $decode_conf --unit $unit \
-      --lr $adapt_lr --keep-models $keep_models --job JOB $adapt_dir/jobs $data $exp ||
-    die "adaptation failed (see $adapt_dir/log/adapt.*.log)"
+  # Every model adapted to each held-out language's draws, decoded and scored; and zero shot.
+  local/adapt_all.sh --cmd "$cmd" --nj $nj --inits "$inits" --train-seeds "$train_seeds" \
+    --targets "$(target_codes)" --shots "$shots" --draws $draws --test-recs $test_recs --seed $seed \
+    --unit $unit --adapt-conf $adapt_conf --adapt-lr $adapt_lr --decode-conf $decode_conf \
+    --keep-models $keep_models $data $exp $adapt_dir
+  wrote_since_stage $adapt_dir -name wer && worked=true
   stage_done
 fi
 
 if stage_run 8 plots; then
   worked=true
-  local/plot.sh --unit $unit --inits "$inits" --targets "$test_langs" $exp $exp/plots
+  local/plot.sh --unit $unit --inits "$inits" --targets "$test_langs" --adapt-dir $adapt_dir $exp $plot_dir
   stage_done
 fi
 if stage_run 9 results; then
@@ -240,8 +211,8 @@ if stage_run 9 results; then
   local/make_results.sh --unit $unit --inits "$inits" --shots "$shots" --draws $draws \
     --train-seeds "$train_seeds" --dev-targets "$dev_langs" --test-targets "$test_langs" \
     --replications $replications --train-budget $train_budget --adapt-lr $adapt_lr \
-    --adapt-conf $adapt_conf --decode-conf $decode_conf --cmdline "$cmdline" $data $exp > $results.tmp ||
-    { rm -f $results.tmp; exit 1; }
+    --adapt-conf $adapt_conf --decode-conf $decode_conf --adapt-dir $adapt_dir \
+    --cmdline "$cmdline" $data $exp > $results.tmp || { rm -f $results.tmp; exit 1; }
   mv $results.tmp $results
   cat $results
   stage_done

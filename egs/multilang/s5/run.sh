@@ -324,113 +324,23 @@ if stage_run 5 init; then
 fi
 
 if stage_run 6 train; then
-  # For each training seed: scratch is the random model itself (no training on the source
-  # languages). The others start from the same model: the random one, or (--pretrain-iters
-  # N) that model after N multitask iterations; then each trains for the same budget of
-  # gradient evaluations (--train-budget), its iterations set by local/step_cost.sh.
-  train_one() { # <name> <config> <model-in> <model-out-dir> <iterations> <label>
-    local name=$1 conf=$2 in=$3 dir=$4 iters=$5 label=$6
-    local s="$(conf_settings $conf) iterations=$iters $train_opts from=$in"
-    if settings_check $dir "$s"; then
-      [ -s $dir/final.mdl ] && { echo "run.sh: $dir/final.mdl is up to date" >&2; return 0; }
-    else  # (a directory with these settings but no final model resumes from its checkpoint)
-      rm -rf $dir; settings_save $dir "$s"
-    fi
-    mkdir -p $dir/log
-    worked=true
-    local start=$SECONDS ts=${dir##*/s}
-    echo "run.sh: training $label: $iters iterations of $name (log: $dir/log/train.log)" >&2
-    if [ $train_nj -eq 0 ]; then
-      # One meta-train process (threads over the tasks of a meta-batch).
-      $train_cmd --num-threads $num_threads $dir/log/train.log \
-        meta-train --config=$conf --num-threads=$num_threads --seed=$ts \
-          --checkpoint-every=20 --resume $train_opts --iterations=$iters \
-          $in scp:$data/train/feats_cmvn.scp scp:$data/train/labels_$unit.scp \
-          $exp/tasks/episodes.${task_key//,/+}.txt $dir/final.mdl &
-    else
-      # --train-nj jobs per outer step (a cluster): steps/meta_train.sh.
-      [ -x steps/meta_train.sh ] || die "--train-nj $train_nj needs steps/meta_train.sh, which this tree lacks"
-      steps/meta_train.sh --cmd "$train_cmd" --nj $train_nj --iterations $iters \
-        --train-opts "--config=$conf --seed=$ts $train_opts --iterations=$iters" \
-        $in scp:$PWD/$data/train/feats_cmvn.scp scp:$PWD/$data/train/labels_$unit.scp \
-        $exp/tasks/episodes.${task_key//,/+}.txt $dir > $dir/log/train.log 2>&1 &
-    fi
-    wait_with_progress $! train_status "$label" $dir/log/train.log ||
-      die "training $label failed (see $dir/log/train.log)"
-    echo "$name $((SECONDS - start)) $iters $(local/step_cost.sh --support $support --query $query \
-      $conf $train_opts)" > $dir/train_time
-    echo "run.sh: trained $label in $((SECONDS - start)) s" >&2
-  }
-  train_status() { # label log: the last progress line of a training log
-    echo "training $1: $(grep -o 'Iteration [0-9]*/[0-9]*:.*' $2 2>/dev/null | tail -n 1 || true) (log: $2)"
-  }
-  trained=$(echo $inits | tr ' ' '\n' | grep -vcx scratch || true)
-  n=0 total=$(( $(echo $train_seeds | wc -w) * (trained + (trained > 0 && pretrain_iters > 0)) ))
-  for ts in $train_seeds; do
-    start_mdl=$exp/init/s$ts/0.mdl
-    if [ $pretrain_iters -gt 0 ] && [ $trained -gt 0 ]; then
-      n=$((n + 1))
-      train_one pretrain conf/meta/multitask.conf $start_mdl $exp/pretrain/s$ts $pretrain_iters \
-        "pretrain seed $ts ($n of $total)"
-      start_mdl=$exp/pretrain/s$ts/final.mdl
-    fi
-    for i in $inits; do
-      if [ $i = scratch ]; then
-        mkdir -p $exp/scratch/s$ts
-        cmp -s $exp/init/s$ts/0.mdl $exp/scratch/s$ts/final.mdl || cp $exp/init/s$ts/0.mdl $exp/scratch/s$ts/final.mdl
-        continue
-      fi
-      n=$((n + 1))
-      cost=$(local/step_cost.sh --support $support --query $query conf/meta/$i.conf $train_opts)
-      iters=$(( (train_budget + cost / 2) / cost )); [ $iters -ge 1 ] || iters=1
-      train_one $i conf/meta/$i.conf $start_mdl $exp/$i/s$ts $iters "$i seed $ts ($n of $total)"
-    done
-  done
-  for i in $inits; do for ts in $train_seeds; do   # next to each model, what decoding new audio needs
-    steps/make_model_dir.sh --feat-conf $feat_conf --decode-conf $decode_conf $data/lang_$unit/units.txt $exp/$i/s$ts
-  done; done
+  # Every initialisation of every training seed at equal compute: scratch is the random
+  # model; the others start from it after --pretrain-iters shared multitask iterations.
+  local/train_inits.sh --cmd "$train_cmd" --inits "$inits" --train-seeds "$train_seeds" \
+    --pretrain-iters $pretrain_iters --train-budget $train_budget --train-opts "$train_opts" \
+    --support $support --query $query --task-key $task_key --unit $unit --num-threads $num_threads \
+    --train-nj $train_nj --feat-conf $feat_conf --decode-conf $decode_conf $data $exp
+  wrote_since_stage $exp -name train_time && worked=true
   stage_done
 fi
 
 if stage_run 7 adapt; then
-  # For each target language, shot count and draw: adapt every initialisation of every
-  # training seed to the drawn recordings, decode the test set, score; and decode each
-  # model as it is (zero shot). Draw d of N recordings is the first N of the d-th random
-  # order of the adaptation set's recordings, so the sets are nested across N.
-  s="$(conf_settings $adapt_conf) lr=$adapt_lr $(conf_settings $decode_conf) shots=$shots draws=$draws test_recs=$test_recs seed=$seed unit=$unit"
-  settings_check $adapt_dir "$s" || { rm -rf $adapt_dir; settings_save $adapt_dir "$s"; }
-  mkdir -p $adapt_dir/log
-  for l in $(target_codes); do
-    # The test utterances decoded: --test-recs recordings (evenly spaced) with every copy
-    # of each (clean and noisy), or all.
-    t=$adapt_dir/test/$l; mkdir -p $t
-    n=$(cut -d' ' -f2 $data/$l/test/utt2uniq | sort -u | wc -l) k=$test_recs
-    [ $k -gt 0 ] && [ $k -lt $n ] || k=$n
-    utils/subset_data_dir.sh --uniq true $data/$l/test $k $t/data >&2
-    cut -d' ' -f1 $t/data/utt2spk > $t/utts
-    utils/filter_scp.pl $t/utts $data/$l/test/feats_cmvn.scp > $t/feats.scp
-    utils/filter_scp.pl $t/utts $data/$l/test/text.$unit > $t/text
-    [ -s $adapt_dir/draws/$l/order_$draws ] ||
-      local/make_draws.sh --seed $seed --draws $draws --shots "$shots" $data/$l/adapt $adapt_dir/draws/$l
-  done
-  for i in $inits; do for ts in $train_seeds; do for l in $(target_codes); do
-    echo "$i $ts $l"
-  done; done; done > $adapt_dir/jobs
-  njobs=$(wc -l < $adapt_dir/jobs)
-  cells=$(( njobs * (1 + $(echo $shots | wc -w) * draws) ))
-  done_cells() { find $adapt_dir -name wer -path "*/s*" 2>/dev/null | wc -l; }
-  before=$(done_cells)
-  [ $before -lt $cells ] && worked=true
-  adapt_status() {
-    local d=$(done_cells) el=$((SECONDS - cur_start)) eta=?
-    [ $d -gt $before ] && eta=$(( el * (cells - d) / (d - before) ))s
-    echo "adaptation: $d of $cells cells done, ETA $eta (logs: $adapt_dir/log/adapt.*.log)"
-  }
-  echo "run.sh: $njobs adaptation jobs of $((cells / njobs)) cells (logs: $adapt_dir/log/adapt.*.log)" >&2
-  $cmd --max-jobs-run $nj JOB=1:$njobs $adapt_dir/log/adapt.JOB.log \
-    local/adapt_decode.sh --adapt-conf $adapt_conf --decode-conf $decode_conf --unit $unit \
-      --lr $adapt_lr --keep-models $keep_models --job JOB $adapt_dir/jobs $data $exp &
-  wait_with_progress $! adapt_status || die "adaptation failed (see $adapt_dir/log/adapt.*.log)"
+  # Every model adapted to each target's draws, decoded and scored; and zero shot.
+  local/adapt_all.sh --cmd "$cmd" --nj $nj --inits "$inits" --train-seeds "$train_seeds" \
+    --targets "$(target_codes)" --shots "$shots" --draws $draws --test-recs $test_recs --seed $seed \
+    --unit $unit --adapt-conf $adapt_conf --adapt-lr $adapt_lr --decode-conf $decode_conf \
+    --keep-models $keep_models $data $exp $adapt_dir
+  wrote_since_stage $adapt_dir -name wer && worked=true
   stage_done
 fi
 

@@ -8,9 +8,9 @@
 # them: --variants "maml:--inner-steps=1" trains conf/meta/maml.conf with that meta-train
 # option from the same start as run.sh's stage 6 (exp/pretrain/s<seed>, or the random
 # model) and for the same budget of gradient evaluations (local/step_cost.sh), into
-# <dir>/models/maml--inner-steps=1/s<seed>. Draws and test lists are stage 7's (same
-# --seed, --draws, --test-recs), so the dev cells of a tuning and of the run agree.
-# Every result stays in <dir>; rerunning skips cells already scored.
+# <dir>/models/maml--inner-steps=1/s<seed>. Each rate adapts as stage 7 does
+# (local/adapt_all.sh, into <dir>/lr<rate>), so the dev cells of a tuning and of the run
+# agree. Every result stays in <dir>; rerunning skips cells already scored.
 targets="af bg"       # dev targets (never the test ones)
 inits="multitask maml reptile"
 variants=             # <init>:<meta-train option>[,<option>...] ...
@@ -88,31 +88,12 @@ for v in $variants; do
   names="$names $name"
 done
 
-# The dev targets' test lists and draws, made as stage 7 makes them.
-for l in $targets; do
-  t=$dir/test/$l
-  if [ ! -s $t/text ]; then
-    mkdir -p $t
-    n=$(cut -d' ' -f2 $data/$l/test/utt2uniq | sort -u | wc -l) k=$test_recs
-    [ $k -gt 0 ] && [ $k -lt $n ] || k=$n
-    utils/subset_data_dir.sh --uniq true $data/$l/test $k $t/data >&2
-    cut -d' ' -f1 $t/data/utt2spk > $t/utts
-    utils/filter_scp.pl $t/utts $data/$l/test/feats_cmvn.scp > $t/feats.scp
-    utils/filter_scp.pl $t/utts $data/$l/test/text.$unit > $t/text
-  fi
-  [ -s $dir/draws/$l/order_$draws ] ||
-    local/make_draws.sh --seed $seed --draws $draws --shots "$shots" $data/$l/adapt $dir/draws/$l
-done
-
-# Adapt every model with every rate (one adapt dir per rate, sharing draws and tests).
+# Every model adapted with every rate: stage 7's draws and test lists, in one adapt
+# directory per rate.
 for r in $lrs; do
-  a=$dir/lr$r; mkdir -p $a/log
-  ln -sfn ../draws $a/draws; ln -sfn ../test $a/test
-  for n in $names; do for ts in $train_seeds; do for l in $targets; do echo "$n $ts $l"; done; done; done > $a/jobs
-  echo "$prog: adapting $(wc -l < $a/jobs) model-target pairs with rate $r (logs: $a/log/adapt.*.log)" >&2
-  $cmd --max-jobs-run $nj JOB=1:$(wc -l < $a/jobs) $a/log/adapt.JOB.log \
-    local/adapt_decode.sh --adapt-conf $adapt_conf --decode-conf $decode_conf --unit $unit \
-      --lr $r --job JOB $a/jobs $data $dir/models || die "adaptation with rate $r failed (see $a/log/adapt.*.log)"
+  local/adapt_all.sh --cmd "$cmd" --nj $nj --inits "$names" --train-seeds "$train_seeds" \
+    --targets "$targets" --shots "$shots" --draws $draws --test-recs $test_recs --seed $seed \
+    --unit $unit --adapt-conf $adapt_conf --adapt-lr $r --decode-conf $decode_conf $data $dir/models $dir/lr$r
 done
 
 # The table: rate, model, mean (sd) per shot count and over all shot counts.

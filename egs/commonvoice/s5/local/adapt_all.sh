@@ -1,0 +1,1 @@
+../../../multilang/s5/local/adapt_all.sh

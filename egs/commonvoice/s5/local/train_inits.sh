@@ -1,0 +1,1 @@
+../../../multilang/s5/local/train_inits.sh
