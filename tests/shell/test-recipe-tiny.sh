@@ -126,6 +126,11 @@ check "local/tune_dev.sh: each rate and model on the dev language only, and the 
    grep -Eq '^0.02 +multitask +[0-9.]+ \([0-9.]+\) +[0-9.]+ \([0-9.]+\)\$' tune.out &&
    grep -Eq '^0.05 +reptile--inner-steps=2 ' tune.out && grep -Eq '^best rate .*: 0.0[25] \(mean [0-9.]+\)\$' tune.out &&
    [ \"\$(ls $E/tune/lr0.05/reptile--inner-steps=2/s1)\" = af ] && ls $E/tune/models/reptile--inner-steps=2/s1/final.mdl"
+check_fails "local/tune_dev.sh: a variant made with other settings is refused" \
+  "tune/models/reptile--inner-steps=2/s1 was made with other settings" \
+  local/tune_dev.sh --targets af --inits '' --variants 'reptile:--inner-steps=2' --lrs 0.05 \
+    --shots 2 --draws 1 --train-seeds 1 --test-recs 0 --support 2 --query 2 --train-budget 300 \
+    --train-opts '--meta-batch=2' $D $E $E/tune
 check_fails "local/tune_dev.sh: a bad variant is refused" "bad variant 'maml'" \
   local/tune_dev.sh --targets af --inits multitask --train-seeds 1 --variants maml $D $E $E/tune
 check "every conf/adapt*.conf holds valid fast-adapt options" bash -c \

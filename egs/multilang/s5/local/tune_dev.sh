@@ -53,6 +53,7 @@ data=$1 exp=$2 dir=$3
 prog=tune_dev.sh
 set -e -o pipefail
 die() { echo "$prog: ERROR: $*" >&2; exit 1; }
+. utils/lib/stages.sh   # settings_check, settings_save, conf_settings
 [ -n "$targets" ] || die "no --targets"
 [ -n "$inits$variants" ] || die "nothing to tune: no --inits and no --variants"
 for l in $targets; do [ -s $data/$l/adapt/feats_cmvn.scp ] || die "no dev target $data/$l/adapt (run stages 1-3)"; done
@@ -74,9 +75,12 @@ for v in $variants; do
   iters=$(( (train_budget + cost / 2) / cost )); [ $iters -ge 1 ] || iters=1
   for ts in $train_seeds; do
     m=$dir/models/$name/s$ts
-    [ -s $m/final.mdl ] && continue
     start=$exp/pretrain/s$ts/final.mdl; [ -s $start ] || start=$exp/init/s$ts/0.mdl
     [ -s $start ] || die "no $start (run stages 5-6)"
+    # A variant made with other settings is refused; one without a final model resumes.
+    s="$(conf_settings $conf) iterations=$iters $train_opts $opts from=$start"
+    if settings_check $m "$s"; then [ -s $m/final.mdl ] && continue
+    else rm -rf $m; settings_save $m "$s"; fi
     mkdir -p $m/log
     echo "$prog: training $name seed $ts: $iters iterations (log: $m/log/train.log)" >&2
     $train_cmd --num-threads $num_threads $m/log/train.log \
