@@ -131,4 +131,13 @@ static inline void ref_setup(RefFile *rf, Nnet **n, NnetData **d, MetaTask *t) {
   }
 }
 
+/* The model and utterances of a reference file alone (its cases unread); exits if the
+ * file cannot be read. */
+static inline void ref_model(const char *file, Nnet **n, NnetData **d, MetaTask *t) {
+  RefFile *rf = ref_read(file);
+  if (!rf) exit(1);
+  ref_setup(rf, n, d, t);
+  ref_free(rf);
+}
+
 #endif

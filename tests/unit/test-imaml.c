@@ -79,14 +79,6 @@ static void test_imaml_dnn_vs_pytorch(void) { check_imaml_file("meta_imaml_dnn.t
 /* The LHUC scales adapted alone: every other layer's gradient goes through phi. */
 static void test_imaml_lhuc_vs_pytorch(void) { check_imaml_file("meta_imaml_lhuc.txt"); }
 
-/* The reference model and data. */
-static void imaml_ref_model(Nnet **n, NnetData **d, MetaTask *t) {
-  RefFile *rf = ref_read("meta_imaml_dnn.txt");
-  if (!rf) exit(1);
-  ref_setup(rf, n, d, t);
-  ref_free(rf);
-}
-
 /* With 300 inner steps phi is the minimum of the proximal problem (to float precision),
  * where the implicit gradient is the derivative of theta -> L_Q(phi(theta)): checked by
  * central differences along the gradient and a random direction, all layers adapting and
@@ -95,7 +87,7 @@ static void test_imaml_finite_difference(void) {
   Nnet *n;
   NnetData *d;
   MetaTask t;
-  imaml_ref_model(&n, &d, &t);
+  ref_model("meta_imaml_dnn.txt", &n, &d, &t);
   int P = nnet_num_params(n);
   float *theta = nnet_params(n), *g = xmalloc(sizeof(float) * P), *fo = xmalloc(sizeof(float) * P);
   float *x = xmalloc(sizeof(float) * P), *u = xmalloc(sizeof(float) * P);
@@ -144,7 +136,7 @@ static void test_fast_adapt_prox_by_hand(void) {
   Nnet *n;
   NnetData *d;
   MetaTask t;
-  imaml_ref_model(&n, &d, &t);
+  ref_model("meta_imaml_dnn.txt", &n, &d, &t);
   int P = nnet_num_params(n), k = 3;
   const float r = 0.3f, lambda = 1.5f;
   float *phi = xmalloc(sizeof(float) * P), *g = xmalloc(sizeof(float) * P);

@@ -100,21 +100,13 @@ static void test_msl_weights_vs_reference(void) {
   ref_free(rf);
 }
 
-/* The reference model and data, for the tests below. */
-static void ref_model(Nnet **n, NnetData **d, MetaTask *t) {
-  RefFile *rf = ref_read("meta_dnn.txt");
-  if (!rf) exit(1);
-  ref_setup(rf, n, d, t);
-  ref_free(rf);
-}
-
 /* FOMAML, Reptile and multitask against updates composed from nnet_loss_grad, with
  * different rates per layer and one layer frozen. */
 static void test_fomaml_reptile_by_hand(void) {
   Nnet *n;
   NnetData *d;
   MetaTask t;
-  ref_model(&n, &d, &t);
+  ref_model("meta_dnn.txt", &n, &d, &t);
   int P = nnet_num_params(n), k = 3;
   float *theta = nnet_params(n), *g = xmalloc(sizeof(float) * P), *cur = xmalloc(sizeof(float) * P);
   float *want = xmalloc(sizeof(float) * P), *got = xmalloc(sizeof(float) * P);
@@ -168,7 +160,7 @@ static void test_inner_batch_finite_difference(void) {
   Nnet *n;
   NnetData *d;
   MetaTask t;
-  ref_model(&n, &d, &t);
+  ref_model("meta_dnn.txt", &n, &d, &t);
   int P = nnet_num_params(n);
   MetaInner *in = meta_inner_new(n, META_MAML, 3, 1, 0.5f, META_LR_NONE);
   MetaInner *all = meta_inner_new(n, META_MAML, 3, 0, 0.5f, META_LR_NONE);
