@@ -140,4 +140,12 @@ static inline void ref_model(const char *file, Nnet **n, NnetData **d, MetaTask 
   ref_free(rf);
 }
 
+/* Frees what ref_setup or ref_model made. */
+static inline void ref_model_free(Nnet *n, NnetData *d, MetaTask *t) {
+  free(t->s);
+  free(t->q);
+  nnet_data_free(d);
+  nnet_free(n);
+}
+
 #endif

@@ -68,10 +68,7 @@ static void check_imaml_file(const char *file) {
   }
   CHECK(cases >= 1);
   free(grad);
-  free(t.s);
-  free(t.q);
-  nnet_data_free(d);
-  nnet_free(n);
+  ref_model_free(n, d, &t);
   ref_free(rf);
 }
 
@@ -124,9 +121,8 @@ static void test_imaml_finite_difference(void) {
     meta_work_free(w);
     meta_inner_free(in);
   }
-  free(g), free(fo), free(x), free(u), free(t.s), free(t.q);
-  nnet_data_free(d);
-  nnet_free(n);
+  free(g), free(fo), free(x), free(u);
+  ref_model_free(n, d, &t);
 }
 
 /* fast-adapt --prox-lambda: three steps phi -= r (grad L(phi) + lambda (phi - phi_0)) on
@@ -171,9 +167,8 @@ static void test_fast_adapt_prox_by_hand(void) {
   }
   nnet_batch_free(b);
   nnet_work_free(nw);
-  free(phi), free(g), free(t.s), free(t.q);
-  nnet_data_free(d);
-  nnet_free(n);
+  free(phi), free(g);
+  ref_model_free(n, d, &t);
 }
 
 int main(void) {

@@ -67,10 +67,7 @@ static void check_reference_file(const char *file) {
   }
   CHECK(cases >= 5);
   free(grad);
-  free(t.s);
-  free(t.q);
-  nnet_data_free(d);
-  nnet_free(n);
+  ref_model_free(n, d, &t);
   ref_free(rf);
 }
 
@@ -148,9 +145,8 @@ static void test_fomaml_reptile_by_hand(void) {
   nnet_batch_free(qb);
   nnet_batch_free(ab);
   nnet_work_free(nw);
-  free(g), free(cur), free(want), free(got), free(t.s), free(t.q);
-  nnet_data_free(d);
-  nnet_free(n);
+  free(g), free(cur), free(want), free(got);
+  ref_model_free(n, d, &t);
 }
 
 /* With --inner-batch=1 each inner step sees one support utterance (a seeded order); the
@@ -188,12 +184,11 @@ static void test_inner_batch_finite_difference(void) {
     printf("  direction %d: <g, u> %.6f, central difference %.6f\n", dir, dot, fd);
     CHECK_NEAR(fd, dot, 2e-3 + 1e-2 * fabs(dot));
   }
-  free(g), free(g_all), free(x), free(u), free(t.s), free(t.q);
+  free(g), free(g_all), free(x), free(u);
   meta_work_free(w);
   meta_inner_free(in);
   meta_inner_free(all);
-  nnet_data_free(d);
-  nnet_free(n);
+  ref_model_free(n, d, &t);
 }
 
 /* fast-adapt with the frozen layers computed once equals adapting the whole network
@@ -227,9 +222,7 @@ static void test_fast_adapt_frozen_cache(void) {
   CHECK(rel_err_f(nnet_params(a), nnet_params(n), P) > 1e-3);
   nnet_free(a);
   nnet_free(b);
-  free(t.s), free(t.q);
-  nnet_data_free(d);
-  nnet_free(n);
+  ref_model_free(n, d, &t);
 }
 
 /* fast-adapt's step on 3 threads (shares of the utterances) equals one gradient step
@@ -264,9 +257,8 @@ static void test_fast_adapt_threads_by_hand(void) {
   }
   nnet_batch_free(b);
   nnet_work_free(nw);
-  free(g), free(want), free(t.s), free(t.q);
-  nnet_data_free(d);
-  nnet_free(n);
+  free(g), free(want);
+  ref_model_free(n, d, &t);
 }
 
 int main(void) {
