@@ -122,7 +122,8 @@ check "--adapt-dir: another adaptation setup on the same models, results and plo
 check "local/tune_dev.sh: each rate and model on the dev language only, and the best rate" bash -c \
   "local/tune_dev.sh --targets af --inits multitask --variants 'reptile:--inner-steps=2' --lrs '0.02 0.05' \
      --shots 2 --draws 1 --train-seeds 1 --test-recs 0 --support 2 --query 2 --train-budget 200 \
-     --train-opts '--meta-batch=2' $D $E $E/tune > tune.out &&
+     --pretrain-iters 4 --train-opts '--progress-every=1 --meta-batch=2' $D $E $E/tune > tune.out 2> tune.err &&
+   grep -q '$E/pretrain/s1/final.mdl is up to date' tune.err &&
    grep -Eq '^0.02 +multitask +[0-9.]+ \([0-9.]+\) +[0-9.]+ \([0-9.]+\)\$' tune.out &&
    grep -Eq '^0.05 +reptile--inner-steps=2 ' tune.out && grep -Eq '^best rate .*: 0.0[25] \(mean [0-9.]+\)\$' tune.out &&
    [ \"\$(ls $E/tune/lr0.05/reptile--inner-steps=2/s1)\" = af ] && ls $E/tune/models/reptile--inner-steps=2/s1/final.mdl"
@@ -130,7 +131,12 @@ check_fails "local/tune_dev.sh: a variant made with other settings is refused" \
   "tune/models/reptile--inner-steps=2/s1 was made with other settings" \
   local/tune_dev.sh --targets af --inits '' --variants 'reptile:--inner-steps=2' --lrs 0.05 \
     --shots 2 --draws 1 --train-seeds 1 --test-recs 0 --support 2 --query 2 --train-budget 300 \
-    --train-opts '--meta-batch=2' $D $E $E/tune
+    --pretrain-iters 4 --train-opts '--progress-every=1 --meta-batch=2' $D $E $E/tune
+check_fails "local/tune_dev.sh: variants trained from another start than the run's are refused" \
+  "$E/pretrain/s1 was made with other settings" \
+  local/tune_dev.sh --targets af --inits '' --variants 'reptile:--inner-steps=3' --lrs 0.05 \
+    --shots 2 --draws 1 --train-seeds 1 --test-recs 0 --support 2 --query 2 --train-budget 200 \
+    --pretrain-iters 5 --train-opts '--progress-every=1 --meta-batch=2' $D $E $E/tune
 check_fails "local/tune_dev.sh: a bad variant is refused" "bad variant 'maml'" \
   local/tune_dev.sh --targets af --inits multitask --train-seeds 1 --variants maml $D $E $E/tune
 check "every conf/adapt*.conf holds valid fast-adapt options" bash -c \

@@ -26,7 +26,8 @@ wrote_since_stage() { [ -n "$(find "$@" -newermt "@$cur_epoch" -print -quit 2>/d
 settings_check() { # dir settings: false when the outputs are to be made
   local f=$1/.settings
   [ -f $f ] || return 1
-  [ "$(cat $f)" = "$2" ] && return 0
+  # (runs of spaces count as one: an empty option leaves two, and is no other setting)
+  [ "$(tr -s ' ' < $f)" = "$(echo "$2" | tr -s ' ')" ] && return 0
   die "$1 was made with other settings than this run's:
   then: $(cat $f)
   now:  $2

@@ -6,8 +6,8 @@
 #
 # The models are run.sh's (exp/<init>/s<seed>/final.mdl, after stage 6) and variants of
 # them: --variants "maml:--inner-steps=1" trains conf/meta/maml.conf with that meta-train
-# option from the same start as run.sh's stage 6 (exp/pretrain/s<seed>, or the random
-# model) and for the same budget of gradient evaluations (local/step_cost.sh), into
+# option as stage 6 trains (local/train_inits.sh: the same start, exp/pretrain/s<seed>,
+# and budget of gradient evaluations; the same settings, or it stops), into
 # <dir>/models/maml--inner-steps=1/s<seed>. Each rate adapts as stage 7 does
 # (local/adapt_all.sh, into <dir>/lr<rate>), so the dev cells of a tuning and of the run
 # agree. Every result stays in <dir>; rerunning skips cells already scored.
@@ -23,6 +23,7 @@ seed=1
 nj=2
 num_threads=2
 unit=phone
+pretrain_iters=500
 train_budget=30000
 support=10
 query=10
@@ -40,8 +41,9 @@ each rate of --lrs; prints the mean dev error rate of each and the best rate.
   --lrs '<rates>'            adaptation rates (fast-adapt --lr) [$lrs]
   --shots '<N ...>' --draws D --train-seeds '<seeds>' --test-recs N --seed N   [$shots; $draws;
                              $train_seeds; $test_recs; $seed]: as run.sh's
-  --train-budget N --support S --query Q --task-key KEY --train-opts '<opts>'   the
-                             variants' training, as run.sh's [$train_budget, $support, $query, $task_key]
+  --pretrain-iters N --train-budget N --support S --query Q --task-key KEY --train-opts '<opts>'
+                             the variants' training (local/train_inits.sh), as run.sh's
+                             [$pretrain_iters, $train_budget, $support, $query, $task_key]
   --nj N --num-threads N --unit phone|char --adapt-conf FILE --decode-conf FILE
 e.g.: local/tune_dev.sh --lrs '0.02 0.05 0.1' data exp exp/tune
       local/tune_dev.sh --inits '' --variants 'maml:--inner-steps=1 maml:--inner-steps=5' data exp exp/tune"
@@ -53,7 +55,6 @@ data=$1 exp=$2 dir=$3
 prog=tune_dev.sh
 set -e -o pipefail
 die() { echo "$prog: ERROR: $*" >&2; exit 1; }
-. utils/lib/stages.sh   # settings_check, settings_save, conf_settings
 [ -n "$targets" ] || die "no --targets"
 [ -n "$inits$variants" ] || die "nothing to tune: no --inits and no --variants"
 for l in $targets; do [ -s $data/$l/adapt/feats_cmvn.scp ] || die "no dev target $data/$l/adapt (run stages 1-3)"; done
@@ -66,31 +67,14 @@ for i in $inits; do
   ln -sfn "$(cd $exp/$i && pwd)" $dir/models/$i
   names="$names $i"
 done
-for v in $variants; do
-  i=${v%%:*} opts=$(echo "${v#*:}" | tr ',' ' ')
-  [ "$i" != "$v" ] && [ -n "$opts" ] || die "bad variant '$v' (expected <init>:<options>)"
-  conf=conf/meta/$i.conf; [ -f $conf ] || die "variant '$v': no $conf"
-  name=$i${v#*:}
-  cost=$(local/step_cost.sh --support $support --query $query $conf $train_opts $opts)
-  iters=$(( (train_budget + cost / 2) / cost )); [ $iters -ge 1 ] || iters=1
-  for ts in $train_seeds; do
-    m=$dir/models/$name/s$ts
-    start=$exp/pretrain/s$ts/final.mdl; [ -s $start ] || start=$exp/init/s$ts/0.mdl
-    [ -s $start ] || die "no $start (run stages 5-6)"
-    # A variant made with other settings is refused; one without a final model resumes.
-    s="$(conf_settings $conf) iterations=$iters $train_opts $opts from=$start"
-    if settings_check $m "$s"; then [ -s $m/final.mdl ] && continue
-    else rm -rf $m; settings_save $m "$s"; fi
-    mkdir -p $m/log
-    echo "$prog: training $name seed $ts: $iters iterations (log: $m/log/train.log)" >&2
-    $train_cmd --num-threads $num_threads $m/log/train.log \
-      meta-train --config=$conf --num-threads=$num_threads --seed=$ts --checkpoint-every=20 \
-        --resume $train_opts $opts --iterations=$iters $start scp:$data/train/feats_cmvn.scp \
-        scp:$data/train/labels_$unit.scp $exp/tasks/episodes.${task_key//,/+}.txt $m/final.mdl ||
-      die "training $name seed $ts failed (see $m/log/train.log)"
-  done
-  names="$names $name"
-done
+for v in $variants; do [[ $v == *:?* ]] || die "bad variant '$v' (expected <init>:<options>)"; done
+if [ -n "$variants" ]; then
+  local/train_inits.sh --cmd "$train_cmd" --inits "$variants" --train-seeds "$train_seeds" \
+    --pretrain-iters $pretrain_iters --train-budget $train_budget --train-opts "$train_opts" \
+    --support $support --query $query --task-key $task_key --unit $unit --num-threads $num_threads \
+    --models $dir/models $data $exp
+  for v in $variants; do names="$names ${v%%:*}${v#*:}"; done
+fi
 
 # Every model adapted with every rate: stage 7's draws and test lists, in one adapt
 # directory per rate.
