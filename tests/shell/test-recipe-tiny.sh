@@ -114,6 +114,11 @@ check_fails "a rerun with other episode settings stops instead of mixing them" \
   "$E/tasks was made with other settings" ./run.sh --tiny true --stage 4 --stop-stage 4 --seed 5
 check_fails "a full-size run on the tiny corpus stops instead of reusing it" \
   "$D was made with other settings" ./run.sh --data $D --exp $E --stop-stage 1
+check_fails "adaptation cells of a model that was trained again since stop the stage" \
+  "was adapted from another $E/maml/s1/final.mdl" bash -c \
+  "cp -r $E/adapt $E/adapt_old && echo 0 > $E/adapt_old/maml/s1/ca/model.md5 &&
+   ./run.sh --tiny true --stage 7 --stop-stage 7 --inits maml --adapt-dir $E/adapt_old && exit 0
+   cat $E/adapt_old/log/adapt.*.log; exit 1"
 check "--adapt-dir: another adaptation setup on the same models, results and plots apart" bash -c \
   "./run.sh --tiny true --stage 7 --adapt-conf conf/adapt_1step.conf --adapt-dir $E/adapt_1step \
      --plot-dir $E/plots_1step --results RESULTS.1step &&

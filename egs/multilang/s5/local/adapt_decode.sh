@@ -10,7 +10,8 @@
 #            decode the test utterances <dir>/test/<lang>/feats.scp, score against
 #            <dir>/test/<lang>/text
 # Each cell gets hyp.txt, wer (compute-wer's output), steps (the adaptation steps kept)
-# and its logs; a cell whose wer exists is skipped. With --keep-models true, each adapted
+# and its logs; a cell whose wer exists is skipped. <dir>/<init>/s<seed>/<lang>/model.md5
+# is the model's checksum: a job whose model has changed since stops. With --keep-models true, each adapted
 # final.mdl stays, with steps/make_model_dir.sh's files (its initialisation's).
 adapt_conf=conf/adapt.conf
 decode_conf=conf/decode.conf
@@ -52,6 +53,13 @@ uniq_opt=
 [ -s $adapt/utt2uniq ] && uniq_opt="--utt2uniq=ark:$adapt/utt2uniq"
 ls $adapt_dir/draws/$lang/*_*.list >/dev/null 2>&1 || die "no draws in $adapt_dir/draws/$lang"
 out=$adapt_dir/$init/s$seed/$lang
+# The cells record the model they were adapted from: a model trained again since (with
+# other settings) is not scored beside cells of the old one.
+sum=$(md5sum < $model | cut -d' ' -f1)
+if [ -s $out/model.md5 ]; then
+  [ "$(cat $out/model.md5)" = "$sum" ] ||
+    die "$out was adapted from another $model (it was trained again since): remove $out (or give another --adapt-dir)"
+else mkdir -p $out && echo $sum > $out/model.md5; fi
 
 decode_score() { # model dir: decode the test set with model, score into dir/wer
   decode --config=$decode_conf --units=$units $1 scp:$test/feats.scp ark,t:$2/hyp.txt 2> $2/decode.log &&
