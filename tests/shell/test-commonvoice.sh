@@ -150,6 +150,13 @@ check "every trained model is a model directory" bash -c \
 check "so is every kept adapted model (--keep-models true)" bash -c \
   'for f in final.mdl feats.conf units.txt decode.conf; do [ -s exp/adapt/maml/s1/ca/4_2/$f ] || exit 1; done &&
    ! cmp -s exp/adapt/maml/s1/ca/4_2/final.mdl exp/maml/s1/final.mdl'
+check "a rerun of stages 2-4 with the same settings has nothing to do" bash -c \
+  "feats=\$(ls -l --time-style=+%s.%N data/train/feats_cmvn.scp exp/tasks/episodes.lang.txt) &&
+   ${tiny[*]@Q} --stage 2 --stop-stage 4 2> rerun.log &&
+   [ \$(grep -c 'nothing to do' rerun.log) = 3 ] &&
+   [ \"\$(ls -l --time-style=+%s.%N data/train/feats_cmvn.scp exp/tasks/episodes.lang.txt)\" = \"\$feats\" ]"
+check_fails "a rerun with other episode settings stops instead of mixing them" \
+  "exp/tasks was made with other settings" "${tiny[@]}" --stage 4 --stop-stage 4 --seed 5
 models=$(ls -l --time-style=+%s.%N exp/*/s1/final.mdl)
 check_fails "a rerun with other training settings stops instead of reusing the models" \
   "exp/pretrain/s1 was made with other settings" "${tiny[@]}" --stage 6 --stop-stage 6 --train-opts --meta-batch=1

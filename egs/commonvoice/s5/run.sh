@@ -127,20 +127,23 @@ if stage_run 1 data; then
 fi
 
 if stage_run 2 features; then
-  worked=true
   # Filterbanks, per-speaker CMVN statistics, normalised features (feats_cmvn.scp).
+  s=$(conf_settings $feat_conf)
   for d in $(dirs); do
+    settings_check $d/.feats "$s" && continue
+    worked=true
     local/make_feats.sh --nj $nj --cmd "$cmd" --feat-conf $feat_conf $d $exp/make_feats/${d//\//_} feats
+    settings_save $d/.feats "$s"
   done
   stage_done
 fi
 
 if stage_run 3 labels; then
-  worked=true
   [ -s $data/lang_$unit/units.txt ] || die "no $data/lang_$unit/units.txt" \
     "(--unit phone needs an espeak-ng voice for every language; see stage 1's warnings)"
   for d in $(dirs); do
     [ -s $d/labels_$unit.scp ] && [ $d/labels_$unit.scp -nt $data/lang_$unit/units.txt ] && continue
+    worked=true
     utils/sym2int.pl -f 2- $data/lang_$unit/units.txt $d/text.$unit |
       copy-int-vector ark,t:- ark,scp:$PWD/$d/labels_$unit.ark,$d/labels_$unit.scp 2>$d/labels_$unit.log ||
       die "making labels for $d failed (see $d/labels_$unit.log)"
@@ -150,14 +153,19 @@ if stage_run 3 labels; then
 fi
 
 if stage_run 4 episodes; then
-  worked=true
-  # Meta-training episodes over the source languages' tasks (--task-key).
+  # Meta-training episodes over the source languages' tasks (--task-key); make-tasks keeps
+  # the copies of a recording on one side (utt2uniq).
+  s="support=$support query=$query num_episodes=$num_episodes seed=$seed data=$data"
+  settings_check $exp/tasks "$s" || { rm -f $exp/tasks/episodes.*; settings_save $exp/tasks "$s"; }
   mkdir -p $exp/tasks/log
   k=${task_key//,/+}
-  [ -s $exp/tasks/episodes.$k.txt ] ||
+  if [ ! -s $exp/tasks/episodes.$k.txt ]; then
+    worked=true
     $cmd $exp/tasks/log/make_tasks.$k.log \
       make-tasks --task-key=$task_key --support=$support --query=$query --num-episodes=$num_episodes \
-        --seed=$seed --list-tasks=$exp/tasks/tasks.$k.txt $data/train $exp/tasks/episodes.$k.txt
+        --seed=$seed --list-tasks=$exp/tasks/tasks.$k.txt $data/train $exp/tasks/episodes.$k.txt ||
+      die "make-tasks failed (see $exp/tasks/log/make_tasks.$k.log)"
+  fi
   echo "run.sh: $(awk '$4 == "yes" || $4 == 1' $exp/tasks/tasks.$k.txt | wc -l) of $(wc -l < $exp/tasks/tasks.$k.txt) source tasks by $task_key are used" >&2
   stage_done
 fi
