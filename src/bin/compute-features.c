@@ -1,5 +1,6 @@
 /* compute-features: MFCC, log-mel filterbank or spectrogram features from WAVs, equal to
- * Kaldi's compute-mfcc-feats / compute-fbank-feats / compute-spectrogram-feats. */
+ * Kaldi's compute-mfcc-feats / compute-fbank-feats / compute-spectrogram-feats, with their
+ * VTLN warping (--vtln-warp, or per utterance or speaker with --vtln-map and --utt2spk). */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,7 +16,9 @@ static const char *usage =
     "Create MFCC, filterbank or spectrogram features from WAV files (Kaldi's numbers).\n"
     "Usage:  compute-features [options...] <wav-rspecifier> <feats-wspecifier>\n"
     "e.g.: compute-features --config=conf/mfcc.conf scp:data/train/wav.scp "
-    "ark,scp:mfcc/raw.ark,mfcc/raw.scp\n";
+    "ark,scp:mfcc/raw.ark,mfcc/raw.scp\n"
+    "VTLN per speaker: compute-features --vtln-map=ark:spk2warp --utt2spk=ark:data/train/utt2spk "
+    "scp:data/train/wav.scp ark:-\n";
 
 typedef struct {
   const char *type;
@@ -24,6 +27,9 @@ typedef struct {
   int seed;
   float min_duration;
   bool subtract_mean;
+  float vtln_warp;
+  const char *vtln_map;
+  const char *utt2spk;
   FeatOpts feat;
   CompressOpts compress;
 } ProgOpts;
@@ -36,6 +42,9 @@ static Options *make_options(ProgOpts *p, FeatType type) {
   p->seed = 0;
   p->min_duration = 0.0f;
   p->subtract_mean = false;
+  p->vtln_warp = 1.0f;
+  p->vtln_map = "";
+  p->utt2spk = "";
   feat_opts_default(&p->feat, type);
   opts_choice(po, "type", &p->type, "mfcc|fbank|spectrogram", "Type of features");
   opts_string(po, "write-utt2dur", &p->utt2dur,
@@ -44,6 +53,12 @@ static Options *make_options(ProgOpts *p, FeatType type) {
   opts_int(po, "seed", &p->seed, "Seed for the dither noise (per utterance, from the seed and the key)");
   opts_float(po, "min-duration", &p->min_duration, "Minimum duration of segments to process (in seconds).");
   opts_bool(po, "subtract-mean", &p->subtract_mean, "Subtract mean of each feature file [CMS; not recommended to do it this way.]");
+  opts_float(po, "vtln-warp", &p->vtln_warp,
+             "Vtln warp factor (only applicable if vtln-map not specified; mfcc and fbank)");
+  opts_string(po, "vtln-map", &p->vtln_map,
+              "Map from utterance or speaker-id to vtln warp factor (rspecifier)");
+  opts_string(po, "utt2spk", &p->utt2spk,
+              "Utterance to speaker-id map rspecifier (if doing VTLN and you have warps per speaker)");
   feat_opts_register(&p->feat, po);
   p->compress = compress_opts_default();
   compress_opts_register(&p->compress, po);
@@ -75,9 +90,69 @@ static uint64_t hash_key(const char *s) { /* FNV-1a */
   return h;
 }
 
+/* Per-utterance VTLN warp factors (Kaldi's RandomAccessBaseFloatReaderMapped). */
+typedef struct {
+  RandomReader *map;     /* --vtln-map; NULL: every utterance has --vtln-warp */
+  RandomReader *utt2spk; /* --utt2spk; NULL: the map is by utterance */
+} VtlnMaps;
+
+/* Checks the VTLN options, opens the maps and selects --vtln-warp. The spectrogram has no
+ * mel banks and ignores warping, as Kaldi's. */
+static void vtln_open(const ProgOpts *p, FeatComputer *fc, VtlnMaps *v) {
+  v->map = v->utt2spk = NULL;
+  if (*p->utt2spk && !*p->vtln_map)
+    ERROR("The --utt2spk option is only needed if the --vtln-map option is used.");
+  bool warping = *p->vtln_map || p->vtln_warp != 1.0f;
+  if (p->feat.type == FEAT_SPECTROGRAM) {
+    if (warping) WARN("--type=spectrogram ignores --vtln-warp and --vtln-map (no mel banks to warp)");
+    return;
+  }
+  char err[512];
+  if (!*p->vtln_map) {
+    if (!feat_computer_set_vtln_warp(fc, p->vtln_warp, err, sizeof err))
+      ERROR("--vtln-warp=%g: %s", p->vtln_warp, err);
+    return;
+  }
+  double vtln_low, vtln_high; /* checked before the first utterance, not at the first warp */
+  if (!feat_vtln_cutoffs(&p->feat.mel, &p->feat.frame, &vtln_low, &vtln_high, err, sizeof err))
+    ERROR("--vtln-map=%s: %s", p->vtln_map, err);
+  v->map = tbl_random_open(p->vtln_map, &tbl_float_holder);
+  if (*p->utt2spk) v->utt2spk = tbl_random_open(p->utt2spk, &tbl_tokens_holder);
+}
+
+static void vtln_close(VtlnMaps *v) {
+  if (v->map) tbl_random_close(v->map);
+  if (v->utt2spk) tbl_random_close(v->utt2spk);
+}
+
+/* Selects the warp factor of utterance utt: its entry, or its speaker's, in --vtln-map.
+ * False, with Kaldi's warning, when the map has none (the utterance is skipped); an
+ * utterance missing from --utt2spk is an error, as in Kaldi. */
+static bool vtln_select(const ProgOpts *p, const VtlnMaps *v, FeatComputer *fc, const char *utt) {
+  if (!v->map) return true; /* --vtln-warp, selected once */
+  const char *key = utt;
+  if (v->utt2spk) {
+    const Tokens *spk = tbl_random_value(v->utt2spk, utt);
+    if (!spk) ERROR("utterance %s is not in the --utt2spk map %s", utt, p->utt2spk);
+    if (spk->len != 1)
+      ERROR("%s: utterance %s: expected one speaker-id, got %d tokens", p->utt2spk, utt, spk->len);
+    key = spk->tok[0];
+  }
+  const float *warp = tbl_random_value(v->map, key);
+  if (!warp) {
+    WARN("No vtln-map entry for utterance-id (or speaker-id) %s in %s; skipping utterance %s",
+         key, p->vtln_map, utt);
+    return false;
+  }
+  char err[512];
+  if (!feat_computer_set_vtln_warp(fc, *warp, err, sizeof err))
+    ERROR("--vtln-map=%s: key %s: %s", p->vtln_map, key, err);
+  return true;
+}
+
 /* Features for one utterance; false (with a warning naming it) to skip it. */
-static bool process(const ProgOpts *p, FeatComputer *fc, const char *key, const WavData *wav,
-                    Mat *feats) {
+static bool process(const ProgOpts *p, const VtlnMaps *vtln, FeatComputer *fc, const char *key,
+                    const WavData *wav, Mat *feats) {
   int nch = wav->data.rows, ch = p->channel;
   if (ch == -1) {
     ch = 0;
@@ -96,6 +171,7 @@ static bool process(const ProgOpts *p, FeatComputer *fc, const char *key, const 
          wav_duration(wav), p->min_duration);
     return false;
   }
+  if (!vtln_select(p, vtln, fc, key)) return false;
   Rng base, rng;
   rng_seed(&base, (uint64_t)p->seed);
   rng = rng_split(&base, hash_key(key));
@@ -122,6 +198,8 @@ int main(int argc, char **argv) {
   char err[512];
   FeatComputer *fc = feat_computer_new(&p.feat, err, sizeof err);
   if (!fc) ERROR("%s", err);
+  VtlnMaps vtln;
+  vtln_open(&p, fc, &vtln);
   TableReader *reader = tbl_reader_open(opts_arg(po, 0), &tbl_wav_holder);
   TableWriter *writer = tbl_matrix_writer_open(opts_arg(po, 1), &p.compress);
   TableWriter *utt2dur = *p.utt2dur ? tbl_writer_open(p.utt2dur, &tbl_float_holder) : NULL;
@@ -130,7 +208,7 @@ int main(int argc, char **argv) {
   for (; !tbl_reader_done(reader); tbl_reader_next(reader)) {
     const char *key = tbl_reader_key(reader);
     num_utts++;
-    if (!process(&p, fc, key, tbl_reader_value(reader), &feats)) continue;
+    if (!process(&p, &vtln, fc, key, tbl_reader_value(reader), &feats)) continue;
     tbl_write_matrix(writer, key, feats);
     if (utt2dur) {
       float duration = wav_duration(tbl_reader_value(reader));
@@ -149,6 +227,7 @@ int main(int argc, char **argv) {
   if (utt2dur) tbl_writer_close(utt2dur);
   LOG("Done %d out of %d utterances.", num_success, num_utts);
   mat_release(&feats);
+  vtln_close(&vtln);
   feat_computer_free(fc);
   opts_free(po);
   return 0;

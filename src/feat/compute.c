@@ -24,7 +24,11 @@ struct FeatComputer {
   FeatOpts o;
   int win, padded, nspec, dim;
   float *window;      /* [win] */
-  FeatMelBanks *mb;   /* NULL for the spectrogram */
+  FeatMelBanks *mb;   /* the banks of the current VTLN warp factor; NULL for the spectrogram */
+  /* Banks made so far, one per warp factor (Kaldi's map from factor to MelBanks): a
+   * run sees a few dozen factors at most, so a list searched in order is enough. */
+  struct { float warp; FeatMelBanks *mb; } *banks;
+  int num_banks;
   Mat dct;            /* num_ceps x num_bins */
   float *lifter;      /* [num_ceps] or NULL */
   float log_energy_floor;
@@ -123,8 +127,8 @@ bool feat_type_from_name(const char *name, FeatType *type) {
 static bool check_opts(const FeatOpts *o, char *err, size_t errlen) {
   const FeatFrameOpts *f = &o->frame;
   float vals[] = {f->samp_freq, f->frame_shift_ms, f->frame_length_ms, f->dither, f->preemph_coeff,
-                  f->blackman_coeff, o->mel.low_freq, o->mel.high_freq, o->cep.energy_floor,
-                  o->cep.cepstral_lifter};
+                  f->blackman_coeff, o->mel.low_freq, o->mel.high_freq, o->mel.vtln_low,
+                  o->mel.vtln_high, o->cep.energy_floor, o->cep.cepstral_lifter};
   for (size_t i = 0; i < sizeof vals / sizeof *vals; i++)
     if (!isfinite(vals[i])) { snprintf(err, errlen, "NaN or infinite option value"); return false; }
   if (f->samp_freq <= 0) { snprintf(err, errlen, "--sample-frequency must be positive"); return false; }
@@ -170,8 +174,7 @@ FeatComputer *feat_computer_new(const FeatOpts *o, char *err, size_t errlen) {
   fc->padded = feat_padded_window_size(&o->frame);
   fc->nspec = fc->padded / 2 + 1;
   if (o->type != FEAT_SPECTROGRAM) {
-    fc->mb = feat_mel_banks_new(&o->mel, &o->frame, err, errlen);
-    if (!fc->mb) { free(fc); return NULL; }
+    if (!feat_computer_set_vtln_warp(fc, 1.0f, err, errlen)) { free(fc); return NULL; }
     fc->mel = mat_alloc(FEAT_BLOCK, o->mel.num_bins);
   }
   if (o->type == FEAT_MFCC) make_dct(fc);
@@ -202,7 +205,8 @@ void feat_computer_free(FeatComputer *fc) {
   fftwf_destroy_plan(fc->plan);
   fftwf_free(fc->frames);
   fftwf_free(fc->spec);
-  feat_mel_banks_free(fc->mb);
+  for (int i = 0; i < fc->num_banks; i++) feat_mel_banks_free(fc->banks[i].mb);
+  free(fc->banks);
   mat_release(&fc->dct);
   mat_release(&fc->mel);
   free(fc->lifter);
@@ -213,6 +217,22 @@ void feat_computer_free(FeatComputer *fc) {
 }
 
 int feat_computer_dim(const FeatComputer *fc) { return fc->dim; }
+
+bool feat_computer_set_vtln_warp(FeatComputer *fc, float vtln_warp, char *err, size_t errlen) {
+  if (fc->o.type == FEAT_SPECTROGRAM) return true;
+  for (int i = 0; i < fc->num_banks; i++)
+    if (fc->banks[i].warp == vtln_warp) {
+      fc->mb = fc->banks[i].mb;
+      return true;
+    }
+  FeatMelBanks *mb = feat_mel_banks_new(&fc->o.mel, &fc->o.frame, vtln_warp, err, errlen);
+  if (!mb) return false;
+  fc->banks = xrealloc(fc->banks, (fc->num_banks + 1) * sizeof *fc->banks);
+  fc->banks[fc->num_banks].warp = vtln_warp;
+  fc->banks[fc->num_banks++].mb = mb;
+  fc->mb = mb;
+  return true;
+}
 
 /* Dot product with 8 independent accumulators: the compiler vectorises it (a single
  * float accumulator is a serial chain it may not reorder), and the order is fixed, so

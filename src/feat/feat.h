@@ -62,10 +62,27 @@ typedef struct {
   int num_bins;
   float low_freq;   /* Hz */
   float high_freq;  /* Hz; <= 0 means an offset from the Nyquist frequency */
+  float vtln_low;   /* Hz: lower inflection point of the VTLN warping function */
+  float vtln_high;  /* Hz: upper inflection point; < 0 means an offset from Nyquist */
 } FeatMelOpts;
 
 void feat_mel_opts_default(FeatMelOpts *o);
 void feat_mel_opts_register(FeatMelOpts *o, Options *po);
+
+/* ---- VTLN (Kaldi's MelBanks::VtlnWarpFreq): a piecewise-linear warp F of [low, high]
+ * with F(low) = low, F(high) = high and F(f) = f / warp between the inflection points
+ * l = vtln_low * max(1, warp) and h = vtln_high * min(1, warp); frequencies outside
+ * [low, high] are returned unchanged. Arguments in Hz; vtln_high already resolved
+ * against Nyquist (feat_vtln_cutoffs). The mel variant maps a mel frequency through it. */
+double feat_vtln_warp_freq(double vtln_low, double vtln_high, double low_freq, double high_freq,
+                           double warp, double freq);
+double feat_vtln_warp_mel_freq(double vtln_low, double vtln_high, double low_freq,
+                               double high_freq, double warp, double mel_freq);
+/* The cutoffs in Hz (vtln-high < 0 is an offset from Nyquist, as high-freq <= 0). False with
+ * a message in err unless low-freq < vtln-low < vtln-high < high-freq, which warping needs
+ * (Kaldi checks it whenever the warp factor is not 1). */
+bool feat_vtln_cutoffs(const FeatMelOpts *mel, const FeatFrameOpts *frame, double *vtln_low,
+                       double *vtln_high, char *err, size_t errlen);
 
 /* Triangular filters over the FFT bins [0, padded/2): filter b has weights
  * weight[b][0..len[b]) on bins offset[b] ... */
@@ -76,11 +93,14 @@ typedef struct {
   float *center_freq; /* Hz */
 } FeatMelBanks;
 
-/* NULL with a message in err when the options are inconsistent (frequencies, bin count). */
+/* The banks with bin edges and centres warped by vtln_warp (1: none). NULL with a
+ * message in err when the options are inconsistent (frequencies, bin count, the VTLN
+ * cutoffs or a warp factor that is not positive, or too far from 1 for the cutoffs). */
 FeatMelBanks *feat_mel_banks_new(const FeatMelOpts *mel, const FeatFrameOpts *frame,
-                                 char *err, size_t errlen);
+                                 float vtln_warp, char *err, size_t errlen);
 void feat_mel_banks_free(FeatMelBanks *mb);
 static inline double feat_mel_scale(double f) { return 1127.0 * log(1.0 + f / 700.0); }
+static inline double feat_inverse_mel_scale(double m) { return 700.0 * (exp(m / 1127.0) - 1.0); }
 
 /* ---- MFCC / fbank / spectrogram (Kaldi's MfccOptions and FbankOptions) ---- */
 typedef struct {
@@ -112,11 +132,16 @@ void feat_opts_register(FeatOpts *o, Options *po);
 bool feat_type_from_name(const char *name, FeatType *type);
 
 typedef struct FeatComputer FeatComputer;
-/* Precomputes the window, mel banks, DCT, lifter and the FFTW plans (once per run).
- * NULL with a message in err when the options are invalid. */
+/* Precomputes the window, mel banks (unwarped), DCT, lifter and the FFTW plans (once per
+ * run). NULL with a message in err when the options are invalid. */
 FeatComputer *feat_computer_new(const FeatOpts *o, char *err, size_t errlen);
 void feat_computer_free(FeatComputer *fc);
 int feat_computer_dim(const FeatComputer *fc);
+/* The VTLN warp factor of the following feat_compute calls (Kaldi's vtln_warp argument of
+ * ComputeFeatures): mel banks are made once per factor and kept. The spectrogram has no
+ * mel banks and ignores it, as Kaldi's. False with a message in err when the banks cannot
+ * be made (the factor stays as it was). */
+bool feat_computer_set_vtln_warp(FeatComputer *fc, float vtln_warp, char *err, size_t errlen);
 /* Features of one channel of samples (int16 scale) into *out, resized to
  * feat_num_frames x dim (0 rows when shorter than a frame). rng is used for dither
  * (may be NULL when dither is 0). */

@@ -2,9 +2,15 @@
 """Makes the reference features for tests/unit/test-feat-ref.c with torchaudio's
 re-implementation of Kaldi's feature extraction (torchaudio.compliance.kaldi).
 
-Run from the top of the source tree:  /usr/bin/python3 tests/reference/make_feature_refs.py
+Run from the top of the source tree:  /usr/bin/python3 tests/reference/make_feature_refs.py [--all]
+Cases already in features.txt are kept as they are, new ones are added: torch's rounding
+differs between machines (CPU features, versions) in the last printed digit, and committed
+references should not change with the machine that extended them. Each kept case is still
+recomputed and its largest difference printed. --all rewrites every case and transforms.txt.
 Needs python3-torchaudio, sox, espeak-ng and pocketsphinx-testdata (real recorded speech).
-Writes small WAVs under tests/reference/features/, tests/reference/features.txt:
+Writes small WAVs under tests/reference/features/ when one is missing (the committed ones are
+the inputs of the committed references, and another sox or espeak-ng would make other
+samples), tests/reference/features.txt:
     case NAME WAV TYPE ROWS COLS
     opts --opt=value ...          (options for compute-features, Kaldi names)
     ROWS lines of COLS numbers
@@ -18,6 +24,7 @@ sin(pi n / (N-1)), everything else in the pipeline is torchaudio's own.
 import math
 import os
 import subprocess
+import sys
 import wave
 
 import numpy as np
@@ -59,7 +66,13 @@ def write_wav(path, x, rate):
         w.writeframes(np.clip(np.round(x.T), -32768, 32767).astype("<i2").tobytes())
 
 
+WAVS = ["speech16k.wav", "cards8k.wav", "espeak22k.wav", "stereo8k.wav", "stereo8k-s24.wav",
+        "stereo8k-f32.wav"]
+
+
 def make_wavs():
+    if all(os.path.exists(f"{OUT}/{w}") for w in WAVS):
+        return
     os.makedirs(OUT, exist_ok=True)
     # Real recorded speech (LibriVox, 16 kHz) and a spoken command (resampled to 8 kHz).
     sh(f"sox -D {PS}/librivox/sense_and_sensibility_01_austen_64kb-0870.wav {OUT}/speech16k.wav trim 0.5 1.0")
@@ -119,6 +132,16 @@ CASES = [  # name, wav, type, channel, Kaldi options (besides --dither=0)
     ("spectrogram_raw_false", "espeak22k.wav", "spectrogram", 0,
      {"sample-frequency": 22050, "frame-length": 5, "frame-shift": 15, "raw-energy": False,
       "energy-floor": 5e5}),
+    # VTLN (Kaldi's --vtln-warp, --vtln-low, --vtln-high): warps below and above 1, default
+    # cutoffs, a positive --vtln-high and a negative one (an offset from Nyquist).
+    ("mfcc_vtln_0.9", "speech16k.wav", "mfcc", 0, {"vtln-warp": 0.9}),
+    ("fbank_vtln_1.1", "speech16k.wav", "fbank", 0, {"vtln-warp": 1.1}),
+    ("mfcc_8k_vtln_1.1_cutoffs", "cards8k.wav", "mfcc", 0,
+     {"sample-frequency": 8000, "num-mel-bins": 15, "vtln-warp": 1.1, "vtln-low": 300,
+      "vtln-high": 3000}),
+    ("fbank_22k_vtln_0.85_offset", "espeak22k.wav", "fbank", 0,
+     {"sample-frequency": 22050, "num-mel-bins": 40, "low-freq": 64, "high-freq": -400,
+      "vtln-warp": 0.85, "vtln-low": 150, "vtln-high": -1200}),
 ]
 
 
@@ -141,22 +164,56 @@ def fmt_opt(k, v):
     return f"--{k}={v}"
 
 
+def format_case(name, wav, ftype, channel, opts, feats):
+    o = dict(opts)
+    o["dither"] = 0
+    if channel:
+        o["channel"] = channel
+    lines = [f"case {name} {wav} {ftype} {feats.shape[0]} {feats.shape[1]}",
+             "opts " + " ".join(fmt_opt(k, v) for k, v in o.items())]
+    lines += [" ".join(f"{v:.7g}" for v in row) for row in feats]
+    return "".join(line + "\n" for line in lines)
+
+
+def read_cases(path):
+    """name -> the text of its case in an existing features.txt (header to the next case)."""
+    cases, name = {}, None
+    if os.path.exists(path):
+        with open(path) as f:
+            for line in f:
+                if line.startswith("case "):
+                    name = line.split()[1]
+                    cases[name] = ""
+                cases[name] += line
+    return cases
+
+
+def max_difference(text, feats):
+    ref = np.array([[float(v) for v in line.split()] for line in text.splitlines()[2:]])
+    if ref.shape != feats.shape:
+        return float("inf")
+    return float((np.abs(ref - feats) / np.maximum(1, np.abs(ref))).max())  # relative above 1
+
+
 def main():
+    rewrite = "--all" in sys.argv[1:]
     make_wavs()
-    with open("tests/reference/features.txt", "w") as f:
-        for name, wav, ftype, channel, opts in CASES:
-            feats = compute(name, wav, ftype, channel, opts)
-            o = dict(opts)
-            o["dither"] = 0
-            if channel:
-                o["channel"] = channel
-            f.write(f"case {name} {wav} {ftype} {feats.shape[0]} {feats.shape[1]}\n")
-            f.write("opts " + " ".join(fmt_opt(k, v) for k, v in o.items()) + "\n")
-            for row in feats:
-                f.write(" ".join(f"{v:.7g}" for v in row) + "\n")
+    path = "tests/reference/features.txt"
+    kept = {} if rewrite else read_cases(path)
+    out = []
+    for name, wav, ftype, channel, opts in CASES:
+        feats = compute(name, wav, ftype, channel, opts)
+        if name in kept:
+            out.append(kept[name])
+            print(name, feats.shape, "kept; recomputed, it differs by (relative above 1)",
+                  max_difference(kept[name], feats))
+        else:
+            out.append(format_case(name, wav, ftype, channel, opts, feats))
             print(name, feats.shape)
-            if name == "mfcc_default":
-                write_transforms(feats[:40])
+        if name == "mfcc_default" and (rewrite or not os.path.exists("tests/reference/transforms.txt")):
+            write_transforms(feats[:40])
+    with open(path, "w") as f:
+        f.write("".join(out))
 
 
 def write_mat(f, header, m):

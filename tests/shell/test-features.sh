@@ -85,6 +85,51 @@ check "stereo without --channel: a warning, channel 0" bash -c '
   grep -q "x: channel not specified but the data has 2 channels" err &&
   compute-features --sample-frequency=8000 --dither=0 --channel=0 scp:st.scp ark:c00.ark && cmp c0.ark c00.ark'
 
+# VTLN: warp factors per speaker (--vtln-map with --utt2spk) or per utterance give, for each
+# utterance, the features of --vtln-warp with its factor.
+printf 'u1 %s\nu2 sox -D %s -r 16000 -t wav - |\n' "$W/speech16k.wav" "$W/cards8k.wav" > two.scp
+head -n 1 two.scp > u1.scp; tail -n 1 two.scp > u2.scp
+printf 'u1 spkA\nu2 spkB\n' > two.utt2spk
+printf 'spkA 0.9\nspkB 1.1\n' > spk2warp
+printf 'u1 0.9\nu2 1.1\n' > utt2warp
+for t in mfcc fbank; do
+  check "$t --vtln-map with --utt2spk: each utterance as with --vtln-warp=its speaker's factor" bash -c "
+    compute-features --type=$t --dither=0 --vtln-warp=0.9 scp:u1.scp ark:w1.ark &&
+    compute-features --type=$t --dither=0 --vtln-warp=1.1 scp:u2.scp ark:w2.ark &&
+    compute-features --type=$t --dither=0 --vtln-map=ark:spk2warp --utt2spk=ark:two.utt2spk scp:two.scp ark:m.ark &&
+    cat w1.ark w2.ark | cmp - m.ark &&
+    compute-features --type=$t --dither=0 scp:u1.scp ark:w0.ark && ! cmp -s w0.ark w1.ark"
+done
+check "--vtln-map by utterance (no --utt2spk)" bash -c "
+  compute-features --dither=0 --vtln-map=ark:utt2warp scp:two.scp ark:mu.ark &&
+  compute-features --dither=0 --vtln-map=ark:spk2warp --utt2spk=ark:two.utt2spk scp:two.scp ark:ms.ark && cmp mu.ark ms.ark"
+check "--type=spectrogram ignores warping, with a warning (as Kaldi's)" bash -c "
+  compute-features --type=spectrogram --dither=0 scp:u1.scp ark:s0.ark &&
+  compute-features --type=spectrogram --dither=0 --vtln-warp=0.9 scp:u1.scp ark:s1.ark 2> s.log &&
+  cmp s0.ark s1.ark && grep -q 'spectrogram ignores --vtln-warp' s.log"
+check "bad --vtln-low is accepted without warping (Kaldi checks it when warping)" \
+  compute-features --dither=0 --vtln-low=10 scp:u1.scp ark:/dev/null
+check "a speaker without a warp factor: warning naming it, utterance skipped (as Kaldi)" bash -c "
+  echo 'spkA 0.9' > warpA && compute-features --dither=0 --vtln-map=ark:warpA --utt2spk=ark:two.utt2spk scp:two.scp ark:mA.ark 2> mA.log &&
+  grep -q 'No vtln-map entry for utterance-id (or speaker-id) spkB' mA.log && grep -q 'Done 1 out of 2' mA.log &&
+  test \"\$(feat-to-len ark:mA.ark ark,t:- | tr -d ' ')\" = u198"
+check_fails "no warp factor for any utterance: no output, exit 1" "No vtln-map entry for utterance-id (or speaker-id) u2" bash -c "
+  echo 'u1 0.9' > warp1; compute-features --vtln-map=ark:warp1 scp:u2.scp ark:o.ark"
+check_fails "an utterance missing from --utt2spk is an error naming it" "utterance u2 is not in the --utt2spk map" bash -c "
+  echo 'u1 spkA' > u2s1; compute-features --vtln-map=ark:spk2warp --utt2spk=ark:u2s1 scp:two.scp ark:o.ark"
+check_fails "--utt2spk without --vtln-map" "only needed if the --vtln-map option is used" \
+  compute-features --utt2spk=ark:two.utt2spk scp:two.scp ark:o.ark
+check_fails "--vtln-low not above --low-freq when warping" "vtln-low 10 and vtln-high 7500" \
+  compute-features --vtln-warp=0.9 --vtln-low=10 scp:two.scp ark:o.ark
+check_fails "--vtln-high not below --high-freq, found before the first utterance with --vtln-map" \
+  "versus low-freq 20 and high-freq 7900" \
+  compute-features --vtln-map=ark:spk2warp --utt2spk=ark:two.utt2spk --high-freq=7900 --vtln-high=7950 scp:two.scp ark:o.ark
+check_fails "--vtln-warp must be positive" "VTLN warp factor 0 must be positive" \
+  compute-features --vtln-warp=0 scp:two.scp ark:o.ark
+check_fails "a bad factor in the map names the map and key" "vtln-map=ark:badwarp: key spkB: VTLN warp factor -1.1" bash -c "
+  printf 'spkA 0.9\nspkB -1.1\n' > badwarp; compute-features --vtln-map=ark:badwarp --utt2spk=ark:two.utt2spk scp:two.scp ark:o.ark"
+check "no output left behind by the failures" test ! -e o.ark
+
 # wav-add-noise: the measured SNR of (noisy - clean) against clean.
 snr_of() { # clean noisy
   local s n

@@ -41,7 +41,7 @@ static void test_mel_banks(void) {
   FeatOpts o;
   feat_opts_default(&o, FEAT_FBANK);
   char err[256];
-  FeatMelBanks *mb = feat_mel_banks_new(&o.mel, &o.frame, err, sizeof err);
+  FeatMelBanks *mb = feat_mel_banks_new(&o.mel, &o.frame, 1.0f, err, sizeof err);
   CHECK(mb && mb->num_bins == 23);
   for (int b = 1; mb && b < mb->num_bins; b++) {
     CHECK(mb->center_freq[b] > mb->center_freq[b - 1]);
@@ -50,12 +50,108 @@ static void test_mel_banks(void) {
   CHECK(mb && mb->offset[0] * 16000.0 / 512 > 20.0 && mb->center_freq[22] < 8000);
   feat_mel_banks_free(mb);
   o.mel.high_freq = 10.0f; /* below low-freq */
-  CHECK(!feat_mel_banks_new(&o.mel, &o.frame, err, sizeof err) && strstr(err, "high-freq"));
+  CHECK(!feat_mel_banks_new(&o.mel, &o.frame, 1.0f, err, sizeof err) && strstr(err, "high-freq"));
   o.mel.high_freq = -7990.0f; /* offset from Nyquist: 10 Hz */
-  CHECK(!feat_mel_banks_new(&o.mel, &o.frame, err, sizeof err));
+  CHECK(!feat_mel_banks_new(&o.mel, &o.frame, 1.0f, err, sizeof err));
   o.mel.high_freq = 0;
   o.mel.num_bins = 200; /* more bins than FFT bins can hold */
-  CHECK(!feat_mel_banks_new(&o.mel, &o.frame, err, sizeof err) && strstr(err, "num-mel-bins"));
+  CHECK(!feat_mel_banks_new(&o.mel, &o.frame, 1.0f, err, sizeof err) && strstr(err, "num-mel-bins"));
+}
+
+/* Kaldi's piecewise-linear VTLN warp: fixed ends, f / warp between the inflection points
+ * l = vtln_low * max(1, warp) and h = vtln_high * min(1, warp), continuous at both. */
+static void test_vtln_warp_function(void) {
+  double lo = 20, hi = 8000, vl = 100, vh = 7500;
+  for (int k = 0; k < 2; k++) {
+    double w = k ? 1.1 : 0.9, l = vl * fmax(1, w), h = vh * fmin(1, w);
+    CHECK_NEAR(feat_vtln_warp_freq(vl, vh, lo, hi, w, lo), lo, 1e-9);
+    CHECK_NEAR(feat_vtln_warp_freq(vl, vh, lo, hi, w, hi), hi, 1e-9);
+    CHECK_NEAR(feat_vtln_warp_freq(vl, vh, lo, hi, w, 1000), 1000 / w, 1e-9);
+    CHECK_NEAR(feat_vtln_warp_freq(vl, vh, lo, hi, w, l - 1e-9), l / w, 1e-6);
+    CHECK_NEAR(feat_vtln_warp_freq(vl, vh, lo, hi, w, h - 1e-9), h / w, 1e-6);
+    CHECK_NEAR(feat_vtln_warp_freq(vl, vh, lo, hi, w, h), h / w, 1e-6);
+    CHECK(feat_vtln_warp_freq(vl, vh, lo, hi, w, 10) == 10);   /* outside [low, high] */
+    CHECK(feat_vtln_warp_freq(vl, vh, lo, hi, w, 8001) == 8001);
+    double m = feat_mel_scale(3000);
+    CHECK_NEAR(feat_vtln_warp_mel_freq(vl, vh, lo, hi, w, m), feat_mel_scale(3000 / w), 1e-9);
+  }
+}
+
+static void test_vtln_mel_banks(void) {
+  FeatOpts o;
+  feat_opts_default(&o, FEAT_FBANK);
+  char err[256];
+  FeatMelBanks *plain = feat_mel_banks_new(&o.mel, &o.frame, 1.0f, err, sizeof err);
+  FeatMelBanks *warped = feat_mel_banks_new(&o.mel, &o.frame, 1.1f, err, sizeof err);
+  CHECK(plain && warped);
+  /* Centres between the inflection points (110 Hz, 7500 Hz) move to f / 1.1. */
+  for (int b = 0; plain && warped && b < 23; b++)
+    if (plain->center_freq[b] > 200 && plain->center_freq[b] < 7000)
+      CHECK_NEAR(warped->center_freq[b], plain->center_freq[b] / 1.1, 0.01 * plain->center_freq[b]);
+  feat_mel_banks_free(plain);
+  feat_mel_banks_free(warped);
+  /* Kaldi checks the cutoffs only when warping: vtln-low at or below low-freq, vtln-high at
+   * or above high-freq (after adding Nyquist to a negative one), vtln-low above vtln-high. */
+  o.mel.vtln_low = 20;
+  CHECK(!feat_mel_banks_new(&o.mel, &o.frame, 0.9f, err, sizeof err) && strstr(err, "vtln-low 20"));
+  plain = feat_mel_banks_new(&o.mel, &o.frame, 1.0f, err, sizeof err);
+  CHECK(plain != NULL);
+  feat_mel_banks_free(plain);
+  o.mel.vtln_low = 100;
+  o.mel.vtln_high = -10;
+  o.mel.high_freq = -20; /* 7980 Hz; vtln-high 7990 Hz */
+  CHECK(!feat_mel_banks_new(&o.mel, &o.frame, 0.9f, err, sizeof err) && strstr(err, "vtln-high 7990"));
+  o.mel.high_freq = 0;
+  o.mel.vtln_high = 90;
+  CHECK(!feat_mel_banks_new(&o.mel, &o.frame, 0.9f, err, sizeof err) && strstr(err, "vtln-high 90"));
+  o.mel.vtln_high = -500;
+  CHECK(!feat_mel_banks_new(&o.mel, &o.frame, 0.0f, err, sizeof err) && strstr(err, "positive"));
+  CHECK(!feat_mel_banks_new(&o.mel, &o.frame, NAN, err, sizeof err) && strstr(err, "positive"));
+  CHECK(!feat_mel_banks_new(&o.mel, &o.frame, 100.0f, err, sizeof err) && strstr(err, "too far"));
+  double vl, vh;
+  CHECK(feat_vtln_cutoffs(&o.mel, &o.frame, &vl, &vh, err, sizeof err) && vl == 100 && vh == 7500);
+}
+
+/* Banks are made once per warp factor and reused; the spectrogram ignores the factor. */
+static void test_vtln_computer(void) {
+  int n = 8000;
+  float *x = xmalloc(n * sizeof(float));
+  Rng r;
+  rng_seed(&r, 3);
+  feat_white_noise(&r, x, n);
+  for (int i = 0; i < n; i++) x[i] = 1000 * x[i] + 3000 * sinf(0.3f * i);
+  FeatOpts o;
+  feat_opts_default(&o, FEAT_MFCC);
+  o.frame.dither = 0;
+  char err[256];
+  FeatComputer *fc = feat_computer_new(&o, err, sizeof err);
+  Mat plain = {0}, a = {0}, b = {0}, c = {0};
+  feat_compute(fc, x, n, NULL, &plain);
+  CHECK(feat_computer_set_vtln_warp(fc, 0.9f, err, sizeof err));
+  feat_compute(fc, x, n, NULL, &a);
+  CHECK(feat_computer_set_vtln_warp(fc, 1.1f, err, sizeof err));
+  feat_compute(fc, x, n, NULL, &b);
+  CHECK(feat_computer_set_vtln_warp(fc, 0.9f, err, sizeof err));
+  feat_compute(fc, x, n, NULL, &c);
+  CHECK(mat_max_abs_diff(a, c) == 0);
+  CHECK(mat_max_abs_diff(a, plain) > 0.1f && mat_max_abs_diff(a, b) > 0.1f);
+  CHECK(!feat_computer_set_vtln_warp(fc, -1.0f, err, sizeof err) && strstr(err, "positive"));
+  feat_compute(fc, x, n, NULL, &b); /* a failed factor leaves the last one */
+  CHECK(mat_max_abs_diff(a, b) == 0);
+  CHECK(feat_computer_set_vtln_warp(fc, 1.0f, err, sizeof err));
+  feat_compute(fc, x, n, NULL, &b);
+  CHECK(mat_max_abs_diff(plain, b) == 0);
+  feat_computer_free(fc);
+  feat_opts_default(&o, FEAT_SPECTROGRAM);
+  o.frame.dither = 0;
+  fc = feat_computer_new(&o, err, sizeof err);
+  feat_compute(fc, x, n, NULL, &a);
+  CHECK(feat_computer_set_vtln_warp(fc, 0.9f, err, sizeof err));
+  feat_compute(fc, x, n, NULL, &b);
+  CHECK(mat_max_abs_diff(a, b) == 0);
+  feat_computer_free(fc);
+  mat_release(&plain); mat_release(&a); mat_release(&b); mat_release(&c);
+  free(x);
 }
 
 static void test_option_checks(void) {
@@ -432,6 +528,9 @@ static void test_wav_write_roundtrip(void) {
 int main(void) {
   RUN(test_frames_and_windows);
   RUN(test_mel_banks);
+  RUN(test_vtln_warp_function);
+  RUN(test_vtln_mel_banks);
+  RUN(test_vtln_computer);
   RUN(test_option_checks);
   RUN(test_dither_and_short_input);
   RUN(test_deltas_and_cmvn_vs_reference);
