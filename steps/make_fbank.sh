@@ -6,7 +6,8 @@
 # <feat-dir>/raw_<type>_<name>.JOB.{ark,scp} (<name> the data directory's basename), logs
 # <log-dir>/make_<type>_<name>.JOB.log. Writes <data>/feats.scp, utt2num_frames, utt2dur,
 # frame_shift and conf/<type>.conf; a feats.scp already there is moved to <data>/.backup.
-# As in Kaldi, the features are stored compressed unless --compress false.
+# As in Kaldi, the features are stored compressed unless --compress false, and a
+# <data>/spk2warp (or utt2warp) gives each speaker's (utterance's) VTLN warp factor.
 # Unlike Kaldi (scp,p: reading), a WAV that cannot be read (a failing wav.scp command, a
 # missing file) or a bad segment fails the job: then no feats.scp is written and this
 # run's archives are removed.
@@ -60,6 +61,14 @@ if [ -f "$data/feats.scp" ]; then
   mv "$data/feats.scp" "$data/.backup"
 fi
 "$utils/validate_data_dir.sh" --no-text --no-feats "$data" || exit 1
+vtln_opts=
+if [ -f "$data/spk2warp" ]; then
+  echo "$0 [info]: using VTLN warp factors from $data/spk2warp" >&2
+  vtln_opts="--vtln-map=ark:$data/spk2warp --utt2spk=ark:$data/utt2spk"
+elif [ -f "$data/utt2warp" ]; then
+  echo "$0 [info]: using VTLN warp factors from $data/utt2warp" >&2
+  vtln_opts="--vtln-map=ark:$data/utt2warp"
+fi
 
 # Contiguous parts of wav.scp (or segments), one a job.
 if [ -f "$data/segments" ]; then echo "$0 [info]: segments file exists: using that." >&2
@@ -68,7 +77,7 @@ awk -v n="$nj" -v total="$total" -v part="$part" \
   '{ f = part; sub(/JOB/, int((NR - 1) * n / total) + 1, f); print > f }' "$list" || exit 1
 
 raw=$featdir/raw_${type}_$name
-opts="--compress=$compress"
+opts="--compress=$compress $vtln_opts"
 $write_utt2dur && opts="$opts --write-utt2dur=ark,t:$logdir/utt2dur.JOB"
 num_frames=true
 $write_utt2num_frames && num_frames="feat-to-len scp:$raw.JOB.scp ark,t:$logdir/utt2num_frames.JOB"

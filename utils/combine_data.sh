@@ -2,7 +2,7 @@
 # Combines data directories into one: each file present in every source is concatenated
 # and sorted; a file present in only some sources is left out with a warning (the result
 # would not cover every utterance). An utterance in two sources is an error, and so is a
-# speaker whose per-speaker lines (cmvn.scp, spk2gender) differ between sources; the
+# speaker whose per-speaker lines (cmvn.scp, spk2gender, spk2warp) differ between sources; the
 # same holds for recordings (wav.scp, reco2file_and_channel, reco2dur). As in Kaldi,
 # utt2uniq is made where a source lacks it (each of its utterances its own
 # recording), and segments are kept when any source has them: a source without them gets one segment
@@ -23,7 +23,7 @@ for s in "$@"; do
     { echo "$prog: ERROR: $s is also the destination" >&2; exit 1; }
 done
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
-files=$(for s in "$@"; do (cd "$s" && ls -1 wav.scp feats.scp text text.* utt2* cmvn.scp spk2gender \
+files=$(for s in "$@"; do (cd "$s" && ls -1 wav.scp feats.scp text text.* utt2* cmvn.scp spk2gender spk2warp \
                                           reco2file_and_channel reco2dur 2>/dev/null); done | grep -v '~$' | sort -u)
 has_segments=false
 for s in "$@"; do [ -f "$s/segments" ] && has_segments=true; done
@@ -47,7 +47,7 @@ for f in $files; do
                 if [ -f "$s/$f" ]; then cat "$s/$f"; else awk '{ print $1, $1 }' "$s/utt2spk"; fi
               done | sort -s -k1,1 > "$tmp/$f" ;;
     # A speaker or a recording may be in several sources, with the same line in each.
-    cmvn.scp|spk2gender|wav.scp|reco2*) for s in "$@"; do cat "$s/$f"; done | sort -u | sort -s -k1,1 > "$tmp/$f" ;;
+    cmvn.scp|spk2gender|spk2warp|wav.scp|reco2*) for s in "$@"; do cat "$s/$f"; done | sort -u | sort -s -k1,1 > "$tmp/$f" ;;
     *) for s in "$@"; do cat "$s/$f"; done | sort -s -k1,1 > "$tmp/$f" ;;
   esac
   dup=$(awk '{print $1}' "$tmp/$f" | uniq -d | head -n 1)
@@ -56,7 +56,7 @@ for f in $files; do
   fi
 done
 $has_segments && files="$files segments"
-rm -f "$dest"/{wav.scp,feats.scp,text,text.*,utt2*,spk2utt,cmvn.scp,spk2gender,segments,reco2*}
+rm -f "$dest"/{wav.scp,feats.scp,text,text.*,utt2*,spk2utt,cmvn.scp,spk2gender,spk2warp,segments,reco2*}
 for f in $files; do [ -f "$tmp/$f" ] && cp "$tmp/$f" "$dest/$f"; done
 "$utils/utt2spk_to_spk2utt.pl" "$dest/utt2spk" > "$dest/spk2utt"
 echo "$prog: $dest: $(wc -l < "$dest/utt2spk") utterances from $# directories" >&2

@@ -4,7 +4,7 @@
 # a segments file, wav.scp, reco2file_and_channel and reco2dur are copied as they are
 # (without one they are indexed by utterance, and renamed with it).
 # Per-utterance files (text, text.*, utt2*, feats.scp, vad.scp, segments) get the new
-# utterance names, per-speaker files (cmvn.scp, spk2gender) the new speaker names.
+# utterance names, per-speaker files (cmvn.scp, spk2gender, spk2warp) the new speaker names.
 # With a new utterance name, utt2uniq maps each copy to its source utterance (or to the
 # source's utt2uniq value). A file of the destination that the source lacks is moved to
 # <destdir>/.backup. The copy is checked with utils/validate_data_dir.sh.
@@ -57,7 +57,7 @@ for f in feats.scp vad.scp text $($has_segments && echo segments || echo wav.scp
   case $f in utt2spk|utt2uniq) continue ;; esac
   [ -f "$src/$f" ] && rename "$src/$f" "$utt_prefix" "$utt_suffix" > "$dest/$f" && files="$files $f"
 done
-for f in cmvn.scp spk2gender; do
+for f in cmvn.scp spk2gender spk2warp; do
   [ -f "$src/$f" ] && rename "$src/$f" "$spk_prefix" "$spk_suffix" > "$dest/$f" && files="$files $f"
 done
 for f in reco2file_and_channel reco2dur; do # the recording is the utterance without segments
@@ -72,7 +72,7 @@ done
 echo "$prog: copied data from $src to $dest" >&2
 
 for f in $(cd "$dest" && ls -1 feats.scp cmvn.scp vad.scp text text.* utt2* wav.scp segments reco2* \
-                               spk2gender frame_shift stm glm ctm 2>/dev/null); do
+                               spk2gender spk2warp frame_shift stm glm ctm 2>/dev/null); do
   if [[ " $files " != *" $f "* ]]; then
     echo "$prog: file $f exists in dest $dest but not in src $src.  Moving it to $dest/.backup/$f" >&2
     mkdir -p "$dest/.backup" && mv "$dest/$f" "$dest/.backup/"

@@ -2,7 +2,7 @@
 # Makes a data directory consistent: sorts every per-utterance file (wav.scp, text,
 # text.*, utt2*, feats.scp, segments ...) and keeps only the utterances present in all
 # of them; removes duplicate keys (keeping the first line); drops speakers left without
-# utterances from spk2utt and the per-speaker files (cmvn.scp, spk2gender); remakes
+# utterances from spk2utt and the per-speaker files (cmvn.scp, spk2gender, spk2warp); remakes
 # spk2utt. With a segments file, wav.scp is indexed by recording: segments whose
 # recording is not in wav.scp are dropped, and wav.scp, reco2file_and_channel and
 # reco2dur keep only the recordings of the remaining segments (without segments these
@@ -29,7 +29,7 @@ for f in utt2spk $($has_segments && echo segments || echo wav.scp) feats.scp tex
   [ -f "$data/$f" ] && case " $utt_files " in *" $f "*) ;; *) utt_files="$utt_files $f" ;; esac
 done
 spk_files=""
-for f in cmvn.scp spk2gender; do [ -f "$data/$f" ] && spk_files="$spk_files $f"; done
+for f in cmvn.scp spk2gender spk2warp; do [ -f "$data/$f" ] && spk_files="$spk_files $f"; done
 reco_files=""
 for f in $($has_segments && echo wav.scp) reco2file_and_channel reco2dur; do
   [ -f "$data/$f" ] && reco_files="$reco_files $f"

@@ -64,7 +64,7 @@ for i in $(seq "$n"); do
   for f in $utt_files; do
     [ "$f" = utt2spk ] || "$utils/filter_scp.pl" "$d/utt2spk" "$data/$f" > "$d/$f"
   done
-  for f in cmvn.scp spk2gender; do
+  for f in cmvn.scp spk2gender spk2warp; do
     [ -f "$data/$f" ] && "$utils/filter_scp.pl" "$d/spk2utt" "$data/$f" > "$d/$f"
   done
   if $has_segments; then awk '{ print $2 }' "$d/segments" | sort -u > "$out/list.$i"

@@ -81,7 +81,7 @@ for f in $($has_segments && echo segments || echo wav.scp) feats.scp text \
          $(cd "$src" && ls -1 text.* utt2* 2>/dev/null | grep -v '~$'); do
   [ "$f" != utt2spk ] && [ -f "$src/$f" ] && "$utils/filter_scp.pl" "$dest/utt2spk" "$src/$f" > "$dest/$f"
 done
-for f in cmvn.scp spk2gender; do
+for f in cmvn.scp spk2gender spk2warp; do
   [ -f "$src/$f" ] && "$utils/filter_scp.pl" "$dest/spk2utt" "$src/$f" > "$dest/$f"
 done
 if $has_segments; then awk '{ print $2 }' "$dest/segments" | sort -u > "$tmp/recordings"

@@ -2,7 +2,7 @@
 # Checks that a Kaldi data directory is consistent: every per-utterance file (wav.scp,
 # text, text.*, utt2*, feats.scp, segments) is sorted, has no duplicate keys and covers
 # exactly the utterances of utt2spk; spk2utt agrees with utt2spk; per-speaker files
-# (cmvn.scp, spk2gender) cover exactly its speakers; utt2dur holds positive numbers,
+# (cmvn.scp, spk2gender, spk2warp) cover exactly its speakers; utt2dur holds positive numbers,
 # utt2num_frames positive integers, utt2uniq one recording per utterance; wav.scp files that are not pipes exist. With a
 # segments file (<utt> <recording> <start> <end>, times in seconds, start < end) wav.scp
 # is indexed by recording: it must hold exactly the recordings the segments use; the
@@ -117,7 +117,7 @@ if (-f "$data/reco2dur") {
   same_keys("reco2dur", $recs_from, $rkeys, $k, "recording");
   for (@$k) { fail("reco2dur: recording $_ has duration \"$v->{$_}[0]\", expected a positive number") unless $v->{$_}[0] =~ $number && $v->{$_}[0] > 0; }
 }
-for my $f ("cmvn.scp", "spk2gender") {
+for my $f ("cmvn.scp", "spk2gender", "spk2warp") {
   next unless -f "$data/$f";
   my ($k) = read_file($f, 2);
   same_keys($f, "spk2utt", $skeys, $k, "speaker");

@@ -84,6 +84,24 @@ check "the same options and --seed build the same corpus, audio included" bash -
 check "--noise-types, --snrs, --noisy-copies, --seed" bash -c "cd $S5 && local/make_data_dirs.pl --noise-types white --snrs -3 --copies 1 --seed 5 \
   $E/local/plan.tsv $E/local/synth/out.* 2>/dev/null && grep -q 'white-m3db wav-add-noise --snr=-3 --noise-type=white --seed=' $E/train/wav.scp"
 
+check "--vtlp: warped copies of the training utterances only, speakers vtlp<f>-<spk> with their factor in spk2warp" bash -c "
+  cd $S5 && local/make_data_dirs.pl --copies 0 --vtlp '0.9 1.1' --vtlp-dir $E/train $E/local/plan.tsv $E/local/synth/out.* 2>/dev/null &&
+  u=\$(head -n 1 $E/train/utt2spk | cut -d' ' -f1) s=\$(head -n 1 $E/train/utt2spk | cut -d' ' -f2) &&
+  grep -qx \"vtlp0.9-\$u vtlp0.9-\$s\" $E/train/utt2spk && grep -qx \"vtlp1.1-\$u \$u\" $E/train/utt2uniq &&
+  grep -qx \"vtlp0.9-\$u vtlp-0.9\" $E/train/utt2cond && grep -qx \"vtlp0.9-\$s 0.9\" $E/train/spk2warp &&
+  grep -qx \"\$s 1\" $E/train/spk2warp && [ \$(wc -l < $E/train/spk2warp) = 6 ] &&
+  [ \"\$(grep \"^vtlp1.1-\$u \" $E/train/wav.scp | cut -d' ' -f2-)\" = \"\$(grep \"^\$u \" $E/train/wav.scp | cut -d' ' -f2-)\" ] &&
+  [ ! -e $E/pt/adapt/spk2warp ] && ! grep -q vtlp $E/pt/adapt/utt2spk $E/pt/test/utt2spk &&
+  validate_data_dir.sh $E/train"
+check "steps/make_fbank.sh computes each speaker's features with its spk2warp factor" bash -c "
+  cd $S5 && steps/make_fbank.sh --nj 1 --compress false --fbank-config conf/fbank.conf $E/train $TESTDIR/fb_log $TESTDIR/fb 2> fb.log &&
+  grep -q 'using VTLN warp factors from $E/train/spk2warp' fb.log &&
+  u=\$(head -n 1 $E/train/utt2spk | cut -d' ' -f1) &&
+  grep \"^\$u \" $E/train/wav.scp | sed \"s/^[^ ]* /vtlp0.9-\$u /\" > one.scp &&
+  compute-features --config=conf/fbank.conf --type=fbank --vtln-warp=0.9 scp:one.scp ark,t:- 2>/dev/null | sed 1d > want &&
+  copy-feats \"scp:grep '^vtlp0.9-\$u ' $E/train/feats.scp |\" ark,t:- 2>/dev/null | sed 1d > got && cmp want got &&
+  copy-feats \"scp:grep '^\$u ' $E/train/feats.scp |\" ark,t:- 2>/dev/null | sed 1d > clean && ! cmp -s clean got"
+
 # Bad input.
 check_fails "a language espeak-ng does not know" "espeak-ng does not know the language 'xx'" prep --tiny true --tgt-langs xx "$TESTDIR/bad"
 mkdir nodict

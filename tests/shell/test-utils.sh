@@ -87,6 +87,14 @@ check "subset_data_dir.sh --spk-list" bash -c "$U/subset_data_dir.sh --spk-list 
 check_fails "subset_data_dir.sh: too many" "fewer than 10" "$U/subset_data_dir.sh" d 10 s7
 check_fails "subset_data_dir.sh: two modes" "at most one" "$U/subset_data_dir.sh" --first true --last true d 2 s8
 
+# --- spk2warp (per-speaker VTLN warp factors, as Kaldi's)
+cp -r d w && printf 'a 0.9\nb 1\nc 1.1\n' > w/spk2warp
+check "spk2warp is a per-speaker file: split, subset and validated" bash -c "$U/validate_data_dir.sh w &&
+  $U/split_data.sh w 2 && cat w/split2/*/spk2warp | cmp - w/spk2warp && [ \$(wc -l < w/split2/2/spk2warp) = 1 ] &&
+  $U/subset_data_dir.sh --spk-list slist w w1 && [ \"\$(cat w1/spk2warp)\" = 'c 1.1' ]"
+check_fails "validate: a speaker without a warp factor" "speaker c is in spk2utt but not in spk2warp" \
+  bash -c "cp -r w w2 && sed -i '\$d' w2/spk2warp && $U/validate_data_dir.sh w2"
+
 # --- combine_data.sh
 check "combine_data.sh" bash -c "$U/combine_data.sh comb s2 s6 2>err && [ \$(wc -l < comb/utt2spk) = 6 ] && $U/validate_data_dir.sh comb && ! grep -q WARNING err"
 check "combine_data.sh: a speaker in two sources" bash -c "$U/combine_data.sh comb4 s5 s3 && grep -q '^c c-1 c-3 c-4\$' comb4/spk2utt && [ \$(wc -l < comb4/cmvn.scp) = 2 ]"

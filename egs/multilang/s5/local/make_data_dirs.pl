@@ -10,7 +10,13 @@
 #     reverb in a room drawn from --rooms; see %rooms below);
 #   one per --speeds factor f other than 1, "sp<f>-<utt>" said by speaker "sp<f>-<spk>"
 #     (condition speed-<f>), as Kaldi's utils/perturb_data_dir_speed.sh makes them: sox's
-#     speed effect, durations divided by f.
+#     speed effect, durations divided by f;
+#   for the utterances of --vtlp-dir (the source languages' training set) only, one per
+#   --vtlp factor f other than 1, "vtlp<f>-<utt>" said by speaker "vtlp<f>-<spk>"
+#     (condition vtlp-<f>): the same audio, its features computed with vocal tract length
+#     warp factor f (the directory's spk2warp, Kaldi's, which steps/make_fbank.sh reads;
+#     the other speakers get 1). Task augmentation: with make-tasks --task-key=lang,cond
+#     each warp of a language is a meta-training task of its own.
 # A plan line with a condition (its cond field not "-") gives that copy only: a held-out
 # condition. utt2uniq (Kaldi's name) maps each copy, and the clean utterance itself, to
 # the clean utterance's id: the recording they all derive from. sox runs with -R, so a
@@ -28,13 +34,15 @@ use IpaPhones qw(ipa_to_phones);
 binmode(STDERR, ':encoding(UTF-8)');
 
 my $usage = "Usage: make_data_dirs.pl [--noise-types 'white pink babble'] [--snrs '20 10 5'] [--copies 1]\n" .
-  "         [--rooms '<room> ...'] [--reverb-copies 1] [--speeds '<factor> ...'] [--seed 1] <plan.tsv> <synth-out> ...\n" .
+  "         [--rooms '<room> ...'] [--reverb-copies 1] [--speeds '<factor> ...'] [--vtlp '<factor> ...' --vtlp-dir <dir>]\n" .
+  "         [--seed 1] <plan.tsv> <synth-out> ...\n" .
   "   or: make_data_dirs.pl [those options] --check [--conds '<condition> ...']   (checks them, makes nothing)\n" .
   "e.g.: make_data_dirs.pl --copies 1 --rooms 'small medium' --speeds '0.9 1.1' data/local/plan.tsv data/local/synth/out.*\n";
-my ($types, $snrs, $copies, $room_list, $reverb_copies, $speeds, $seed, $check, $check_conds) =
-  ('white pink babble', '20 10 5', 1, '', 1, '', 1, 0, '');
+my ($types, $snrs, $copies, $room_list, $reverb_copies, $speeds, $vtlp, $vtlp_dir, $seed, $check, $check_conds) =
+  ('white pink babble', '20 10 5', 1, '', 1, '', '', '', 1, 0, '');
 GetOptions('noise-types=s' => \$types, 'snrs=s' => \$snrs, 'copies=i' => \$copies,
            'rooms=s' => \$room_list, 'reverb-copies=i' => \$reverb_copies, 'speeds=s' => \$speeds,
+           'vtlp=s' => \$vtlp, 'vtlp-dir=s' => \$vtlp_dir,
            'seed=i' => \$seed, 'check' => \$check, 'conds=s' => \$check_conds) or die $usage;
 die $usage if !$check && @ARGV < 2;
 
@@ -48,9 +56,14 @@ my @types = split ' ', $types;
 my @snrs = split ' ', $snrs;
 my @rooms = split ' ', $room_list;
 my @speeds = grep { $_ != 1 } map { check_speed($_) } split ' ', $speeds;
+my @warps = grep { $_ != 1 } map { check_warp($_) } split ' ', $vtlp;
+die "make_data_dirs.pl: --vtlp '$vtlp' needs --vtlp-dir (the directory whose utterances get the copies)\n"
+  if @warps && $vtlp_dir eq '';
 sub check_snr { $_[0] =~ /^-?\d+(\.\d+)?$/ or die "make_data_dirs.pl: bad SNR '$_[0]'\n"; $_[0] }
 sub check_type { $_[0] =~ /^(white|pink|babble)$/ or die "make_data_dirs.pl: unknown noise type '$_[0]' (white, pink or babble)\n"; $_[0] }
 sub check_room { $rooms{$_[0]} or die "make_data_dirs.pl: unknown room '$_[0]' ($room_names)\n"; $_[0] }
+# Kaldi's VTLN warps are near 1 (its factors span 0.8 to 1.2).
+sub check_warp { my $f = shift; $f =~ /^\d*\.?\d+$/ && $f >= 0.5 && $f <= 2 or die "make_data_dirs.pl: bad VTLP warp factor '$f' (e.g. 0.9; 0.5 to 2)\n"; $f }
 sub check_speed { my $f = shift; $f =~ /^\d*\.?\d+$/ && $f > 0 or die "make_data_dirs.pl: bad speed factor '$f' (e.g. 0.9)\n"; $f }
 check_type($_) for @types;
 check_snr($_) for @snrs;
@@ -130,6 +143,7 @@ open(my $fp, '<:encoding(UTF-8)', $plan) or die "make_data_dirs.pl: cannot open 
 srand($seed);
 my $nmiss = 0;
 my %babble;
+my %spk_warp;   # dir -> speaker -> VTLN warp factor (1: none)
 # A copy of clean utterance <utt> (speaker <spk>, <wav>, <dur> seconds) in condition <c>:
 # [id, speaker, condition, wav.scp entry, duration]. Draws the noise seed.
 sub copy_of {
@@ -170,10 +184,12 @@ while (<$fp>) {
     if (@rooms) { push @versions, copy_of($utt, $spk, $wav, $dur, $split_wav, "reverb-$_")
                     for (shuffled(@rooms))[0 .. $reverb_copies - 1]; }
     push @versions, copy_of($utt, $spk, $wav, $dur, $split_wav, "speed-$_") for @speeds;
+    push @versions, ["vtlp$_-$utt", "vtlp$_-$spk", "vtlp-$_", $wav, $dur, $_] for $dir eq $vtlp_dir ? @warps : ();
   }
   for my $v (@versions) {
-    my ($id, $vspk, $vcond, $wavspec, $vdur) = @$v;
+    my ($id, $vspk, $vcond, $wavspec, $vdur, $warp) = @$v;
     my $d = ($dirs{$dir} //= {});
+    $spk_warp{$dir}{$vspk} = $warp // 1;
     push @{$d->{'wav.scp'}}, "$id $wavspec";
     push @{$d->{'text'}}, "$id $text";
     push @{$d->{'text.phone'}}, "$id $ph";
@@ -210,5 +226,10 @@ for my $dir (sort keys %dirs) {
   open(my $fh, '>', "$dir/spk2utt") or die "make_data_dirs.pl: cannot write $dir/spk2utt: $!\n";
   print $fh "$_ @{$s2u{$_}}\n" for sort @spk;
   close $fh;
+  if (grep { $_ != 1 } values %{$spk_warp{$dir}}) {
+    open($fh, '>', "$dir/spk2warp") or die "make_data_dirs.pl: cannot write $dir/spk2warp: $!\n";
+    print $fh "$_ $spk_warp{$dir}{$_}\n" for sort @spk;
+    close $fh;
+  }
   printf STDERR "make_data_dirs.pl: %s: %d utterances, %d speakers\n", $dir, scalar @{$d->{utt2spk}}, scalar @spk;
 }

@@ -9,7 +9,9 @@
 # (--festival-voices) and flite's (--flite-voices); utt2engine says which engine spoke
 # (espeak, festival, flite), and the phone labels are espeak-ng's IPA of the text in the
 # voice's dialect, whoever spoke it. More conditions: reverberant copies (--rooms) and
-# speed-perturbed ones (--speeds), as sox pipes in wav.scp.
+# speed-perturbed ones (--speeds), as sox pipes in wav.scp; for the source languages only,
+# vocal-tract-length-warped ones (--vtlp-warps: the same audio, speakers vtlp<f>-<spk> whose
+# warp factor <data>/train/spk2warp gives to the feature extraction), for task augmentation.
 # Writes <data>/train (source languages), <data>/<target>/adapt and <data>/<target>/test
 # for each held-out target, <data>/lang_phone/units.txt and <data>/lang_char/units.txt.
 # The targets, never in <data>/train:
@@ -52,6 +54,7 @@ flite_voices=         # '<dialect>:<voice> ...': flite voices, e.g. en-us:slt en
 rooms=                # rooms of the reverberant copies (small medium large hall)
 reverb_copies=1       # reverberant copies per clean utterance (with --rooms)
 speeds=               # speed-perturbed copies, e.g. '0.9 1.1' (1.0 is the clean one)
+vtlp_warps=           # VTLP copies of the source utterances (<data>/train), e.g. '0.9 1.1'
 heldout_dialects=
 heldout_speakers=
 heldout_engines=
@@ -71,6 +74,7 @@ Options (defaults in brackets):
   --noise-types '<types>' --snrs '<dB>' --noisy-copies N  [$noise_types; $snrs; $noisy_copies]
   --rooms '<rooms>' --reverb-copies N    reverberant copies: small medium large hall [none; $reverb_copies]
   --speeds '<factors>'     speed-perturbed copies, e.g. '0.9 1.1' [none]
+  --vtlp-warps '<factors>' VTLP copies of the source utterances only, e.g. '0.9 1.1' [none]
   --festival-voices '<dialect>:<voice> ...'  festival voices as speakers [none]
   --flite-voices '<dialect>:<voice> ...'     flite voices as speakers [none]
   --heldout-dialects, --heldout-speakers, --heldout-engines, --heldout-conds '<targets>'
@@ -109,6 +113,7 @@ for s in $snrs; do [[ "$s" =~ ^-?[0-9]+(\.[0-9]+)?$ ]] || die "bad SNR '$s' in -
 # in no copy).
 copy_opts="--noise-types '$noise_types' --snrs '$snrs' --copies $noisy_copies --rooms '$rooms'"
 copy_opts="$copy_opts --reverb-copies $reverb_copies --speeds '$speeds' --seed $seed"
+copy_opts="$copy_opts --vtlp '$vtlp_warps' --vtlp-dir $data/train"
 eval local/make_data_dirs.pl $copy_opts --check --conds "'$heldout_conds'" 2>&1 | sed "s/^make_data_dirs.pl: /$prog: ERROR: /" >&2
 [ ${PIPESTATUS[0]} -eq 0 ] || exit 1
 
