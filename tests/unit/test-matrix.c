@@ -1,8 +1,11 @@
 /* Unit tests for src/matrix: views, strides, the BLAS wrappers against plain loops, and
  * the non-finite scan. */
 #include <math.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "base/rng.h"
+#include "base/util.h"
 #include "matrix/matrix.h"
 #include "testing.h"
 
@@ -35,6 +38,27 @@ static void test_gemm_all_transposes(void) {
       CHECK(*mat_at(big, 0, 0) == 0 && *mat_at(big, m + 1, n + 2) == 0); /* outside untouched */
       mat_release(&a); mat_release(&b); mat_release(&big); mat_release(&c0);
     }
+}
+
+/* Bias-gradient column sums, blocked for speed, give the plain loop's bits (each column
+ * summed in row order) for widths around the vector and block sizes, on a strided view. */
+static void test_col_sums_match_plain_loop(void) {
+  Rng r;
+  rng_seed(&r, 9);
+  int widths[] = {1, 3, 4, 5, 31, 32, 33, 100, 1023, 1024, 1025, 2100};
+  for (size_t i = 0; i < sizeof(widths) / sizeof(*widths); i++) {
+    int n = widths[i], rows = 37;
+    Mat big = mat_alloc(rows, n + 3), m = mat_cols(big, 1, n);
+    fill(big, &r);
+    float *got = xmalloc(sizeof(float) * (size_t)n), *want = xmalloc(sizeof(float) * (size_t)n);
+    for (int c = 0; c < n; c++) got[c] = want[c] = (float)rng_gauss(&r);
+    mat_add_col_sums(got, 0.3f, m);
+    for (int c = 0; c < n; c++)
+      for (int k = 0; k < rows; k++) want[c] += 0.3f * *mat_at(m, k, c);
+    CHECK(memcmp(got, want, sizeof(float) * (size_t)n) == 0);
+    free(got), free(want);
+    mat_release(&big);
+  }
 }
 
 static void test_gemv_ger_and_sums(void) {
@@ -73,6 +97,7 @@ static void test_all_finite(void) {
 
 int main(void) {
   RUN(test_gemm_all_transposes);
+  RUN(test_col_sums_match_plain_loop);
   RUN(test_gemv_ger_and_sums);
   RUN(test_all_finite);
   return test_summary();
