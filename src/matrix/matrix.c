@@ -113,20 +113,27 @@ void mat_ger(float alpha, const float *x, const float *y, Mat a) {
 
 typedef float v4sf __attribute__((vector_size(16)));
 
-/* Four columns at a time (SSE2 vectors): each column is still summed in row order, so
- * the result is the plain loop's, which the compiler leaves scalar (dst may alias m). */
+/* Sums of up to 1024 columns at a time in a buffer of SSE2 vectors that stays in L1,
+ * the rows read in memory order. Each column is still summed in row order, so the
+ * result is the plain loop's, which the compiler leaves scalar (dst may alias m). */
 void mat_add_col_sums(float *dst, float alpha, Mat m) {
-  int c = 0;
-  for (; c + 4 <= m.cols; c += 4) {
-    v4sf acc, x;
-    memcpy(&acc, dst + c, sizeof(acc));
+  enum { W = 256 }; /* vectors a block */
+  v4sf acc[W], x;
+  int c0 = 0;
+  while (m.cols - c0 >= 4) {
+    int nv = (m.cols - c0) / 4 < W ? (m.cols - c0) / 4 : W;
+    memcpy(acc, dst + c0, sizeof(v4sf) * (size_t)nv);
     for (int r = 0; r < m.rows; r++) {
-      memcpy(&x, mat_row(m, r) + c, sizeof(x));
-      acc += alpha * x;
+      const float *row = mat_row(m, r) + c0;
+      for (int v = 0; v < nv; v++) {
+        memcpy(&x, row + 4 * v, sizeof(x));
+        acc[v] += alpha * x;
+      }
     }
-    memcpy(dst + c, &acc, sizeof(acc));
+    memcpy(dst + c0, acc, sizeof(v4sf) * (size_t)nv);
+    c0 += 4 * nv;
   }
-  for (; c < m.cols; c++)
+  for (int c = c0; c < m.cols; c++)
     for (int r = 0; r < m.rows; r++) dst[c] += alpha * mat_row(m, r)[c];
 }
 

@@ -46,6 +46,24 @@ void mat_gemm(bool trans_a, bool trans_b, float alpha, Mat a, Mat b, float beta,
 void mat_gemv(bool trans_a, float alpha, Mat a, const float *x, float beta, float *y);
 /* A += alpha * x * y^T (cblas_sger). */
 void mat_ger(float alpha, const float *x, const float *y, Mat a);
+/* A right operand packed once for many products with few rows (packed.c): op(W), k x n,
+ * in panels of MAT_PANEL columns. data points into the caller's buffer of
+ * mat_packed_floats(k, n) floats. */
+#define MAT_PANEL 16
+typedef struct {
+  const float *data;
+  int k, n;
+} MatPacked;
+size_t mat_packed_floats(int k, int n);
+MatPacked mat_pack(bool trans, Mat w, float *buf); /* op(W) = W^T when trans */
+/* C += A op(W) with op(W) packed: for A of a few rows (an LSTM step's batch), where
+ * cblas_sgemm would repack W at every call. Deterministic; C must not overlap A or W. */
+void mat_gemm_packed(Mat a, MatPacked w, Mat c);
+/* Its code paths, each compiled for an instruction set; mat_gemm_packed takes the
+ * widest the CPU has (mat_simd_best), the same on every call. For tests. */
+typedef enum { MAT_SIMD_BASE, MAT_SIMD_AVX2, MAT_SIMD_AVX512 } MatSimd;
+MatSimd mat_simd_best(void);
+void mat_gemm_packed_simd(MatSimd simd, Mat a, MatPacked w, Mat c);
 /* dst[c] += alpha * sum over rows of m[r][c]: a bias gradient. */
 void mat_add_col_sums(float *dst, float alpha, Mat m);
 /* Every row of m += v. */

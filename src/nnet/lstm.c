@@ -12,10 +12,11 @@
  * R-operator (Pearlmutter 1994) for the direction V: rforward differentiates the forward
  * equations (R{a} = V_ih x + W_ih R{x} + V_hh h_{t-1} + W_hh R{h_{t-1}} + V_b, ...),
  * rbackward the backward ones (cell_rbackward below): exact, no finite step.
- * Products: the input projections of all frames are one gemm, h_{t-1} W_hh^T (and its
- * transposes backward) one gemm per time step over the B rows of that step; weight
- * gradients one gemm each over all frames. Work: 22H floats a frame and direction, and
- * a copy of W_hh^T (4H^2) a direction. */
+ * Products: the input projections of all frames are one gemm, weight gradients one gemm
+ * each over all frames; h_{t-1} W_hh^T (and R{da_{t+1}} W_hh, its transposes backward)
+ * one product a time step over the B rows of that step, with W_hh packed once a pass
+ * (mat_gemm_packed: sgemm would repack it at every step). Work: 22H floats a frame and
+ * direction, and the packed W_hh (4H^2, panels padded) a direction. */
 #include <string.h>
 
 #include "nnet/rnn.h"
@@ -25,16 +26,21 @@
 /* Work of one direction, each N = T*B rows, time-major. */
 typedef struct {
   float *Z;           /* B x 4H zeros: state, gates and carries outside the sequence */
-  float *WT;          /* W_hh^T (H x 4H), for the per-step products of the forward passes */
+  float *WP;          /* W_hh packed for the per-step products: W_hh^T forward, W_hh backward */
   float *G, *C, *TC;  /* forward: gates i f g o (activated), c, tanh(c) */
   float *DA, *DC, *DH; /* backward: dL/da, dL/dc, dL/dh */
   float *RG, *RC;     /* rforward: R{a} then R{i f g o}, R{c} */
   float *RDA, *RDH;   /* rbackward: R{da}; R{dh}, overwritten by R{dc} once used */
 } Bufs;
 
+static size_t packed_floats(int H) {
+  size_t fwd = mat_packed_floats(H, GATES * H), bwd = mat_packed_floats(GATES * H, H);
+  return fwd > bwd ? fwd : bwd;
+}
+
 static size_t dir_floats(int H, int T, int B) {
   size_t n = (size_t)T * B, h = (size_t)H;
-  return nnet_rnn_round(4 * h * B) + nnet_rnn_round(4 * h * h) + 4 * nnet_rnn_round(4 * h * n) +
+  return nnet_rnn_round(4 * h * B) + nnet_rnn_round(packed_floats(H)) + 4 * nnet_rnn_round(4 * h * n) +
          6 * nnet_rnn_round(h * n);
 }
 
@@ -47,7 +53,7 @@ static Bufs bufs(const NnetLayer *l, int T, int B, int dir, float *work) {
   float *p = work + (size_t)dir * dir_floats(l->ia[0], T, B);
   Bufs k;
   k.Z = nnet_rnn_take(&p, 4 * H * B);
-  k.WT = nnet_rnn_take(&p, 4 * H * H);
+  k.WP = nnet_rnn_take(&p, packed_floats(l->ia[0]));
   k.G = nnet_rnn_take(&p, 4 * H * n);
   k.DA = nnet_rnn_take(&p, 4 * H * n);
   k.RG = nnet_rnn_take(&p, 4 * H * n);
@@ -80,31 +86,18 @@ static void cell_forward(int H, float *g, const float *cp, float *c, float *tc, 
   for (int j = 0; j < H; j++) h[j] = g[3 * H + j] * tc[j];
 }
 
-/* W (4H x H) transposed into buf. The per-step products h_{t-1} W_hh^T take it as a
- * plain (not transposed) operand: for the few rows of a small batch, BLAS then computes
- * from it directly instead of repacking W_hh at every step. */
-static Mat transposed(Mat W, float *buf) {
-  Mat t = mat_view(buf, W.cols, W.rows, W.rows);
-  for (int r0 = 0; r0 < W.rows; r0 += 16) { /* 16 rows at a time: a cache line of t a column */
-    int r1 = r0 + 16 < W.rows ? r0 + 16 : W.rows;
-    for (int c = 0; c < W.cols; c++)
-      for (int r = r0; r < r1; r++) *mat_at(t, c, r) = *mat_at(W, r, c);
-  }
-  return t;
-}
-
 static void forward_dir(const NnetLayer *l, const float *w, int dir, NnetSeq in, Mat x, Mat y,
                         float *work) {
   int H = l->ia[0], T = in.T, B = in.B, s = nnet_rnn_sign(dir);
   Bufs k = bufs(l, T, B, dir, work);
   RnnWeights p = nnet_rnn_weights(l, w, GATES, dir);
   Mat G = mat_view(k.G, T * B, 4 * H, 4 * H), h = mat_cols(y, dir * H, H);
-  Mat WT = transposed(p.Whh, k.WT);
+  MatPacked WT = mat_pack(true, p.Whh, k.WP);
   nnet_rnn_fill_bias(G, p.bih, p.bhh);
   mat_gemm(false, true, 1.0f, x, p.Wih, 1.0f, G);
   for (int n = 0; n < T; n++) {
     int t = nnet_rnn_frame(T, dir, n), tp = n ? t - s : -1;
-    if (n) mat_gemm(false, false, 1.0f, mat_rows(h, tp * B, B), WT, 1.0f, mat_rows(G, t * B, B));
+    if (n) mat_gemm_packed(mat_rows(h, tp * B, B), WT, mat_rows(G, t * B, B));
     for (int b = 0; b < B; b++) {
       float *g = ROW(k.G, t, 4 * H), *c = ROW(k.C, t, H), *tc = ROW(k.TC, t, H);
       float *hr = mat_row(h, t * B + b);
@@ -146,10 +139,11 @@ static void backward_dir(const NnetLayer *l, const float *w, int dir, NnetSeq in
   RnnWeights p = nnet_rnn_weights(l, w, GATES, dir), dp = nnet_rnn_weights(l, dw, GATES, dir);
   Mat DA = mat_view(k.DA, T * B, 4 * H, 4 * H), DH = mat_view(k.DH, T * B, H, H);
   Mat h = mat_cols(y, dir * H, H);
+  MatPacked W = mat_pack(false, p.Whh, k.WP);
   mat_copy(DH, mat_cols(dy, dir * H, H));
   for (int n = T - 1; n >= 0; n--) {
     int t = nnet_rnn_frame(T, dir, n), tp = n ? t - s : -1, tn = n < T - 1 ? t + s : -1;
-    if (tn >= 0) mat_gemm(false, false, 1.0f, mat_rows(DA, tn * B, B), p.Whh, 1.0f, mat_rows(DH, t * B, B));
+    if (tn >= 0) mat_gemm_packed(mat_rows(DA, tn * B, B), W, mat_rows(DH, t * B, B));
     for (int b = 0; b < B; b++) {
       float *da = ROW(k.DA, t, 4 * H), *dc = ROW(k.DC, t, H), *dh = ROW(k.DH, t, H);
       if (t >= in.len[b]) { /* the gradient reaching a padded (constant zero) state stops */
@@ -200,10 +194,10 @@ static void rforward_dir(const NnetLayer *l, const float *w, const float *v, int
   if (rx.data) mat_gemm(false, true, 1.0f, rx, p.Wih, 1.0f, RG);
   nnet_rnn_shift(T, B, dir, RG, h, &cur, &prev);
   mat_gemm(false, true, 1.0f, prev, vp.Whh, 1.0f, cur);
-  Mat WT = transposed(p.Whh, k.WT);
+  MatPacked WT = mat_pack(true, p.Whh, k.WP);
   for (int n = 0; n < T; n++) {
     int t = nnet_rnn_frame(T, dir, n), tp = n ? t - s : -1;
-    if (n) mat_gemm(false, false, 1.0f, mat_rows(rh, tp * B, B), WT, 1.0f, mat_rows(RG, t * B, B));
+    if (n) mat_gemm_packed(mat_rows(rh, tp * B, B), WT, mat_rows(RG, t * B, B));
     for (int b = 0; b < B; b++) {
       float *rg = ROW(k.RG, t, 4 * H), *rc = ROW(k.RC, t, H), *rhr = mat_row(rh, t * B + b);
       if (t >= in.len[b]) {
@@ -261,9 +255,10 @@ static void rbackward_dir(const NnetLayer *l, const float *w, const float *v, in
   mat_copy(RDH, mat_cols(rdy, dir * H, H));
   nnet_rnn_shift(T, B, dir, DA, RDH, &cur, &prev);
   mat_gemm(false, false, 1.0f, cur, vp.Whh, 1.0f, prev);
+  MatPacked W = mat_pack(false, p.Whh, k.WP);
   for (int n = T - 1; n >= 0; n--) {
     int t = nnet_rnn_frame(T, dir, n), tp = n ? t - s : -1, tn = n < T - 1 ? t + s : -1;
-    if (tn >= 0) mat_gemm(false, false, 1.0f, mat_rows(RDA, tn * B, B), p.Whh, 1.0f, mat_rows(RDH, t * B, B));
+    if (tn >= 0) mat_gemm_packed(mat_rows(RDA, tn * B, B), W, mat_rows(RDH, t * B, B));
     for (int b = 0; b < B; b++) {
       RRow r = {ROW(k.G, t, 4 * H), ROW(k.RG, t, 4 * H), ROW(k.TC, t, H), ROW(k.RC, t, H), ROW(k.C, tp, H),
                 ROW(k.RC, tp, H), ROW(k.DH, t, H), ROW(k.DC, t, H), ROW(k.DC, tn, H), ROW(k.RDH, tn, H),

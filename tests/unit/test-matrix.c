@@ -1,8 +1,11 @@
-/* Unit tests for src/matrix: views, strides, the BLAS wrappers against plain loops, and
- * the non-finite scan. */
+/* Unit tests for src/matrix: views, strides, the BLAS wrappers against plain loops, the
+ * packed few-row product against sgemm, column sums, and the non-finite scan. */
 #include <math.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "base/rng.h"
+#include "base/util.h"
 #include "matrix/matrix.h"
 #include "testing.h"
 
@@ -35,6 +38,66 @@ static void test_gemm_all_transposes(void) {
       CHECK(*mat_at(big, 0, 0) == 0 && *mat_at(big, m + 1, n + 2) == 0); /* outside untouched */
       mat_release(&a); mat_release(&b); mat_release(&big); mat_release(&c0);
     }
+}
+
+/* C += A op(W) through the packed panels (each code path the CPU has) against cblas_sgemm
+ * (mat_gemm), for row counts around every block size, k around the slice length and
+ * widths that are not multiples of a panel; C is a strided
+ * view whose surroundings stay untouched. Each row is also computed alone: the same bits
+ * (a row's result does not depend on the rows beside it). */
+static void check_gemm_packed(MatSimd simd, int m, int k, int n, bool trans, Rng *r) {
+  Mat a = mat_alloc(m, k), w = trans ? mat_alloc(n, k) : mat_alloc(k, n);
+  Mat big = mat_alloc(m + 2, n + 3), c = mat_view(mat_at(big, 1, 2), m, n, big.stride);
+  Mat c0 = mat_alloc(m, n), ref = mat_alloc(m, n), one = mat_alloc(1, n);
+  fill(a, r), fill(w, r), fill(c, r);
+  mat_copy(c0, c);
+  mat_copy(ref, c);
+  float *buf = xmalloc(sizeof(float) * mat_packed_floats(k, n));
+  MatPacked wp = mat_pack(trans, w, buf);
+  mat_gemm_packed_simd(simd, a, wp, c);
+  mat_gemm(false, trans, 1.0f, a, w, 1.0f, ref);
+  CHECK(mat_max_abs_diff(c, ref) <= 1e-5f * sqrtf((float)k) * 4);
+  for (int i = 0; i < m; i++) {
+    mat_copy(one, mat_rows(c0, i, 1));
+    mat_gemm_packed_simd(simd, mat_rows(a, i, 1), wp, one);
+    CHECK(memcmp(mat_row(one, 0), mat_row(c, i), sizeof(float) * (size_t)n) == 0);
+  }
+  CHECK(*mat_at(big, 0, 0) == 0 && *mat_at(big, m + 1, n + 2) == 0 && *mat_at(big, 1, 0) == 0);
+  CHECK(*mat_at(big, 1, n + 2) == 0);
+  free(buf);
+  mat_release(&a), mat_release(&w), mat_release(&big), mat_release(&c0), mat_release(&ref), mat_release(&one);
+}
+
+static void test_gemm_packed(void) {
+  Rng r;
+  rng_seed(&r, 5);
+  int ms[] = {1, 2, 3, 5, 6, 7, 8, 12, 13, 16, 17, 25, 40}, ks[] = {1, 7, 64, 256, 300}, ns[] = {1, 15, 16, 17, 40, 100};
+  for (size_t i = 0; i < sizeof(ms) / sizeof(*ms); i++)
+    for (size_t j = 0; j < sizeof(ks) / sizeof(*ks); j++)
+      for (size_t l = 0; l < sizeof(ns) / sizeof(*ns); l++)
+        for (int t = 0; t < 2; t++)
+          for (MatSimd s = MAT_SIMD_BASE; s <= mat_simd_best(); s++) check_gemm_packed(s, ms[i], ks[j], ns[l], t, &r);
+}
+
+/* Bias-gradient column sums, blocked for speed, give the plain loop's bits (each column
+ * summed in row order) for widths around the vector and block sizes, on a strided view. */
+static void test_col_sums_match_plain_loop(void) {
+  Rng r;
+  rng_seed(&r, 9);
+  int widths[] = {1, 3, 4, 5, 31, 32, 33, 100, 1023, 1024, 1025, 2100};
+  for (size_t i = 0; i < sizeof(widths) / sizeof(*widths); i++) {
+    int n = widths[i], rows = 37;
+    Mat big = mat_alloc(rows, n + 3), m = mat_cols(big, 1, n);
+    fill(big, &r);
+    float *got = xmalloc(sizeof(float) * (size_t)n), *want = xmalloc(sizeof(float) * (size_t)n);
+    for (int c = 0; c < n; c++) got[c] = want[c] = (float)rng_gauss(&r);
+    mat_add_col_sums(got, 0.3f, m);
+    for (int c = 0; c < n; c++)
+      for (int k = 0; k < rows; k++) want[c] += 0.3f * *mat_at(m, k, c);
+    CHECK(memcmp(got, want, sizeof(float) * (size_t)n) == 0);
+    free(got), free(want);
+    mat_release(&big);
+  }
 }
 
 static void test_gemv_ger_and_sums(void) {
@@ -73,6 +136,8 @@ static void test_all_finite(void) {
 
 int main(void) {
   RUN(test_gemm_all_transposes);
+  RUN(test_gemm_packed);
+  RUN(test_col_sums_match_plain_loop);
   RUN(test_gemv_ger_and_sums);
   RUN(test_all_finite);
   return test_summary();
