@@ -182,6 +182,12 @@ check "--unit char: references and hypotheses are character units" bash -c \
   "cat exp_char/adapt/test/*/text | grep -q '<space>' &&
    cat exp_char/adapt/multitask/s1/*/4_*/hyp.txt | cut -s -d' ' -f2- | tr ' ' '\n' | sed /^$/d | sort -u > hyp_units &&
    cut -d' ' -f1 $D/lang_char/units.txt | sort > char_units && [ -z \"\$(comm -23 hyp_units char_units)\" ]"
+# The recurrent model: its own exp and results on the same corpus.
+check "--model-conf conf/lstm.conf: a BLSTM trained and adapted in exp_tiny_lstm, RESULTS.tiny.lstm" bash -c \
+  "cp RESULTS.tiny RESULTS.tiny.before && ./run.sh --tiny true --model-conf conf/lstm.conf --inits 'multitask maml' 2> lstm.log &&
+   nnet-info exp_tiny_lstm/maml/s2/final.mdl 2>/dev/null | grep -q 'lstm dim=8 bidirectional=true' &&
+   ls exp_tiny_lstm/adapt/maml/s1/ca/4_2/wer && grep -Eq '^ca +maml +[0-9.]+ \+-' RESULTS.tiny.lstm &&
+   grep -q 'stage 1 (data): nothing to do' lstm.log && cmp RESULTS.tiny RESULTS.tiny.before"
 check "scratch: the random model of each seed, adapted with the same rule" bash -c \
   "./run.sh --tiny true --stage 6 --stop-stage 7 --inits scratch --adapt-dir $E/adapt_scratch &&
    cmp $E/scratch/s2/final.mdl $E/init/s2/0.mdl && ls $E/adapt_scratch/scratch/s2/ca/4_2/wer"

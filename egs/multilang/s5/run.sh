@@ -32,6 +32,7 @@
 #
 #   ./run.sh                      the default run
 #   ./run.sh --axis dialect       the dialect experiment
+#   ./run.sh --model-conf conf/lstm.conf   the same with a BLSTM (exp_lstm/, RESULTS.lstm)
 #   ./run.sh --tiny true          a few utterances everywhere (make test): data_tiny/,
 #                                 exp_tiny/, RESULTS.tiny
 #   ./run.sh --stage 6 --stop-stage 6 --inits "maml"   one stage, one initialisation
@@ -51,7 +52,8 @@ unit=phone            # phone (IPA, PER) or char (graphemes, CER)
 data=                 # [data; data_tiny with --tiny true]
 exp=                  # [exp; exp_tiny with --tiny true]
 feat_conf=conf/fbank.conf
-model_conf=conf/dnn.conf
+model_conf=conf/dnn.conf  # the acoustic model; another (conf/lstm.conf: a BLSTM) gets its own
+                          # exp and RESULTS (exp_lstm, RESULTS.lstm), on the same corpus
 adapt_conf=conf/adapt.conf
 adapt_lr=0.05         # fast-adapt's rate for models without learned inner rates; chosen on the
                       # dev languages (local/tune_dev.sh --lrs "0.02 0.05 0.1": mean dev PER of
@@ -117,6 +119,8 @@ The multilingual meta-learning recipe (see the top of run.sh). Options [defaults
   --train-opts '<opts>'      extra meta-train options for every initialisation
   --test-recs N              test recordings decoded per target language, every copy (0: all) [$test_recs]
   --feat-conf, --model-conf, --adapt-conf, --decode-conf FILE   [$feat_conf, $model_conf, $adapt_conf, $decode_conf]
+                             (a --model-conf other than conf/dnn.conf, e.g. conf/lstm.conf, runs in
+                             exp_<name>/ and writes RESULTS.<name>, on the same corpus)
   --adapt-lr R               fast-adapt rate (models without learned rates) [$adapt_lr]
   --results FILE             where the results table goes [RESULTS, RESULTS.char, RESULTS.tiny;
                              RESULTS.<axis>, RESULTS.<axis>.char, RESULTS.tiny.<axis>]
@@ -212,6 +216,9 @@ fi
 # Where it goes: data exp RESULTS for languages, data_<axis> exp_<axis> RESULTS.<axis>
 # for the other axes.
 sfx=$([ $axis = lang ] || echo _$axis)
+# A model other than the DNN: its own experiment directory and results (exp_lstm,
+# RESULTS.lstm), on the axis's corpus.
+msfx=$([ $model_conf = conf/dnn.conf ] || echo _$(basename $model_conf .conf))
 if $tiny; then
   # A few utterances per split: 2 speakers x 4 utterances (and noisy copies) per source
   # language; adaptation sets of 6 recordings; a few training iterations.
@@ -221,14 +228,14 @@ if $tiny; then
   train_budget=200; train_opts="--progress-every=1 --meta-batch=2 $train_opts"
   pretrain_iters=4; replications=200
   [ "$test_recs" = 50 ] && test_recs=0   # all (a --test-recs given otherwise is kept)
-  [ "$model_conf" = conf/dnn.conf ] && model_conf=conf/dnn_tiny.conf
+  case $model_conf in conf/dnn.conf|conf/lstm.conf) model_conf=${model_conf%.conf}_tiny.conf ;; esac
   [ -n "$data" ] || data=data_tiny$sfx
-  [ -n "$exp" ] || exp=exp_tiny$sfx
-  [ -n "$results" ] || results=RESULTS.tiny${sfx/_/.}
+  [ -n "$exp" ] || exp=exp_tiny$sfx$msfx
+  [ -n "$results" ] || results=RESULTS.tiny${sfx/_/.}${msfx/_/.}
 fi
 [ -n "$data" ] || data=data$sfx
-[ -n "$exp" ] || exp=exp$sfx
-[ -n "$results" ] || results=RESULTS${sfx/_/.}$([ $unit = phone ] || echo .$unit)
+[ -n "$exp" ] || exp=exp$sfx$msfx
+[ -n "$results" ] || results=RESULTS${sfx/_/.}${msfx/_/.}$([ $unit = phone ] || echo .$unit)
 [ -n "$adapt_dir" ] || adapt_dir=$exp/adapt
 [ -n "$plot_dir" ] || plot_dir=$exp/plots
 if [ $axis = lang ]; then
