@@ -14,7 +14,7 @@
 #include "meta/meta-internal.h"
 
 MetaAdaptOpts meta_adapt_opts_default(void) {
-  return (MetaAdaptOpts){.steps = -1, .batch = -1, .patience = 0, .seed = 777, .num_threads = 1,
+  return (MetaAdaptOpts){.steps = -1, .batch = -1, .patience = 0, .heldout_every = 1, .seed = 777, .num_threads = 1,
                          .lr = 0, .prox_lambda = -1, .adapt_layers = "", .heldout_fraction = 0,
                          .passes = 0,
                          .utt2uniq = "", .cache_frozen = true,
@@ -50,6 +50,9 @@ void meta_adapt_opts_register(MetaAdaptOpts *o, Options *po) {
   opts_int(po, "patience", &o->patience,
            "With a held-out part: stop after this many steps without improvement (0: never stop "
            "early, still keep the best step)");
+  opts_int(po, "heldout-every", &o->heldout_every,
+           "With a held-out part: its loss after every this many steps (and the last), the "
+           "steps that can be kept; each is a forward pass over the held-out utterances");
   opts_bool(po, "cache-frozen", &o->cache_frozen,
             "Compute the layers below the first adapted one once, not at every step (same "
             "result; much faster when only the last layers adapt)");
@@ -244,7 +247,7 @@ static int adapt_loop(const MetaAdaptOpts *o, Nnet *n, const MetaInner *in, cons
     }
     meta_inner_step(n, in, j, w->gs, anchor, theta);
     steps = j + 1;
-    if (nh == 0) continue;
+    if (nh == 0 || (steps % o->heldout_every != 0 && steps != max_steps)) continue;
     double H = meta_shards_loss_grad(ho, theta, NULL);
     VLOG(1, "step %d: adaptation loss %.5f, held-out loss %.5f", j + 1, L, H);
     if (isfinite(H) && H < best_loss) {
@@ -281,11 +284,12 @@ static int adapt_loop(const MetaAdaptOpts *o, Nnet *n, const MetaInner *in, cons
 }
 
 int meta_adapt(const MetaAdaptOpts *opts, Nnet *n, const NnetData *d) {
-  if (opts->steps < -1 || opts->batch < -1 || opts->patience < 0 || !(opts->passes >= 0) ||
+  if (opts->steps < -1 || opts->batch < -1 || opts->patience < 0 || opts->heldout_every < 1 ||
+      !(opts->passes >= 0) ||
       opts->heldout_fraction < 0 || opts->heldout_fraction >= 1 ||
       !(opts->prox_lambda >= 0 || opts->prox_lambda == -1))
     ERROR("--steps, --batch and --prox-lambda must be >= 0 (or -1: as meta-trained), --patience "
-          "and --passes >= 0, --heldout-fraction in [0, 1)");
+          "and --passes >= 0, --heldout-every >= 1, --heldout-fraction in [0, 1)");
   if (d->n == 0) ERROR("no utterances to adapt on");
   MetaAdaptOpts copy = *opts, *o = &copy;
   mat_set_num_threads(o->num_threads);

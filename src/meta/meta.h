@@ -243,6 +243,7 @@ typedef struct {
   int steps;                /* -1: the model's inner steps (meta-train's), else 10 */
   int batch;                /* 0: all; -1: the model's inner batch, else all */
   int patience, seed, num_threads;
+  int heldout_every;        /* the held-out loss after every this many steps (and the last) */
   float lr;                 /* <= 0: the model's learned rates, else its inner rate, else 0.01 */
   float prox_lambda;        /* (lambda/2)|phi - phi_0|^2 added to the loss of the adapted
                                layers; -1: the model's (imaml's), else 0 */

@@ -163,6 +163,15 @@ check "fast-adapt --cache-frozen: same losses and model below a subsampling laye
    grep -q 'loss' s1.log && cmp s1.log s2.log && cmp s1.mdl s2.mdl"
 check "fast-adapt early stopping with --patience" bash -c \
   "fast-adapt --steps=200 --lr=3 --heldout-fraction=0.3 --patience=2 init.mdl $T e.mdl 2>&1 | grep -q 'Early stop after step'"
+check "fast-adapt --heldout-every=4: the held-out loss after steps 4, 8 and the last (10), the kept step one of them" bash -c \
+  "fast-adapt --steps=10 --lr=0.5 --heldout-fraction=0.3 --heldout-every=4 --verbose=1 init.mdl $T he.mdl 2> he.log &&
+   [ \"\$(grep -o 'step [0-9]*: adaptation loss' he.log | cut -d' ' -f2 | tr '\n' ' ')\" = '4: 8: 10: ' ] &&
+   grep -Eq 'Keeping step (0|4|8|10):' he.log"
+check "fast-adapt --heldout-every=1 is the default (the same model)" bash -c \
+  "fast-adapt --steps=6 --heldout-fraction=0.3 --heldout-every=1 init.mdl $T h1.mdl &&
+   fast-adapt --steps=6 --heldout-fraction=0.3 init.mdl $T h0.mdl && cmp h0.mdl h1.mdl"
+check_fails "fast-adapt --heldout-every=0 is refused" "--heldout-every >= 1" \
+  fast-adapt --steps=6 --heldout-fraction=0.3 --heldout-every=0 init.mdl $T hx.mdl
 # --passes: a budget in passes over the utterances adapted on, capped by --steps.
 check "fast-adapt --passes=2: ceil(2 x 24 / 5) = 10 steps" bash -c \
   "fast-adapt --passes=2 --batch=5 --steps=100 init.mdl $T p.mdl 2>&1 | grep -q 'Done: 24 utterances, 10 steps'"
