@@ -42,6 +42,11 @@ RnnWeights nnet_rnn_weights(const NnetLayer *l, const float *w, int gates, int d
   return r;
 }
 
+size_t nnet_rnn_packed_floats(int H, int gates) {
+  size_t fwd = mat_packed_floats(H, gates * H), bwd = mat_packed_floats(gates * H, H);
+  return fwd > bwd ? fwd : bwd;
+}
+
 void nnet_rnn_fill_bias(Mat m, const float *a, const float *b) {
   if (m.rows == 0) return;
   float *first = mat_row(m, 0);

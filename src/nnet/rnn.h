@@ -39,6 +39,10 @@ typedef struct {
 } RnnWeights;
 RnnWeights nnet_rnn_weights(const NnetLayer *l, const float *w, int gates, int dir);
 
+/* Floats of W_hh (G*H x H) packed for the per-step products in either orientation:
+ * W_hh^T forward (k = H, n = G*H), W_hh backward (k = G*H, n = H). */
+size_t nnet_rnn_packed_floats(int H, int gates);
+
 /* Sets every row of m to a + b (b may be NULL). */
 void nnet_rnn_fill_bias(Mat m, const float *a, const float *b);
 
