@@ -114,27 +114,38 @@ void mat_ger(float alpha, const float *x, const float *y, Mat a) {
 typedef float v4sf __attribute__((vector_size(16)));
 
 /* Sums of up to 1024 columns at a time in a buffer of SSE2 vectors that stays in L1,
- * the rows read in memory order. Each column is still summed in row order, so the
- * result is the plain loop's, which the compiler leaves scalar (dst may alias m). */
-void mat_add_col_sums(float *dst, float alpha, Mat m) {
-  enum { W = 256 }; /* vectors a block */
-  v4sf acc[W], x;
+ * the rows read in memory order, into nd (1 or 2, a constant once inlined) destinations,
+ * each with its own accumulators from its own values. Each column is still summed in
+ * row order, so each destination gets the plain loop's result, which the compiler
+ * leaves scalar (dst may alias m). */
+static inline __attribute__((always_inline)) void add_col_sums(int nd, float *const dst[2], float alpha, Mat m) {
+  enum { W = 256 }; /* vectors a block and destination */
+  v4sf acc[2][W], x;
   int c0 = 0;
   while (m.cols - c0 >= 4) {
     int nv = (m.cols - c0) / 4 < W ? (m.cols - c0) / 4 : W;
-    memcpy(acc, dst + c0, sizeof(v4sf) * (size_t)nv);
+    for (int d = 0; d < nd; d++) memcpy(acc[d], dst[d] + c0, sizeof(v4sf) * (size_t)nv);
     for (int r = 0; r < m.rows; r++) {
       const float *row = mat_row(m, r) + c0;
       for (int v = 0; v < nv; v++) {
         memcpy(&x, row + 4 * v, sizeof(x));
-        acc[v] += alpha * x;
+        x *= alpha;
+        for (int d = 0; d < nd; d++) acc[d][v] += x;
       }
     }
-    memcpy(dst + c0, acc, sizeof(v4sf) * (size_t)nv);
+    for (int d = 0; d < nd; d++) memcpy(dst[d] + c0, acc[d], sizeof(v4sf) * (size_t)nv);
     c0 += 4 * nv;
   }
-  for (int c = c0; c < m.cols; c++)
-    for (int r = 0; r < m.rows; r++) dst[c] += alpha * mat_row(m, r)[c];
+  for (int d = 0; d < nd; d++)
+    for (int c = c0; c < m.cols; c++)
+      for (int r = 0; r < m.rows; r++) dst[d][c] += alpha * mat_row(m, r)[c];
+}
+
+void mat_add_col_sums(float *dst, float alpha, Mat m) { add_col_sums(1, (float *const[2]){dst, NULL}, alpha, m); }
+
+void mat_add_col_sums2(float *dst, float *dst2, float alpha, Mat m) {
+  if (dst == dst2) ERROR("mat_add_col_sums2: the two destinations are the same array");
+  add_col_sums(2, (float *const[2]){dst, dst2}, alpha, m);
 }
 
 void mat_add_row_vec(Mat m, const float *v) {

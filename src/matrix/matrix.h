@@ -66,6 +66,9 @@ MatSimd mat_simd_best(void);
 void mat_gemm_packed_simd(MatSimd simd, Mat a, MatPacked w, Mat c);
 /* dst[c] += alpha * sum over rows of m[r][c]: a bias gradient. */
 void mat_add_col_sums(float *dst, float alpha, Mat m);
+/* The same into dst and dst2 (different arrays) in one pass over m: each gets the bits of
+ * its own mat_add_col_sums (an LSTM's b_ih and b_hh gradients, both sums of dL/da). */
+void mat_add_col_sums2(float *dst, float *dst2, float alpha, Mat m);
 /* Every row of m += v. */
 void mat_add_row_vec(Mat m, const float *v);
 

@@ -10,7 +10,11 @@
  *   dgx = [dr r(1-r), dz z(1-z), dan],  dhh = [dr r(1-r), dz z(1-z), dhh_n]
  *   dW_ih += dgx^T x, db_ih += sum dgx, dW_hh += dhh_t^T h_{t-1}, db_hh += sum dhh.
  * R-operator: rforward differentiates the forward equations in the direction V,
- * rbackward the backward ones (cell_rbackward below). */
+ * rbackward the backward ones (cell_rbackward below).
+ * Products as in lstm.c: whole-sequence gemms, and one product a time step for
+ * h_{t-1} W_hh^T (dhh_{t+1} W_hh backward, and their tangents) with W_hh packed once a
+ * pass (mat_gemm_packed). Work: 26H floats a frame and direction, and the packed W_hh
+ * (3H^2, panels padded) a direction. */
 #include <string.h>
 
 #include "nnet/rnn.h"
@@ -20,6 +24,7 @@
 /* Work of one direction, each N = T*B rows, time-major. */
 typedef struct {
   float *Z;            /* B x 3H zeros: state and carries outside the sequence */
+  float *WP;           /* W_hh packed for the per-step products: W_hh^T forward, W_hh backward */
   float *G, *HH;       /* forward: gx then activated r z n; hh */
   float *DGX, *DHH, *DH; /* backward: dL/dgx, dL/dhh, dL/dh */
   float *RG, *RHH;     /* rforward: R{gx} then R{r z n}; R{hh} */
@@ -28,7 +33,8 @@ typedef struct {
 
 static size_t dir_floats(int H, int T, int B) {
   size_t n = (size_t)T * B, h = (size_t)H;
-  return nnet_rnn_round(3 * h * B) + 8 * nnet_rnn_round(3 * h * n) + 2 * nnet_rnn_round(h * n);
+  return nnet_rnn_round(3 * h * B) + nnet_rnn_round(nnet_rnn_packed_floats(H, GATES)) +
+         8 * nnet_rnn_round(3 * h * n) + 2 * nnet_rnn_round(h * n);
 }
 
 static size_t gru_work_floats(const NnetLayer *l, int T, int B) {
@@ -40,6 +46,7 @@ static Bufs bufs(const NnetLayer *l, int T, int B, int dir, float *work) {
   float *p = work + (size_t)dir * dir_floats(l->ia[0], T, B);
   Bufs k;
   k.Z = nnet_rnn_take(&p, H3 * B);
+  k.WP = nnet_rnn_take(&p, nnet_rnn_packed_floats(l->ia[0], GATES));
   k.G = nnet_rnn_take(&p, H3 * n);
   k.HH = nnet_rnn_take(&p, H3 * n);
   k.DGX = nnet_rnn_take(&p, H3 * n);
@@ -75,9 +82,10 @@ static void forward_dir(const NnetLayer *l, const float *w, int dir, NnetSeq in,
   nnet_rnn_fill_bias(G, p.bih, NULL);
   mat_gemm(false, true, 1.0f, x, p.Wih, 1.0f, G);
   nnet_rnn_fill_bias(HH, p.bhh, NULL);
+  MatPacked WT = mat_pack(true, p.Whh, k.WP);
   for (int n = 0; n < T; n++) {
     int t = nnet_rnn_frame(T, dir, n), tp = n ? t - s : -1;
-    if (n) mat_gemm(false, true, 1.0f, mat_rows(h, tp * B, B), p.Whh, 1.0f, mat_rows(HH, t * B, B));
+    if (n) mat_gemm_packed(mat_rows(h, tp * B, B), WT, mat_rows(HH, t * B, B));
     for (int b = 0; b < B; b++) {
       float *g = ROW(k.G, t, 3 * H), *hh = ROW(k.HH, t, 3 * H), *hr = mat_row(h, t * B + b);
       const float *hp = HROW(h, tp);
@@ -123,10 +131,11 @@ static void backward_dir(const NnetLayer *l, const float *w, int dir, NnetSeq in
   RnnWeights p = nnet_rnn_weights(l, w, GATES, dir), dp = nnet_rnn_weights(l, dw, GATES, dir);
   Mat DGX = mat_view(k.DGX, T * B, 3 * H, 3 * H), DHH = mat_view(k.DHH, T * B, 3 * H, 3 * H);
   Mat DH = mat_view(k.DH, T * B, H, H), h = mat_cols(y, dir * H, H);
+  MatPacked W = mat_pack(false, p.Whh, k.WP);
   mat_copy(DH, mat_cols(dy, dir * H, H));
   for (int n = T - 1; n >= 0; n--) {
     int t = nnet_rnn_frame(T, dir, n), tp = n ? t - s : -1, tn = n < T - 1 ? t + s : -1;
-    if (tn >= 0) mat_gemm(false, false, 1.0f, mat_rows(DHH, tn * B, B), p.Whh, 1.0f, mat_rows(DH, t * B, B));
+    if (tn >= 0) mat_gemm_packed(mat_rows(DHH, tn * B, B), W, mat_rows(DH, t * B, B));
     for (int b = 0; b < B; b++) {
       float *dgx = ROW(k.DGX, t, 3 * H), *dhh = ROW(k.DHH, t, 3 * H), *dh = ROW(k.DH, t, H);
       if (t >= in.len[b]) { /* the gradient reaching a padded (constant zero) state stops */
@@ -165,9 +174,10 @@ static void rforward_dir(const NnetLayer *l, const float *w, const float *v, int
   nnet_rnn_fill_bias(RHH, vp.bhh, NULL); /* R{hh} = V_hh h_{t-1} + Vb_hh + W_hh R{h_{t-1}} */
   nnet_rnn_shift(T, B, dir, RHH, h, &cur, &prev);
   mat_gemm(false, true, 1.0f, prev, vp.Whh, 1.0f, cur);
+  MatPacked WT = mat_pack(true, p.Whh, k.WP);
   for (int n = 0; n < T; n++) {
     int t = nnet_rnn_frame(T, dir, n), tp = n ? t - s : -1;
-    if (n) mat_gemm(false, true, 1.0f, mat_rows(rh, tp * B, B), p.Whh, 1.0f, mat_rows(RHH, t * B, B));
+    if (n) mat_gemm_packed(mat_rows(rh, tp * B, B), WT, mat_rows(RHH, t * B, B));
     for (int b = 0; b < B; b++) {
       const float *g = ROW(k.G, t, 3 * H), *hh = ROW(k.HH, t, 3 * H), *hp = HROW(h, tp), *rhp = HROW(rh, tp);
       float *rg = ROW(k.RG, t, 3 * H), *rhh = ROW(k.RHH, t, 3 * H), *rhr = mat_row(rh, t * B + b);
@@ -232,9 +242,10 @@ static void rbackward_dir(const NnetLayer *l, const float *w, const float *v, in
   mat_copy(RDH, mat_cols(rdy, dir * H, H));
   nnet_rnn_shift(T, B, dir, DHH, RDH, &cur, &prev);
   mat_gemm(false, false, 1.0f, cur, vp.Whh, 1.0f, prev);
+  MatPacked W = mat_pack(false, p.Whh, k.WP);
   for (int n = T - 1; n >= 0; n--) {
     int t = nnet_rnn_frame(T, dir, n), tp = n ? t - s : -1, tn = n < T - 1 ? t + s : -1;
-    if (tn >= 0) mat_gemm(false, false, 1.0f, mat_rows(RDHH, tn * B, B), p.Whh, 1.0f, mat_rows(RDH, t * B, B));
+    if (tn >= 0) mat_gemm_packed(mat_rows(RDHH, tn * B, B), W, mat_rows(RDH, t * B, B));
     for (int b = 0; b < B; b++) {
       RRow q = {ROW(k.G, t, 3 * H), ROW(k.RG, t, 3 * H), ROW(k.HH, t, 3 * H), ROW(k.RHH, t, 3 * H),
                 HROW(h, tp), HROW(rh, tp), ROW(k.DGX, t, 3 * H), ROW(k.DHH, t, 3 * H), ROW(k.DH, t, H),

@@ -33,15 +33,10 @@ typedef struct {
   float *RDA, *RDH;   /* rbackward: R{da}; R{dh}, overwritten by R{dc} once used */
 } Bufs;
 
-static size_t packed_floats(int H) {
-  size_t fwd = mat_packed_floats(H, GATES * H), bwd = mat_packed_floats(GATES * H, H);
-  return fwd > bwd ? fwd : bwd;
-}
-
 static size_t dir_floats(int H, int T, int B) {
   size_t n = (size_t)T * B, h = (size_t)H;
-  return nnet_rnn_round(4 * h * B) + nnet_rnn_round(packed_floats(H)) + 4 * nnet_rnn_round(4 * h * n) +
-         6 * nnet_rnn_round(h * n);
+  return nnet_rnn_round(4 * h * B) + nnet_rnn_round(nnet_rnn_packed_floats(H, GATES)) +
+         4 * nnet_rnn_round(4 * h * n) + 6 * nnet_rnn_round(h * n);
 }
 
 static size_t lstm_work_floats(const NnetLayer *l, int T, int B) {
@@ -53,7 +48,7 @@ static Bufs bufs(const NnetLayer *l, int T, int B, int dir, float *work) {
   float *p = work + (size_t)dir * dir_floats(l->ia[0], T, B);
   Bufs k;
   k.Z = nnet_rnn_take(&p, 4 * H * B);
-  k.WP = nnet_rnn_take(&p, packed_floats(l->ia[0]));
+  k.WP = nnet_rnn_take(&p, nnet_rnn_packed_floats(l->ia[0], GATES));
   k.G = nnet_rnn_take(&p, 4 * H * n);
   k.DA = nnet_rnn_take(&p, 4 * H * n);
   k.RG = nnet_rnn_take(&p, 4 * H * n);

@@ -42,6 +42,11 @@ RnnWeights nnet_rnn_weights(const NnetLayer *l, const float *w, int gates, int d
   return r;
 }
 
+size_t nnet_rnn_packed_floats(int H, int gates) {
+  size_t fwd = mat_packed_floats(H, gates * H), bwd = mat_packed_floats(gates * H, H);
+  return fwd > bwd ? fwd : bwd;
+}
+
 void nnet_rnn_fill_bias(Mat m, const float *a, const float *b) {
   if (m.rows == 0) return;
   float *first = mat_row(m, 0);
@@ -62,6 +67,10 @@ void nnet_rnn_weight_grads(int T, int B, int dir, Mat d_in, Mat d_h, Mat x, Mat 
   nnet_rnn_shift(T, B, dir, d_h, h, &cur, &prev);
   mat_gemm(true, false, 1.0f, cur, prev, 1.0f, dw.Whh);
   if (!with_bias) return;
+  if (d_in.data == d_h.data) { /* the LSTM: one gate gradient for both biases, read once */
+    mat_add_col_sums2(dw.bih, dw.bhh, 1.0f, d_in);
+    return;
+  }
   mat_add_col_sums(dw.bih, 1.0f, d_in);
   mat_add_col_sums(dw.bhh, 1.0f, d_h);
 }

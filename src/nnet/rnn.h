@@ -39,6 +39,10 @@ typedef struct {
 } RnnWeights;
 RnnWeights nnet_rnn_weights(const NnetLayer *l, const float *w, int gates, int dir);
 
+/* Floats of W_hh (G*H x H) packed for the per-step products in either orientation:
+ * W_hh^T forward (k = H, n = G*H), W_hh backward (k = G*H, n = H). */
+size_t nnet_rnn_packed_floats(int H, int gates);
+
 /* Sets every row of m to a + b (b may be NULL). */
 void nnet_rnn_fill_bias(Mat m, const float *a, const float *b);
 
@@ -49,8 +53,10 @@ void nnet_rnn_shift(int T, int B, int dir, Mat cur, Mat prev, Mat *cur_rows, Mat
 
 /* One direction's weight gradients from its gate gradients: dw.Wih += d_in^T x,
  * dw.Whh += sum_t d_h(t)^T h(t-1), and with_bias: dw.bih += sum d_in, dw.bhh += sum d_h.
- * x.data NULL skips the W_ih term. The R-pass calls it twice: with R{d} and x, h, then
- * without bias with d and R{x}, R{h} (the product rule). */
+ * x.data NULL skips the W_ih term. d_in and d_h may be the same matrix (the LSTM's da):
+ * its column sums are then read once for both biases, with the same bits. The R-pass
+ * calls it twice: with R{d} and x, h, then without bias with d and R{x}, R{h} (the
+ * product rule). */
 void nnet_rnn_weight_grads(int T, int B, int dir, Mat d_in, Mat d_h, Mat x, Mat h, bool with_bias,
                            RnnWeights dw);
 

@@ -80,7 +80,8 @@ static void test_gemm_packed(void) {
 }
 
 /* Bias-gradient column sums, blocked for speed, give the plain loop's bits (each column
- * summed in row order) for widths around the vector and block sizes, on a strided view. */
+ * summed in row order) for widths around the vector and block sizes, on a strided view;
+ * the two-destination form gives each destination, from its own values, the same bits. */
 static void test_col_sums_match_plain_loop(void) {
   Rng r;
   rng_seed(&r, 9);
@@ -90,12 +91,18 @@ static void test_col_sums_match_plain_loop(void) {
     Mat big = mat_alloc(rows, n + 3), m = mat_cols(big, 1, n);
     fill(big, &r);
     float *got = xmalloc(sizeof(float) * (size_t)n), *want = xmalloc(sizeof(float) * (size_t)n);
-    for (int c = 0; c < n; c++) got[c] = want[c] = (float)rng_gauss(&r);
+    float *got2 = xmalloc(sizeof(float) * (size_t)n), *want2 = xmalloc(sizeof(float) * (size_t)n);
+    float *both = xmalloc(sizeof(float) * (size_t)n);
+    for (int c = 0; c < n; c++) got[c] = want[c] = both[c] = (float)rng_gauss(&r);
+    for (int c = 0; c < n; c++) got2[c] = want2[c] = (float)rng_gauss(&r);
     mat_add_col_sums(got, 0.3f, m);
     for (int c = 0; c < n; c++)
-      for (int k = 0; k < rows; k++) want[c] += 0.3f * *mat_at(m, k, c);
+      for (int k = 0; k < rows; k++) want[c] += 0.3f * *mat_at(m, k, c), want2[c] += 0.3f * *mat_at(m, k, c);
     CHECK(memcmp(got, want, sizeof(float) * (size_t)n) == 0);
-    free(got), free(want);
+    mat_add_col_sums2(both, got2, 0.3f, m);
+    CHECK(memcmp(both, want, sizeof(float) * (size_t)n) == 0);
+    CHECK(memcmp(got2, want2, sizeof(float) * (size_t)n) == 0);
+    free(got), free(want), free(got2), free(want2), free(both);
     mat_release(&big);
   }
 }
