@@ -89,14 +89,20 @@ sub bootci { my ($f, $x, $y) = @_;
   $? == 0 or die "make_results.sh: ERROR: compute-wer-bootci failed (see $f.log)\n";
   my ($p) = $out =~ /Probability of Set2 improving Set1:\s+([\d.]+)/
     or die "make_results.sh: ERROR: no probability of improvement in compute-wer-bootci output ($f.log)\n";
-  $p; }
+  ($p, $out); }
+# The pooled error rate of each set and its 95% bootstrap interval, "29.88 [28.88, 30.88]".
+sub intervals { my @ci = $_[0] =~ /Set[12]: %WER\s+([\d.]+)\s+95% Conf Interval \[\s*([\d.]+),\s*([\d.]+)\s*\]/g;
+  map { sprintf("%.1f [%.1f, %.1f]", @ci[3 * $_ .. 3 * $_ + 2]) } 0 .. @ci / 3 - 1; }
+my %pooled;   # init -> N -> pooled error rate and interval over all test targets
 sub significance { my ($i, $langs, $n) = @_;
   my $f = "$tmp/" . join("+", @$langs) . ".$n";
   pooled("multitask", $langs, $n, "$f.a"); pooled($i, $langs, $n, "$f.b");
   # The references of both sets are the same texts under the same keys.
   system("cmp -s $f.a.ref $f.b.ref") == 0 or die "make_results.sh: ERROR: $f: different references\n";
-  return 1 if bootci($f, "a", "b") >= 95;
-  return bootci($f, "b", "a") >= 95 ? -1 : 0;
+  my ($p, $out) = bootci($f, "a", "b");
+  ($pooled{multitask}{$n}, $pooled{$i}{$n}) = intervals($out) if @$langs == @test && @test > 1;
+  return 1 if $p >= 95;
+  return (bootci($f, "b", "a"))[0] >= 95 ? -1 : 0;
 }
 my $has_mt = grep { $_ eq "multitask" } @inits;
 my @meta = grep { $_ ne "scratch" && $_ ne "multitask" } @inits;
@@ -127,6 +133,14 @@ print "# standard deviation over ", scalar(@seeds), " training seeds x $draws dr
 print "# + / -: better / worse than multitask at 95% (compute-wer-bootci, $reps replications, on\n";
 print "# the same test utterances of every seed and draw pooled).\n\n";
 print table(\@test, 1);
+if (%pooled) {
+  print "# Pooled over the test $targets (every seed and draw): error rate with its 95% bootstrap\n";
+  print "# interval (compute-wer-bootci; the mean rows above weigh each $target alike).\n";
+  my @pi = grep { $pooled{$_} } @inits;
+  print sprintf("%-6s", "N") . join("", map { sprintf " %-20s", $_ } @pi) . "\n";
+  for my $n (@shots) { print sprintf("%-6s", "N=$n") . join("", map { sprintf " %-20s", $pooled{$_}{$n} } @pi) . "\n"; }
+  print "\n";
+}
 
 if ($has_mt && @meta) {
   print "# Targets (test $targets): at N=10 and N=20 a meta-learned initialisation at least 10%\n";
