@@ -48,7 +48,7 @@ bool feat_vtln_cutoffs(const FeatMelOpts *mel, const FeatFrameOpts *frame, doubl
   *vtln_high = mel->vtln_high < 0 ? mel->vtln_high + 0.5 * frame->samp_freq : mel->vtln_high;
   if (!(*vtln_low > low && *vtln_high > *vtln_low && *vtln_high < high)) {
     char offset[64] = "";
-    if (mel->vtln_high < 0) snprintf(offset, sizeof offset, " (Nyquist %g)", mel->vtln_high);
+    if (mel->vtln_high < 0) snprintf(offset, sizeof offset, " (%g from Nyquist)", mel->vtln_high);
     snprintf(err, errlen, "bad values in options: vtln-low %g and vtln-high %g%s, versus "
              "low-freq %g and high-freq %g: VTLN needs low-freq < vtln-low < vtln-high < "
              "high-freq", *vtln_low, *vtln_high, offset, low, high);

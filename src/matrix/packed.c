@@ -27,7 +27,7 @@ MatPacked mat_pack(bool trans, Mat w, float *buf) {
   for (int c0 = 0; c0 < n; c0 += MAT_PANEL) {
     int width = n - c0 < MAT_PANEL ? n - c0 : MAT_PANEL;
     float *panel = buf + (size_t)c0 * (size_t)k;
-    memset(panel, 0, sizeof(float) * (size_t)k * MAT_PANEL);
+    if (width < MAT_PANEL) memset(panel, 0, sizeof(float) * (size_t)k * MAT_PANEL); /* the padding */
     if (!trans) {
       for (int r = 0; r < k; r++)
         memcpy(panel + (size_t)r * MAT_PANEL, mat_at(w, r, c0), sizeof(float) * (size_t)width);

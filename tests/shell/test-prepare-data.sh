@@ -101,6 +101,17 @@ check "steps/make_fbank.sh computes each speaker's features with its spk2warp fa
   compute-features --config=conf/fbank.conf --type=fbank --vtln-warp=0.9 scp:one.scp ark,t:- 2>/dev/null | sed 1d > want &&
   copy-feats \"scp:grep '^vtlp0.9-\$u ' $E/train/feats.scp |\" ark,t:- 2>/dev/null | sed 1d > got && cmp want got &&
   copy-feats \"scp:grep '^\$u ' $E/train/feats.scp |\" ark,t:- 2>/dev/null | sed 1d > clean && ! cmp -s clean got"
+check "steps/make_fbank.sh: a utt2warp (per utterance) gives the same features as the spk2warp" bash -c "
+  cd $S5 && cp -r $E/train $TESTDIR/uw && rm $TESTDIR/uw/spk2warp $TESTDIR/uw/feats.scp &&
+  awk 'NR == FNR { w[\$1] = \$2; next } { print \$1, w[\$2] }' $E/train/spk2warp $E/train/utt2spk > $TESTDIR/uw/utt2warp &&
+  steps/make_fbank.sh --nj 1 --compress false --fbank-config conf/fbank.conf $TESTDIR/uw $TESTDIR/uw_log $TESTDIR/uw_fb 2> uw.log &&
+  grep -q 'using VTLN warp factors from $TESTDIR/uw/utt2warp' uw.log &&
+  cmp <(copy-feats scp:$E/train/feats.scp ark,t:- 2>/dev/null) <(copy-feats scp:$TESTDIR/uw/feats.scp ark,t:- 2>/dev/null)"
+check_fails "--vtlp-warps: a bad factor stops before any synthesis" "bad VTLP warp factor '3'" \
+  prep --tiny true --src-langs en-us --tgt-langs pt --vtlp-warps 3 "$TESTDIR/bad_vtlp"
+check "... and makes nothing" bash -c "[ ! -e $TESTDIR/bad_vtlp ]"
+check_fails "make_data_dirs.pl --vtlp without --vtlp-dir" "needs --vtlp-dir" \
+  bash -c "cd $S5 && local/make_data_dirs.pl --vtlp 0.9 --check"
 
 # Bad input.
 check_fails "a language espeak-ng does not know" "espeak-ng does not know the language 'xx'" prep --tiny true --tgt-langs xx "$TESTDIR/bad"

@@ -11,8 +11,8 @@
 #            <dir>/test/<lang>/text
 # Each cell gets hyp.txt, wer (compute-wer's output), steps (the adaptation steps kept)
 # and its logs; a cell whose wer exists is skipped. <dir>/<init>/s<seed>/<lang>/model.md5
-# is the model's checksum: a job whose model has changed since stops. With --keep-models true, each adapted
-# final.mdl stays, with steps/make_model_dir.sh's files (its initialisation's).
+# is the model's checksum: a job whose model has changed since stops.
+# With --keep-models true, each adapted final.mdl stays, with steps/make_model_dir.sh's files (its initialisation's).
 adapt_conf=conf/adapt.conf
 decode_conf=conf/decode.conf
 unit=phone

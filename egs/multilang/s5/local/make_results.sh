@@ -81,7 +81,8 @@ sub pooled { my ($i, $langs, $n, $f) = @_;
     print $h "$p-$_" while <$y>;
   }}
 }
-# 1 / -1: init is better / worse than multitask at 95%; 0: not significant. Each direction
+# 1 / -1: init is better / worse than multitask at 95%; 0: not significant; then the
+# pooled error rates and intervals of multitask and init (intervals below). Each direction
 # is the bootstrap probability that one system has fewer errors than the other (ties count
 # for neither), so identical systems are not significant either way.
 sub bootci { my ($f, $x, $y) = @_;
@@ -100,9 +101,9 @@ sub significance { my ($i, $langs, $n) = @_;
   # The references of both sets are the same texts under the same keys.
   system("cmp -s $f.a.ref $f.b.ref") == 0 or die "make_results.sh: ERROR: $f: different references\n";
   my ($p, $out) = bootci($f, "a", "b");
-  ($pooled{multitask}{$n}, $pooled{$i}{$n}) = intervals($out) if @$langs == @test && @test > 1;
-  return 1 if $p >= 95;
-  return (bootci($f, "b", "a"))[0] >= 95 ? -1 : 0;
+  my @ci = intervals($out);
+  return (1, @ci) if $p >= 95;
+  return ((bootci($f, "b", "a"))[0] >= 95 ? -1 : 0, @ci);
 }
 my $has_mt = grep { $_ eq "multitask" } @inits;
 my @meta = grep { $_ ne "scratch" && $_ ne "multitask" } @inits;
@@ -114,7 +115,8 @@ sub table { my ($langs, $with_sig) = @_;
   for my $l (@$langs, "mean") { for my $i (@inits) {
     my $row = sprintf("%-${lw}s %-${w}s", $l, $i);
     for my $n (@shots) {
-      my $g = $with_sig && $has_mt && $i ne "multitask" ? significance($i, $l eq "mean" ? $langs : [$l], $n) : 0;
+      my ($g, @ci) = $with_sig && $has_mt && $i ne "multitask" ? significance($i, $l eq "mean" ? $langs : [$l], $n) : (0);
+      ($pooled{multitask}{$n}, $pooled{$i}{$n}) = @ci if $l eq "mean" && @ci;
       $sig{$l}{$i}{$n} = $g if $with_sig;
       if ($l eq "mean") {
         my @v = map { $m{$_}{$i}{$n} } @$langs; my ($mm) = stats(@v);
