@@ -94,18 +94,18 @@ check "--vtlp: warped copies of the training utterances only, speakers vtlp<f>-<
   [ ! -e $E/pt/adapt/spk2warp ] && ! grep -q vtlp $E/pt/adapt/utt2spk $E/pt/test/utt2spk &&
   validate_data_dir.sh $E/train"
 check "steps/make_fbank.sh computes each speaker's features with its spk2warp factor" bash -c "
-  cd $S5 && steps/make_fbank.sh --nj 1 --compress false --fbank-config conf/fbank.conf $E/train $TESTDIR/fb_log $TESTDIR/fb 2> fb.log &&
-  grep -q 'using VTLN warp factors from $E/train/spk2warp' fb.log &&
+  cd $S5 && steps/make_fbank.sh --nj 1 --compress false --fbank-config conf/fbank.conf $E/train $TESTDIR/fb_log $TESTDIR/fb 2> $TESTDIR/fb.log &&
+  grep -q 'using VTLN warp factors from $E/train/spk2warp' $TESTDIR/fb.log &&
   u=\$(head -n 1 $E/train/utt2spk | cut -d' ' -f1) &&
-  grep \"^\$u \" $E/train/wav.scp | sed \"s/^[^ ]* /vtlp0.9-\$u /\" > one.scp &&
-  compute-features --config=conf/fbank.conf --type=fbank --vtln-warp=0.9 scp:one.scp ark,t:- 2>/dev/null | sed 1d > want &&
-  copy-feats \"scp:grep '^vtlp0.9-\$u ' $E/train/feats.scp |\" ark,t:- 2>/dev/null | sed 1d > got && cmp want got &&
-  copy-feats \"scp:grep '^\$u ' $E/train/feats.scp |\" ark,t:- 2>/dev/null | sed 1d > clean && ! cmp -s clean got"
+  grep \"^\$u \" $E/train/wav.scp | sed \"s/^[^ ]* /vtlp0.9-\$u /\" > $TESTDIR/one.scp &&
+  compute-features --config=conf/fbank.conf --type=fbank --vtln-warp=0.9 scp:$TESTDIR/one.scp ark,t:- 2>/dev/null | sed 1d > $TESTDIR/want &&
+  copy-feats \"scp:grep '^vtlp0.9-\$u ' $E/train/feats.scp |\" ark,t:- 2>/dev/null | sed 1d > $TESTDIR/got && cmp $TESTDIR/want $TESTDIR/got &&
+  copy-feats \"scp:grep '^\$u ' $E/train/feats.scp |\" ark,t:- 2>/dev/null | sed 1d > $TESTDIR/clean && ! cmp -s $TESTDIR/clean $TESTDIR/got"
 check "steps/make_fbank.sh: a utt2warp (per utterance) gives the same features as the spk2warp" bash -c "
   cd $S5 && cp -r $E/train $TESTDIR/uw && rm $TESTDIR/uw/spk2warp $TESTDIR/uw/feats.scp &&
   awk 'NR == FNR { w[\$1] = \$2; next } { print \$1, w[\$2] }' $E/train/spk2warp $E/train/utt2spk > $TESTDIR/uw/utt2warp &&
-  steps/make_fbank.sh --nj 1 --compress false --fbank-config conf/fbank.conf $TESTDIR/uw $TESTDIR/uw_log $TESTDIR/uw_fb 2> uw.log &&
-  grep -q 'using VTLN warp factors from $TESTDIR/uw/utt2warp' uw.log &&
+  steps/make_fbank.sh --nj 1 --compress false --fbank-config conf/fbank.conf $TESTDIR/uw $TESTDIR/uw_log $TESTDIR/uw_fb 2> $TESTDIR/uw.log &&
+  grep -q 'using VTLN warp factors from $TESTDIR/uw/utt2warp' $TESTDIR/uw.log &&
   cmp <(copy-feats scp:$E/train/feats.scp ark,t:- 2>/dev/null) <(copy-feats scp:$TESTDIR/uw/feats.scp ark,t:- 2>/dev/null)"
 check_fails "--vtlp-warps: a bad factor stops before any synthesis" "bad VTLP warp factor '3'" \
   prep --tiny true --src-langs en-us --tgt-langs pt --vtlp-warps 3 "$TESTDIR/bad_vtlp"
