@@ -7,6 +7,7 @@
 
 #include "base/log.h"
 #include "base/util.h"
+#include "matrix/team.h"
 
 Mat mat_alloc(int rows, int cols) {
   if (rows < 0 || cols < 0) ERROR("bad matrix shape %d x %d", rows, cols);
@@ -176,7 +177,9 @@ double vec_norm2(int n, const float *x) {
 }
 
 void mat_set_num_threads(int n) {
-  if (n > 0) openblas_set_num_threads(n);
+  if (n <= 0) return;
+  openblas_set_num_threads(n);
+  mat_team_set_size(n);
 }
 
 bool mat_all_finite(Mat m, int *row, int *col) {

@@ -10,11 +10,14 @@
  * chosen at run time; they differ only in how many rows share a pass over the panels
  * (what their registers hold). Every C element is its own sum over k in order, from zero,
  * then added to C: the result does not depend on the rows around it, on B, or on
- * threads (on one machine; the targets may round differently from each other). */
+ * threads (on one machine; the targets may round differently from each other).
+ * With mat_set_num_threads(n > 1), a large enough product splits its panels among n
+ * threads of a persistent team (team.c). */
 #include <string.h>
 
 #include "base/log.h"
 #include "matrix/matrix.h"
+#include "matrix/team.h"
 
 size_t mat_packed_floats(int k, int n) {
   size_t panels = (size_t)(n + MAT_PANEL - 1) / MAT_PANEL;
@@ -71,13 +74,48 @@ MatSimd mat_simd_best(void) {
   return MAT_SIMD_BASE;
 }
 
+static void gemm_serial(MatSimd simd, Mat a, MatPacked w, Mat c) {
+  if (simd == MAT_SIMD_AVX512) gemm_avx512(a, w, c);
+  else if (simd == MAT_SIMD_AVX2) gemm_avx2(a, w, c);
+  else gemm_base(a, w, c);
+}
+
+/* On several threads, the panels (output columns) are cut into runs for all the rows,
+ * each taken by whichever thread is free: every element of C is still computed by
+ * the same code from the same operands in the same order, so the bits are one thread's. */
+typedef struct {
+  MatSimd simd;
+  Mat a, c;
+  MatPacked w;
+} PackedJob;
+
+static void gemm_part(void *arg, int part, int parts) {
+  const PackedJob *j = arg;
+  int panels = (j->w.n + MAT_PANEL - 1) / MAT_PANEL;
+  int p0 = (int)((long)panels * part / parts), p1 = (int)((long)panels * (part + 1) / parts);
+  if (p0 == p1) return;
+  int c0 = p0 * MAT_PANEL, c1 = p1 * MAT_PANEL < j->w.n ? p1 * MAT_PANEL : j->w.n;
+  MatPacked w = {j->w.data + (size_t)c0 * (size_t)j->w.k, j->w.k, c1 - c0};
+  gemm_serial(j->simd, j->a, w, mat_cols(j->c, c0, c1 - c0));
+}
+
+/* Multiply-adds below which a product stays on one thread: a hand-off to a spinning
+ * worker costs about a microsecond (1e5 multiply-adds). One run of panels a thread:
+ * more runs repack A's rows more often, and a run the worker has not claimed yet goes to
+ * the caller anyway. */
+#define THREAD_MIN_MADDS (1L << 19)
+
 void mat_gemm_packed_simd(MatSimd simd, Mat a, MatPacked w, Mat c) {
   if (a.cols != w.k || c.rows != a.rows || c.cols != w.n)
     ERROR("packed gemm shapes: A %dx%d, W %dx%d, C %dx%d", a.rows, a.cols, w.k, w.n, c.rows, c.cols);
   if (simd > mat_simd_best()) ERROR("packed gemm: code path %d needs instructions this CPU lacks", (int)simd);
-  if (simd == MAT_SIMD_AVX512) gemm_avx512(a, w, c);
-  else if (simd == MAT_SIMD_AVX2) gemm_avx2(a, w, c);
-  else gemm_base(a, w, c);
+  int panels = (w.n + MAT_PANEL - 1) / MAT_PANEL, threads = mat_team_size();
+  if (threads < 2 || panels < 2 || (long)a.rows * w.k * w.n < THREAD_MIN_MADDS) {
+    gemm_serial(simd, a, w, c);
+    return;
+  }
+  PackedJob job = {simd, a, c, w};
+  mat_team_run(panels < threads ? panels : threads, gemm_part, &job);
 }
 
 void mat_gemm_packed(Mat a, MatPacked w, Mat c) { mat_gemm_packed_simd(mat_simd_best(), a, w, c); }

@@ -1,6 +1,8 @@
 /* Unit tests for src/matrix: views, strides, the BLAS wrappers against plain loops, the
- * packed few-row product against sgemm, column sums, and the non-finite scan. */
+ * packed few-row product against sgemm and on several threads, column sums, and the
+ * non-finite scan. */
 #include <math.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -79,6 +81,91 @@ static void test_gemm_packed(void) {
           for (MatSimd s = MAT_SIMD_BASE; s <= mat_simd_best(); s++) check_gemm_packed(s, ms[i], ks[j], ns[l], t, &r);
 }
 
+/* C += A op(W) on 2-4 threads (each a run of panels) gives one thread's bits, for each
+ * code path, row counts across the block sizes and widths with a partial last panel;
+ * C is a strided view whose surroundings stay untouched. */
+static void check_packed_threads(MatSimd simd, int m, int k, int n, bool trans, Rng *r) {
+  Mat a = mat_alloc(m, k), w = trans ? mat_alloc(n, k) : mat_alloc(k, n);
+  Mat big = mat_alloc(m + 2, n + 3), c = mat_view(mat_at(big, 1, 2), m, n, big.stride), one = mat_alloc(m, n);
+  fill(a, r), fill(w, r), fill(one, r);
+  float *buf = xmalloc(sizeof(float) * mat_packed_floats(k, n));
+  MatPacked wp = mat_pack(trans, w, buf);
+  mat_set_num_threads(1);
+  Mat c0 = mat_alloc(m, n);
+  mat_copy(c0, one);
+  mat_gemm_packed_simd(simd, a, wp, one);
+  for (int t = 2; t <= 4; t++) {
+    mat_set_num_threads(t);
+    mat_copy(c, c0);
+    mat_gemm_packed_simd(simd, a, wp, c);
+    bool same = true;
+    for (int i = 0; i < m; i++) same = same && memcmp(mat_row(c, i), mat_row(one, i), sizeof(float) * (size_t)n) == 0;
+    CHECK(same);
+  }
+  mat_set_num_threads(1);
+  CHECK(*mat_at(big, 0, 0) == 0 && *mat_at(big, m + 1, n + 2) == 0 && *mat_at(big, 1, 0) == 0);
+  CHECK(*mat_at(big, 1, n + 2) == 0);
+  free(buf);
+  mat_release(&a), mat_release(&w), mat_release(&big), mat_release(&c0), mat_release(&one);
+}
+
+static void test_gemm_packed_threads(void) {
+  Rng r;
+  rng_seed(&r, 6);
+  int ms[] = {1, 5, 16, 17, 50}, ks[] = {256, 1000}, ns[] = {256, 1000};
+  for (size_t i = 0; i < sizeof(ms) / sizeof(*ms); i++)
+    for (size_t j = 0; j < sizeof(ks) / sizeof(*ks); j++)
+      for (size_t l = 0; l < sizeof(ns) / sizeof(*ns); l++)
+        for (int t = 0; t < 2; t++)
+          for (MatSimd s = MAT_SIMD_BASE; s <= mat_simd_best(); s++) check_packed_threads(s, ms[i], ks[j], ns[l], t, &r);
+}
+
+/* Two threads that call mat_gemm_packed at once with the team set to 2 threads (one of
+ * them then runs its products alone): every product has one thread's bits. */
+enum { CONCURRENT_REPS = 100 };
+typedef struct {
+  Mat a;
+  MatPacked w;
+  Mat want;
+  bool same;
+} Concurrent;
+
+static void *concurrent_products(void *arg) {
+  Concurrent *j = arg;
+  Mat c = mat_alloc(j->a.rows, j->w.n);
+  j->same = true;
+  for (int i = 0; i < CONCURRENT_REPS; i++) {
+    mat_zero(c);
+    mat_gemm_packed(j->a, j->w, c);
+    for (int r = 0; r < c.rows; r++)
+      j->same = j->same && memcmp(mat_row(c, r), mat_row(j->want, r), sizeof(float) * (size_t)c.cols) == 0;
+  }
+  mat_release(&c);
+  return NULL;
+}
+
+static void test_gemm_packed_concurrent_callers(void) {
+  Rng r;
+  rng_seed(&r, 8);
+  int k = 256, n = 1024;
+  Mat w = mat_alloc(n, k), a = mat_alloc(16, k), want = mat_alloc(16, n);
+  fill(w, &r), fill(a, &r);
+  float *buf = xmalloc(sizeof(float) * mat_packed_floats(k, n));
+  MatPacked wp = mat_pack(true, w, buf);
+  mat_set_num_threads(1);
+  mat_gemm_packed(a, wp, want);
+  Concurrent jobs[2] = {{a, wp, want, false}, {a, wp, want, false}};
+  mat_set_num_threads(2);
+  pthread_t t;
+  CHECK(pthread_create(&t, NULL, concurrent_products, &jobs[1]) == 0);
+  concurrent_products(&jobs[0]);
+  pthread_join(t, NULL);
+  mat_set_num_threads(1);
+  CHECK(jobs[0].same && jobs[1].same);
+  mat_release(&w), mat_release(&a), mat_release(&want);
+  free(buf);
+}
+
 /* Bias-gradient column sums, blocked for speed, give the plain loop's bits (each column
  * summed in row order) for widths around the vector and block sizes, on a strided view;
  * the two-destination form gives each destination, from its own values, the same bits. */
@@ -144,6 +231,8 @@ static void test_all_finite(void) {
 int main(void) {
   RUN(test_gemm_all_transposes);
   RUN(test_gemm_packed);
+  RUN(test_gemm_packed_threads);
+  RUN(test_gemm_packed_concurrent_callers);
   RUN(test_col_sums_match_plain_loop);
   RUN(test_gemv_ger_and_sums);
   RUN(test_all_finite);

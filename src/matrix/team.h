@@ -1,0 +1,20 @@
+/* A team of persistent worker threads for a job of tens of microseconds split into a few
+ * parts (packed.c's per-step products); internal to src/matrix. */
+#ifndef MATRIX_TEAM_H
+#define MATRIX_TEAM_H
+
+/* Part `part` of `parts` of a job. */
+typedef void (*MatTeamFn)(void *arg, int part, int parts);
+
+/* Threads a job may use, the caller's included (1: the caller alone). Workers start at
+ * the first job that needs them and stay. */
+void mat_team_set_size(int n);
+int mat_team_size(void);
+
+/* Runs fn(arg, i, parts) once for each i = 0..parts-1 and returns when all have
+ * returned; the parts go to whichever of the calling thread and the workers is free
+ * first. When another thread's job holds the team, or no worker can start, the caller
+ * runs them all: fn must give the same result whichever thread runs a part. */
+void mat_team_run(int parts, MatTeamFn fn, void *arg);
+
+#endif
