@@ -1,5 +1,6 @@
 /* A team of persistent worker threads for a job of tens of microseconds split into a few
- * parts (packed.c's per-step products); internal to src/matrix. */
+ * parts: packed.c's per-step products, and the recurrent layers' per-step cell updates
+ * (src/nnet/rnn.h), which run between them. Its size is set by mat_set_num_threads. */
 #ifndef MATRIX_TEAM_H
 #define MATRIX_TEAM_H
 

@@ -122,6 +122,15 @@ static inline v4sf exp4(v4sf x) {
     }                                                               \
   } while (0)
 
+/* Cells of a step below which it stays on one thread: 2048 LSTM cells take several
+ * microseconds, a hand-off to the team's spinning workers about one. */
+#define ROWS_MIN_CELLS 2048
+
+void nnet_rnn_rows(int B, int H, MatTeamFn fn, void *arg) {
+  int parts = (long)B * H < ROWS_MIN_CELLS ? 1 : mat_team_size() < B ? mat_team_size() : B;
+  mat_team_run(parts, fn, arg);
+}
+
 void nnet_rnn_sigmoid(float *y, const float *x, int n) { MAP4(y, x, n, 1.0f / (1.0f + exp4(-v))); }
 
 /* Cephes' tanhf: an odd polynomial for |x| < 0.625, else 1 - 2 / (exp(2|x|) + 1) with

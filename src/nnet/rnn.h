@@ -24,6 +24,7 @@
 #include <stddef.h>
 
 #include "matrix/matrix.h"
+#include "matrix/team.h"
 #include "nnet/layer.h"
 
 /* configure() of a recurrent kind with `gates` gate blocks. */
@@ -78,6 +79,15 @@ static inline float *nnet_rnn_row(float *buf, int t, int B, int b, int width) {
 }
 
 /* y = sigmoid(x), y = tanh(x) elementwise, vectorised (y may be x). */
+/* Runs fn over the B rows of one time step, fn(arg, part, parts) taking rows
+ * nnet_rnn_part_rows(B, part, parts): split among mat_set_num_threads's team when the
+ * step has enough cells (H each row) to pay for the hand-off. Each row's result is the
+ * same whichever thread computes it. */
+void nnet_rnn_rows(int B, int H, MatTeamFn fn, void *arg);
+static inline void nnet_rnn_part_rows(int B, int part, int parts, int *b0, int *b1) {
+  *b0 = (int)((long)B * part / parts), *b1 = (int)((long)B * (part + 1) / parts);
+}
+
 void nnet_rnn_sigmoid(float *y, const float *x, int n);
 void nnet_rnn_tanh(float *y, const float *x, int n);
 

@@ -12,6 +12,7 @@
 
 #include "base/rng.h"
 #include "matrix/matrix.h"
+#include "matrix/team.h"
 #include "nnet/layer.h"
 #include "nnet/nnet.h"
 #include "nnet-ref.h"
@@ -334,6 +335,35 @@ static void test_padding_reproducibility_accumulation(void) {
   }
 }
 
+/* With the matrix team on 2 or 3 threads (per-step products split by panels, LSTM cell
+ * updates by rows), every pass gives one thread's bits. Wide enough layers to split. */
+static void test_team_threads_bits(void) {
+  static const Case wide[] = {
+      {"lstm", "dim=512 bidirectional=true", 8, 5, 4, {5, 3, 5, 2}},
+      {"gru", "dim=512", 8, 5, 4, {5, 3, 5, 2}},
+  };
+  for (size_t ci = 0; ci < sizeof(wide) / sizeof(wide[0]); ci++) {
+    Rng r;
+    rng_seed(&r, 400 + ci);
+    Setup s = setup_new(wide[ci], &r);
+    Point pt = point_new(&s, &r);
+    Run one = run_new(&s);
+    mat_team_set_size(1);
+    run_layer(&s, pt.w, pt.v, pt.x, pt.rx, &one);
+    for (int threads = 2; threads <= 3; threads++) {
+      Run a = run_new(&s);
+      mat_team_set_size(threads);
+      run_layer(&s, pt.w, pt.v, pt.x, pt.rx, &a);
+      CHECK(same(a.y.data, one.y.data, s.Y) && same(a.ry.data, one.ry.data, s.Y));
+      CHECK(same(a.dx.data, one.dx.data, s.X) && same(a.rdx.data, one.rdx.data, s.X));
+      CHECK(same(a.dw, one.dw, s.P) && same(a.rdw, one.rdw, s.P));
+      run_free(&a);
+    }
+    mat_team_set_size(1);
+    run_free(&one), point_free(&pt), setup_free(&s);
+  }
+}
+
 static void test_configure(void) {
   const char *bad[] = {"", "dim=0", "dim=x", "dim=4 bidirectional=maybe", "dim=4 cell=9"};
   char err[200];
@@ -425,6 +455,7 @@ int main(void) {
   RUN(test_grad_hvp_finite_differences);
   RUN(test_directional_derivatives);
   RUN(test_padding_reproducibility_accumulation);
+  RUN(test_team_threads_bits);
   RUN(test_blstm_vs_pytorch);
   RUN(test_rnn_stack_vs_pytorch);
   return test_summary();
