@@ -81,8 +81,9 @@ float vec_dot(int n, const float *x, const float *y);
 void vec_scale(int n, float alpha, float *x);
 double vec_norm2(int n, const float *x);                       /* Euclidean norm */
 
-/* Threads OpenBLAS and mat_gemm_packed may use (0 leaves the defaults: OpenBLAS's, and
- * one thread for mat_gemm_packed). Process-wide, as OpenBLAS's setting is. */
+/* Threads OpenBLAS and the matrix team (team.h: mat_gemm_packed's products, the recurrent
+ * layers' per-step cell updates) may use; 0 leaves the defaults: OpenBLAS's, and one thread
+ * for the team. Process-wide, as OpenBLAS's setting is. */
 void mat_set_num_threads(int n);
 
 #endif
