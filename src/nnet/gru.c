@@ -13,8 +13,9 @@
  * rbackward the backward ones (cell_rbackward below).
  * Products as in lstm.c: whole-sequence gemms, and one product a time step for
  * h_{t-1} W_hh^T (dhh_{t+1} W_hh backward, and their tangents) with W_hh packed once a
- * pass (mat_gemm_packed). Work: 26H floats a frame and direction, and the packed W_hh
- * (3H^2, panels padded) a direction. */
+ * pass (mat_gemm_packed); on several threads each step's product and cell updates split
+ * among the matrix team (nnet_rnn_rows), with one thread's bits. Work: 26H floats a
+ * frame and direction, and the packed W_hh (3H^2, panels padded) a direction. */
 #include <string.h>
 
 #include "nnet/rnn.h"
@@ -72,6 +73,45 @@ static bool gru_configure(NnetLayer *l, NnetArgs *a, int default_out, char *err,
 #define HROW(m, t) ((t) >= 0 && (t) < T ? mat_row(m, (t) * B + b) : k.Z + (size_t)b * 3 * H)
 #define SIZE(w) (sizeof(float) * (size_t)(w))
 
+/* One time step of a pass, for its row functions (nnet_rnn_rows): frame t, its
+ * predecessor tp and successor tn in the pass's direction (-1: none). */
+typedef struct {
+  Bufs k;
+  int H, T, B, t, tp, tn;
+  const int *len;
+  Mat h, rh; /* h; R{h} (rforward, rbackward) */
+} Step;
+
+/* Opens a row function: the step's fields as locals (ROW and HROW read k, T, B and b),
+ * and the rows [b0, b1) of this part. */
+#define STEP_LOCALS(arg, part, parts)                                                        \
+  const Step *st = arg;                                                                      \
+  Bufs k = st->k;                                                                            \
+  int H = st->H, T = st->T, B = st->B, t = st->t, tp = st->tp, tn = st->tn, b0, b1;           \
+  Mat h = st->h, rh = st->rh;                                                                \
+  (void)tn, (void)rh;                                                                        \
+  nnet_rnn_part_rows(B, part, parts, &b0, &b1)
+
+static void cell_forward(int H, float *g, const float *hh, const float *hp, float *h) {
+  for (int j = 0; j < 2 * H; j++) g[j] += hh[j];
+  nnet_rnn_sigmoid(g, g, 2 * H);
+  for (int j = 0; j < H; j++) g[2 * H + j] += g[j] * hh[2 * H + j];
+  nnet_rnn_tanh(g + 2 * H, g + 2 * H, H);
+  for (int j = 0; j < H; j++) h[j] = (1 - g[H + j]) * g[2 * H + j] + g[H + j] * hp[j];
+}
+
+static void forward_rows(void *arg, int part, int parts) {
+  STEP_LOCALS(arg, part, parts);
+  for (int b = b0; b < b1; b++) {
+    float *g = ROW(k.G, t, 3 * H), *hh = ROW(k.HH, t, 3 * H), *hr = mat_row(h, t * B + b);
+    if (t >= st->len[b]) {
+      memset(g, 0, SIZE(3 * H)), memset(hh, 0, SIZE(3 * H)), memset(hr, 0, SIZE(H));
+      continue;
+    }
+    cell_forward(H, g, hh, HROW(h, tp), hr);
+  }
+}
+
 static void forward_dir(const NnetLayer *l, const float *w, int dir, NnetSeq in, Mat x, Mat y,
                         float *work) {
   int H = l->ia[0], T = in.T, B = in.B, s = nnet_rnn_sign(dir);
@@ -83,22 +123,12 @@ static void forward_dir(const NnetLayer *l, const float *w, int dir, NnetSeq in,
   mat_gemm(false, true, 1.0f, x, p.Wih, 1.0f, G);
   nnet_rnn_fill_bias(HH, p.bhh, NULL);
   MatPacked WT = mat_pack(true, p.Whh, k.WP);
+  Step step = {k, H, T, B, 0, -1, -1, in.len, h, {0}};
   for (int n = 0; n < T; n++) {
     int t = nnet_rnn_frame(T, dir, n), tp = n ? t - s : -1;
     if (n) mat_gemm_packed(mat_rows(h, tp * B, B), WT, mat_rows(HH, t * B, B));
-    for (int b = 0; b < B; b++) {
-      float *g = ROW(k.G, t, 3 * H), *hh = ROW(k.HH, t, 3 * H), *hr = mat_row(h, t * B + b);
-      const float *hp = HROW(h, tp);
-      if (t >= in.len[b]) {
-        memset(g, 0, SIZE(3 * H)), memset(hh, 0, SIZE(3 * H)), memset(hr, 0, SIZE(H));
-        continue;
-      }
-      for (int j = 0; j < 2 * H; j++) g[j] += hh[j];
-      nnet_rnn_sigmoid(g, g, 2 * H);
-      for (int j = 0; j < H; j++) g[2 * H + j] += g[j] * hh[2 * H + j];
-      nnet_rnn_tanh(g + 2 * H, g + 2 * H, H);
-      for (int j = 0; j < H; j++) hr[j] = (1 - g[H + j]) * g[2 * H + j] + g[H + j] * hp[j];
-    }
+    step.t = t, step.tp = tp;
+    nnet_rnn_rows(B, H, forward_rows, &step);
   }
 }
 
@@ -124,6 +154,19 @@ static void cell_backward(int H, const float *g, const float *hh, const float *h
   }
 }
 
+static void backward_rows(void *arg, int part, int parts) {
+  STEP_LOCALS(arg, part, parts);
+  for (int b = b0; b < b1; b++) {
+    float *dgx = ROW(k.DGX, t, 3 * H), *dhh = ROW(k.DHH, t, 3 * H), *dh = ROW(k.DH, t, H);
+    if (t >= st->len[b]) { /* the gradient reaching a padded (constant zero) state stops */
+      memset(dgx, 0, SIZE(3 * H)), memset(dhh, 0, SIZE(3 * H)), memset(dh, 0, SIZE(H));
+      continue;
+    }
+    cell_backward(H, ROW(k.G, t, 3 * H), ROW(k.HH, t, 3 * H), HROW(h, tp), ROW(k.G, tn, 3 * H),
+                  ROW(k.DH, tn, H), dh, dgx, dhh);
+  }
+}
+
 static void backward_dir(const NnetLayer *l, const float *w, int dir, NnetSeq in, Mat x, Mat y, Mat dy,
                          float *dw, float *work) {
   int H = l->ia[0], T = in.T, B = in.B, s = nnet_rnn_sign(dir);
@@ -132,19 +175,13 @@ static void backward_dir(const NnetLayer *l, const float *w, int dir, NnetSeq in
   Mat DGX = mat_view(k.DGX, T * B, 3 * H, 3 * H), DHH = mat_view(k.DHH, T * B, 3 * H, 3 * H);
   Mat DH = mat_view(k.DH, T * B, H, H), h = mat_cols(y, dir * H, H);
   MatPacked W = mat_pack(false, p.Whh, k.WP);
+  Step step = {k, H, T, B, 0, -1, -1, in.len, h, {0}};
   mat_copy(DH, mat_cols(dy, dir * H, H));
   for (int n = T - 1; n >= 0; n--) {
     int t = nnet_rnn_frame(T, dir, n), tp = n ? t - s : -1, tn = n < T - 1 ? t + s : -1;
     if (tn >= 0) mat_gemm_packed(mat_rows(DHH, tn * B, B), W, mat_rows(DH, t * B, B));
-    for (int b = 0; b < B; b++) {
-      float *dgx = ROW(k.DGX, t, 3 * H), *dhh = ROW(k.DHH, t, 3 * H), *dh = ROW(k.DH, t, H);
-      if (t >= in.len[b]) { /* the gradient reaching a padded (constant zero) state stops */
-        memset(dgx, 0, SIZE(3 * H)), memset(dhh, 0, SIZE(3 * H)), memset(dh, 0, SIZE(H));
-        continue;
-      }
-      cell_backward(H, ROW(k.G, t, 3 * H), ROW(k.HH, t, 3 * H), HROW(h, tp), ROW(k.G, tn, 3 * H),
-                    ROW(k.DH, tn, H), dh, dgx, dhh);
-    }
+    step.t = t, step.tp = tp, step.tn = tn;
+    nnet_rnn_rows(B, H, backward_rows, &step);
   }
   nnet_rnn_weight_grads(T, B, dir, DGX, DHH, x, h, true, dp);
 }
@@ -158,6 +195,30 @@ static void gru_backward(const NnetLayer *l, const float *w, NnetSeq in, NnetSeq
     if (dx.data)
       mat_gemm(false, false, 1.0f, mat_view(bufs(l, in.T, in.B, d, work).DGX, N, 3 * H, 3 * H),
                nnet_rnn_weights(l, w, GATES, d).Wih, d ? 1.0f : 0.0f, dx);
+  }
+}
+
+/* rg: R{gx} + R{hh} in, R{r z n} out; rh: R{h} from R{h_{t-1}} rhp. */
+static void cell_rforward(int H, const float *g, const float *hh, const float *hp, const float *rhp,
+                          float *rg, const float *rhh, float *rh) {
+  for (int j = 0; j < H; j++) {
+    float r = g[j], z = g[H + j], nn = g[2 * H + j];
+    float rr = r * (1 - r) * (rg[j] + rhh[j]), rz = z * (1 - z) * (rg[H + j] + rhh[H + j]);
+    float rn = (1 - nn * nn) * (rg[2 * H + j] + rr * hh[2 * H + j] + r * rhh[2 * H + j]);
+    rg[j] = rr, rg[H + j] = rz, rg[2 * H + j] = rn;
+    rh[j] = (1 - z) * rn + rz * (hp[j] - nn) + z * rhp[j];
+  }
+}
+
+static void rforward_rows(void *arg, int part, int parts) {
+  STEP_LOCALS(arg, part, parts);
+  for (int b = b0; b < b1; b++) {
+    float *rg = ROW(k.RG, t, 3 * H), *rhh = ROW(k.RHH, t, 3 * H), *rhr = mat_row(rh, t * B + b);
+    if (t >= st->len[b]) {
+      memset(rg, 0, SIZE(3 * H)), memset(rhh, 0, SIZE(3 * H)), memset(rhr, 0, SIZE(H));
+      continue;
+    }
+    cell_rforward(H, ROW(k.G, t, 3 * H), ROW(k.HH, t, 3 * H), HROW(h, tp), HROW(rh, tp), rg, rhh, rhr);
   }
 }
 
@@ -175,24 +236,12 @@ static void rforward_dir(const NnetLayer *l, const float *w, const float *v, int
   nnet_rnn_shift(T, B, dir, RHH, h, &cur, &prev);
   mat_gemm(false, true, 1.0f, prev, vp.Whh, 1.0f, cur);
   MatPacked WT = mat_pack(true, p.Whh, k.WP);
+  Step step = {k, H, T, B, 0, -1, -1, in.len, h, rh};
   for (int n = 0; n < T; n++) {
     int t = nnet_rnn_frame(T, dir, n), tp = n ? t - s : -1;
     if (n) mat_gemm_packed(mat_rows(rh, tp * B, B), WT, mat_rows(RHH, t * B, B));
-    for (int b = 0; b < B; b++) {
-      const float *g = ROW(k.G, t, 3 * H), *hh = ROW(k.HH, t, 3 * H), *hp = HROW(h, tp), *rhp = HROW(rh, tp);
-      float *rg = ROW(k.RG, t, 3 * H), *rhh = ROW(k.RHH, t, 3 * H), *rhr = mat_row(rh, t * B + b);
-      if (t >= in.len[b]) {
-        memset(rg, 0, SIZE(3 * H)), memset(rhh, 0, SIZE(3 * H)), memset(rhr, 0, SIZE(H));
-        continue;
-      }
-      for (int j = 0; j < H; j++) {
-        float r = g[j], z = g[H + j], nn = g[2 * H + j];
-        float rr = r * (1 - r) * (rg[j] + rhh[j]), rz = z * (1 - z) * (rg[H + j] + rhh[H + j]);
-        float rn = (1 - nn * nn) * (rg[2 * H + j] + rr * hh[2 * H + j] + r * rhh[2 * H + j]);
-        rg[j] = rr, rg[H + j] = rz, rg[2 * H + j] = rn;
-        rhr[j] = (1 - z) * rn + rz * (hp[j] - nn) + z * rhp[j];
-      }
-    }
+    step.t = t, step.tp = tp;
+    nnet_rnn_rows(B, H, rforward_rows, &step);
   }
 }
 
@@ -229,6 +278,21 @@ static void cell_rbackward(int H, RRow q) {
   }
 }
 
+static void rbackward_rows(void *arg, int part, int parts) {
+  STEP_LOCALS(arg, part, parts);
+  for (int b = b0; b < b1; b++) {
+    RRow q = {ROW(k.G, t, 3 * H), ROW(k.RG, t, 3 * H), ROW(k.HH, t, 3 * H), ROW(k.RHH, t, 3 * H),
+              HROW(h, tp), HROW(rh, tp), ROW(k.DGX, t, 3 * H), ROW(k.DHH, t, 3 * H), ROW(k.DH, t, H),
+              ROW(k.G, tn, 3 * H), ROW(k.RG, tn, 3 * H), ROW(k.DH, tn, H), ROW(k.RDH, tn, H),
+              ROW(k.RDH, t, H), ROW(k.RDGX, t, 3 * H), ROW(k.RDHH, t, 3 * H)};
+    if (t >= st->len[b]) {
+      memset(q.rdgx, 0, SIZE(3 * H)), memset(q.rdhh, 0, SIZE(3 * H)), memset(q.rdh, 0, SIZE(H));
+      continue;
+    }
+    cell_rbackward(H, q);
+  }
+}
+
 static void rbackward_dir(const NnetLayer *l, const float *w, const float *v, int dir, NnetSeq in, Mat x,
                           Mat rx, Mat y, Mat ry, Mat rdy, float *rdw, float *work) {
   int H = l->ia[0], T = in.T, B = in.B, s = nnet_rnn_sign(dir);
@@ -243,20 +307,12 @@ static void rbackward_dir(const NnetLayer *l, const float *w, const float *v, in
   nnet_rnn_shift(T, B, dir, DHH, RDH, &cur, &prev);
   mat_gemm(false, false, 1.0f, cur, vp.Whh, 1.0f, prev);
   MatPacked W = mat_pack(false, p.Whh, k.WP);
+  Step step = {k, H, T, B, 0, -1, -1, in.len, h, rh};
   for (int n = T - 1; n >= 0; n--) {
     int t = nnet_rnn_frame(T, dir, n), tp = n ? t - s : -1, tn = n < T - 1 ? t + s : -1;
     if (tn >= 0) mat_gemm_packed(mat_rows(RDHH, tn * B, B), W, mat_rows(RDH, t * B, B));
-    for (int b = 0; b < B; b++) {
-      RRow q = {ROW(k.G, t, 3 * H), ROW(k.RG, t, 3 * H), ROW(k.HH, t, 3 * H), ROW(k.RHH, t, 3 * H),
-                HROW(h, tp), HROW(rh, tp), ROW(k.DGX, t, 3 * H), ROW(k.DHH, t, 3 * H), ROW(k.DH, t, H),
-                ROW(k.G, tn, 3 * H), ROW(k.RG, tn, 3 * H), ROW(k.DH, tn, H), ROW(k.RDH, tn, H),
-                ROW(k.RDH, t, H), ROW(k.RDGX, t, 3 * H), ROW(k.RDHH, t, 3 * H)};
-      if (t >= in.len[b]) {
-        memset(q.rdgx, 0, SIZE(3 * H)), memset(q.rdhh, 0, SIZE(3 * H)), memset(q.rdh, 0, SIZE(H));
-        continue;
-      }
-      cell_rbackward(H, q);
-    }
+    step.t = t, step.tp = tp, step.tn = tn;
+    nnet_rnn_rows(B, H, rbackward_rows, &step);
   }
   nnet_rnn_weight_grads(T, B, dir, RDGX, RDHH, x, h, true, dp);
   nnet_rnn_weight_grads(T, B, dir, DGX, DHH, rx, rh, false, dp);
