@@ -162,3 +162,29 @@ void mat_team_run(int parts, MatTeamFn fn, void *arg) {
   wait_done((unsigned)parts);
   pthread_mutex_unlock(&team.lock);
 }
+
+/* Elementwise cells below which a job stays on one thread: a few microseconds of work,
+ * against about one for a hand-off to a spinning worker. */
+#define ROWS_MIN_CELLS 16384
+
+typedef struct {
+  int rows;
+  MatRowsFn fn;
+  void *arg;
+} RowsJob;
+
+static void rows_part(void *p, int part, int parts) {
+  const RowsJob *j = p;
+  int r0 = (int)((long)j->rows * part / parts), r1 = (int)((long)j->rows * (part + 1) / parts);
+  if (r0 < r1) j->fn(j->arg, r0, r1);
+}
+
+void mat_team_rows(int rows, int cols, MatRowsFn fn, void *arg) {
+  int size = mat_team_size(), parts = size < rows ? size : rows;
+  if ((long)rows * cols < ROWS_MIN_CELLS || parts < 2) {
+    if (rows > 0) fn(arg, 0, rows);
+    return;
+  }
+  RowsJob j = {rows, fn, arg};
+  mat_team_run(parts, rows_part, &j);
+}

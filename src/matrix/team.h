@@ -18,4 +18,12 @@ int mat_team_size(void);
  * runs them all: fn must give the same result whichever thread runs a part. */
 void mat_team_run(int parts, MatTeamFn fn, void *arg);
 
+/* Rows r0..r1-1 of a job over rows independent of each other. */
+typedef void (*MatRowsFn)(void *arg, int r0, int r1);
+
+/* Runs fn over rows [0, rows) of a rows x cols job of elementwise work: in one range a
+ * thread of the team when the job is large enough to pay for the hand-off, else in one
+ * call. fn must give each row the same result whichever range holds it. */
+void mat_team_rows(int rows, int cols, MatRowsFn fn, void *arg);
+
 #endif

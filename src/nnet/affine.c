@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "matrix/team.h"
 #include "nnet/layer.h"
 
 static bool affine_configure(NnetLayer *l, NnetArgs *a, int default_out, char *err, size_t errlen) {
@@ -40,14 +41,21 @@ static Mat weight(const NnetLayer *l, const float *w) {
 }
 
 /* y = b (every row), then y += x W^T */
+typedef struct {
+  Mat y;
+  const float *b;
+} Fill;
+
+static void fill_rows(void *arg, int r0, int r1) {
+  const Fill *f = arg;
+  for (int r = r0; r < r1; r++) memcpy(mat_row(f->y, r), f->b, sizeof(float) * (size_t)f->y.cols);
+}
+
 static void affine_forward(const NnetLayer *l, const float *w, NnetSeq in, NnetSeq out, Mat x, Mat y,
                            float *work) {
   (void)in; (void)out; (void)work;
-  const float *b = w + (size_t)l->out_dim * l->in_dim;
-  for (int r = 0; r < y.rows; r++) {
-    float *row = mat_row(y, r);
-    for (int c = 0; c < y.cols; c++) row[c] = b[c];
-  }
+  Fill f = {y, w + (size_t)l->out_dim * l->in_dim}; /* every row the bias, on the team */
+  mat_team_rows(y.rows, y.cols, fill_rows, &f);
   mat_gemm(false, true, 1.0f, x, weight(l, w), 1.0f, y);
 }
 

@@ -2,10 +2,18 @@
  * With s = exp(y) (the softmax) and S = sum_k dy_k:
  *   backward   dx = dy - s S
  *   R-forward  R{y} = R{x} - sum_k s_k R{x}_k
- *   R-backward R{dx} = R{dy} - s R{y} S - s sum_k R{dy}_k    (R{s} = s R{y}). */
+ *   R-backward R{dx} = R{dy} - s R{y} S - s sum_k R{dy}_k    (R{s} = s R{y}).
+ * Frames are independent: on several threads (mat_set_num_threads) they split among the
+ * matrix team (mat_team_rows), with one thread's bits. */
 #include <math.h>
 
+#include "matrix/team.h"
 #include "nnet/layer.h"
+
+/* The operands of a pass; each pass reads and writes its own. */
+typedef struct {
+  Mat x, y, dy, dx, rx, ry, rdy, rdx;
+} Job;
 
 static bool lsm_configure(NnetLayer *l, NnetArgs *a, int default_out, char *err, size_t errlen) {
   (void)a; (void)default_out; (void)err; (void)errlen;
@@ -14,19 +22,26 @@ static bool lsm_configure(NnetLayer *l, NnetArgs *a, int default_out, char *err,
   return true;
 }
 
+static void forward_rows(void *arg, int r0, int r1) {
+  const Job *j = arg;
+  int D = j->x.cols;
+  for (int r = r0; r < r1; r++) {
+    const float *xr = mat_row(j->x, r);
+    float *yr = mat_row(j->y, r);
+    float m = xr[0];
+    for (int k = 1; k < D; k++) m = fmaxf(m, xr[k]);
+    double s = 0;
+    for (int k = 0; k < D; k++) s += exp((double)(xr[k] - m));
+    float lse = m + (float)log(s);
+    for (int k = 0; k < D; k++) yr[k] = xr[k] - lse;
+  }
+}
+
 static void lsm_forward(const NnetLayer *l, const float *w, NnetSeq in, NnetSeq out, Mat x, Mat y,
                         float *work) {
   (void)l; (void)w; (void)in; (void)out; (void)work;
-  for (int r = 0; r < x.rows; r++) {
-    const float *xr = mat_row(x, r);
-    float *yr = mat_row(y, r);
-    float m = xr[0];
-    for (int k = 1; k < x.cols; k++) m = fmaxf(m, xr[k]);
-    double s = 0;
-    for (int k = 0; k < x.cols; k++) s += exp((double)(xr[k] - m));
-    float lse = m + (float)log(s);
-    for (int k = 0; k < x.cols; k++) yr[k] = xr[k] - lse;
-  }
+  Job j = {.x = x, .y = y};
+  mat_team_rows(x.rows, x.cols, forward_rows, &j);
 }
 
 static double row_sum(const float *a, int n) {
@@ -35,27 +50,56 @@ static double row_sum(const float *a, int n) {
   return s;
 }
 
+static void backward_rows(void *arg, int r0, int r1) {
+  const Job *j = arg;
+  int D = j->y.cols;
+  for (int r = r0; r < r1; r++) {
+    const float *yr = mat_row(j->y, r), *dyr = mat_row(j->dy, r);
+    float *dxr = mat_row(j->dx, r);
+    float S = (float)row_sum(dyr, D);
+    for (int k = 0; k < D; k++) dxr[k] = dyr[k] - expf(yr[k]) * S;
+  }
+}
+
 static void lsm_backward(const NnetLayer *l, const float *w, NnetSeq in, NnetSeq out, Mat x, Mat y,
                          Mat dy, Mat dx, float *dw, float *work) {
   (void)l; (void)w; (void)in; (void)out; (void)x; (void)dw; (void)work;
   if (!dx.data) return;
-  for (int r = 0; r < y.rows; r++) {
-    const float *yr = mat_row(y, r), *dyr = mat_row(dy, r);
-    float *dxr = mat_row(dx, r);
-    float S = (float)row_sum(dyr, y.cols);
-    for (int k = 0; k < y.cols; k++) dxr[k] = dyr[k] - expf(yr[k]) * S;
+  Job j = {.y = y, .dy = dy, .dx = dx};
+  mat_team_rows(y.rows, y.cols, backward_rows, &j);
+}
+
+static void rforward_rows(void *arg, int r0, int r1) {
+  const Job *j = arg;
+  int D = j->y.cols;
+  for (int r = r0; r < r1; r++) {
+    const float *yr = mat_row(j->y, r), *rxr = mat_row(j->rx, r);
+    float *ryr = mat_row(j->ry, r);
+    double m = 0;
+    for (int k = 0; k < D; k++) m += exp((double)yr[k]) * rxr[k];
+    for (int k = 0; k < D; k++) ryr[k] = rxr[k] - (float)m;
   }
 }
 
 static void lsm_rforward(const NnetLayer *l, const float *w, const float *v, NnetSeq in, NnetSeq out,
                          Mat x, Mat rx, Mat y, Mat ry, float *work) {
   (void)l; (void)w; (void)v; (void)in; (void)out; (void)x; (void)work;
-  for (int r = 0; r < y.rows; r++) {
-    const float *yr = mat_row(y, r), *rxr = mat_row(rx, r);
-    float *ryr = mat_row(ry, r);
-    double m = 0;
-    for (int k = 0; k < y.cols; k++) m += exp((double)yr[k]) * rxr[k];
-    for (int k = 0; k < y.cols; k++) ryr[k] = rxr[k] - (float)m;
+  Job j = {.y = y, .rx = rx, .ry = ry};
+  mat_team_rows(y.rows, y.cols, rforward_rows, &j);
+}
+
+static void rbackward_rows(void *arg, int r0, int r1) {
+  const Job *j = arg;
+  int D = j->y.cols;
+  for (int r = r0; r < r1; r++) {
+    const float *yr = mat_row(j->y, r), *ryr = mat_row(j->ry, r), *dyr = mat_row(j->dy, r);
+    const float *rdyr = mat_row(j->rdy, r);
+    float *o = mat_row(j->rdx, r);
+    float S = (float)row_sum(dyr, D), RS = (float)row_sum(rdyr, D);
+    for (int k = 0; k < D; k++) {
+      float s = expf(yr[k]);
+      o[k] = rdyr[k] - s * (ryr[k] * S + RS);
+    }
   }
 }
 
@@ -64,15 +108,8 @@ static void lsm_rbackward(const NnetLayer *l, const float *w, const float *v, Nn
                           float *work) {
   (void)l; (void)w; (void)v; (void)in; (void)out; (void)x; (void)rx; (void)rdw; (void)work;
   if (!rdx.data) return;
-  for (int r = 0; r < y.rows; r++) {
-    const float *yr = mat_row(y, r), *ryr = mat_row(ry, r), *dyr = mat_row(dy, r), *rdyr = mat_row(rdy, r);
-    float *o = mat_row(rdx, r);
-    float S = (float)row_sum(dyr, y.cols), RS = (float)row_sum(rdyr, y.cols);
-    for (int k = 0; k < y.cols; k++) {
-      float s = expf(yr[k]);
-      o[k] = rdyr[k] - s * (ryr[k] * S + RS);
-    }
-  }
+  Job j = {.y = y, .ry = ry, .dy = dy, .rdy = rdy, .rdx = rdx};
+  mat_team_rows(y.rows, y.cols, rbackward_rows, &j);
 }
 
 const NnetLayerKind nnet_logsoftmax_kind = {

@@ -3,11 +3,14 @@
  *   R-forward: R{y} = f'(x) R{x}
  *   R-backward: R{dx} = R{dy} f'(x) + dy f''(x) R{x}
  * Derivatives are written through y: relu f' = [x > 0], f'' = 0;
- * tanh f' = 1 - y^2, f'' = -2 y (1 - y^2); sigmoid f' = y (1 - y), f'' = y (1 - y)(1 - 2y). */
+ * tanh f' = 1 - y^2, f'' = -2 y (1 - y^2); sigmoid f' = y (1 - y), f'' = y (1 - y)(1 - 2y).
+ * Rows are independent: on several threads (mat_set_num_threads) they split among the
+ * matrix team (mat_team_rows), with one thread's bits. */
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "matrix/team.h"
 #include "nnet/layer.h"
 
 enum { RELU, TANH, SIGMOID };
@@ -37,9 +40,18 @@ static void keep_positive(float *o, const float *sel, const float *a, int n) {
   for (; c < n; c++) o[c] = sel[c] > 0 ? a[c] : 0;
 }
 
+/* The operands of apply (x, y) or chain (y, a, b, c, out). */
+typedef struct {
+  int kind;
+  Mat x, y, a, b, c, out;
+} Job;
+
 /* One loop per kind, the kind tested once a row. */
-static void apply(int kind, Mat x, Mat y) {
-  for (int r = 0; r < x.rows; r++) {
+static void apply_rows(void *arg, int r0, int r1) {
+  const Job *j = arg;
+  int kind = j->kind;
+  Mat x = j->x, y = j->y;
+  for (int r = r0; r < r1; r++) {
     const float *xr = mat_row(x, r);
     float *yr = mat_row(y, r);
     int n = x.cols;
@@ -52,34 +64,36 @@ static void apply(int kind, Mat x, Mat y) {
   }
 }
 
-/* out = a * f'(y) */
-static void chain1(int kind, Mat y, Mat a, Mat out) {
-  for (int r = 0; r < y.rows; r++) {
-    const float *yr = mat_row(y, r), *ar = mat_row(a, r);
-    float *o = mat_row(out, r);
-    int n = y.cols;
+static void apply(int kind, Mat x, Mat y) {
+  Job j = {.kind = kind, .x = x, .y = y};
+  mat_team_rows(x.rows, x.cols, apply_rows, &j);
+}
+
+/* out = a * f'(y) + b * f''(y) * c (b absent: the first term alone) */
+static void chain_rows(void *arg, int r0, int r1) {
+  const Job *j = arg;
+  int kind = j->kind, n = j->y.cols;
+  for (int r = r0; r < r1; r++) {
+    const float *yr = mat_row(j->y, r), *ar = mat_row(j->a, r);
+    float *o = mat_row(j->out, r);
     if (kind == RELU)
       keep_positive(o, yr, ar, n);
     else if (kind == TANH)
       for (int k = 0; k < n; k++) o[k] = ar[k] * (1 - yr[k] * yr[k]);
     else
       for (int k = 0; k < n; k++) o[k] = ar[k] * yr[k] * (1 - yr[k]);
-  }
-}
-
-/* out = a * f'(y) + b * f''(y) * c */
-static void chain(int kind, Mat y, Mat a, Mat b, Mat c, Mat out) {
-  chain1(kind, y, a, out);
-  if (!b.data || kind == RELU) return;
-  for (int r = 0; r < y.rows; r++) {
-    const float *yr = mat_row(y, r), *br = mat_row(b, r), *cr = mat_row(c, r);
-    float *o = mat_row(out, r);
-    int n = y.cols;
+    if (!j->b.data || kind == RELU) continue;
+    const float *br = mat_row(j->b, r), *cr = mat_row(j->c, r);
     if (kind == TANH)
       for (int k = 0; k < n; k++) o[k] += br[k] * cr[k] * (-2 * yr[k] * (1 - yr[k] * yr[k]));
     else
       for (int k = 0; k < n; k++) o[k] += br[k] * cr[k] * yr[k] * (1 - yr[k]) * (1 - 2 * yr[k]);
   }
+}
+
+static void chain(int kind, Mat y, Mat a, Mat b, Mat c, Mat out) {
+  Job j = {.kind = kind, .y = y, .a = a, .b = b, .c = c, .out = out};
+  mat_team_rows(y.rows, y.cols, chain_rows, &j);
 }
 
 #define NONLIN_KIND(NAME, KIND, STR)                                                              \

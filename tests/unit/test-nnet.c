@@ -1,6 +1,7 @@
 /* Whole networks: gradients of the CTC loss against finite differences, exact H v
  * against finite differences of gradients and its symmetry, loss normalisation,
- * batches (padding, skipped utterances), work reuse, model files and extras. */
+ * batches (padding, skipped utterances), work reuse, the matrix team's row split, model
+ * files and extras. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,6 +9,7 @@
 #include <unistd.h>
 
 #include "base/rng.h"
+#include "matrix/team.h"
 #include "nnet/nnet.h"
 #include "testing.h"
 
@@ -209,6 +211,46 @@ static void test_padding_invariance(void) {
   nnet_work_free(w); nnet_work_free(w2); nnet_batch_free(b); free_data(&d); nnet_free(n);
 }
 
+/* Feed-forward layers wide enough for their rows to split among the matrix team: loss,
+ * gradient and H v of a team of 2 and 3 are one thread's bits. */
+static void test_team_threads_bits(void) {
+  static const char *wide = "input-dim=8\naffine dim=256\ntanh\naffine dim=256\nsigmoid\n"
+                            "affine dim=256\nrelu\naffine\nlog-softmax\n";
+  static const int wl[3] = {70, 50, 40};
+  static int wlab[3][3] = {{1, 2, 3}, {5, 7}, {9}};
+  Nnet *n = nnet_new_from_string(wide, "wide", 0, 200, 12);
+  Rng r;
+  rng_seed(&r, 13);
+  Mat feats[3];
+  IntVec labels[3];
+  for (int i = 0; i < 3; i++) {
+    feats[i] = mat_alloc(wl[i], 8);
+    for (int k = 0; k < wl[i] * 8; k++) feats[i].data[k] = (float)rng_gauss(&r);
+    labels[i] = (IntVec){wlab[i], 3 - i};
+  }
+  NnetBatch *b = nnet_batch_new();
+  nnet_batch_fill(b, n, 3, feats, labels, NULL);
+  NnetWork *w = nnet_work_new(n);
+  int P = nnet_num_params(n);
+  float *v = malloc(sizeof(float) * P), *g[2], *hv[2];
+  for (int k = 0; k < P; k++) v[k] = (float)sin(0.1 * k);
+  double L[2];
+  for (int s = 0; s < 2; s++) g[s] = malloc(sizeof(float) * P), hv[s] = malloc(sizeof(float) * P);
+  mat_team_set_size(1);
+  L[0] = nnet_hvp(n, nnet_params(n), w, b, v, hv[0], g[0], NULL);
+  for (int threads = 2; threads <= 3; threads++) {
+    mat_team_set_size(threads);
+    L[1] = nnet_hvp(n, nnet_params(n), w, b, v, hv[1], g[1], NULL);
+    CHECK(L[1] == L[0] && memcmp(g[0], g[1], sizeof(float) * P) == 0);
+    CHECK(memcmp(hv[0], hv[1], sizeof(float) * P) == 0);
+  }
+  mat_team_set_size(1);
+  for (int s = 0; s < 2; s++) free(g[s]), free(hv[s]);
+  for (int i = 0; i < 3; i++) mat_release(&feats[i]);
+  free(v);
+  nnet_work_free(w), nnet_batch_free(b), nnet_free(n);
+}
+
 static void test_batch_skips(void) {
   Nnet *n = tiny(12);
   Mat f[4] = {mat_alloc(4, 3), mat_alloc(4, 3), mat_alloc(4, 2), mat_alloc(6, 3)};
@@ -292,6 +334,7 @@ int main(void) {
   RUN(test_hvp_fd_and_symmetry);
   RUN(test_normalisation);
   RUN(test_padding_invariance);
+  RUN(test_team_threads_bits);
   RUN(test_batch_skips);
   RUN(test_compute_logprobs);
   RUN(test_model_files);
