@@ -75,52 +75,25 @@ void nnet_rnn_weight_grads(int T, int B, int dir, Mat d_in, Mat d_h, Mat x, Mat 
   mat_add_col_sums(dw.bhh, 1.0f, d_h);
 }
 
-/* Vectorised exp for the gate nonlinearities (Cephes' expf: exp(x) = 2^n exp(r),
- * r = x - n ln2 in [-ln2/2, ln2/2], a degree-7 polynomial; about 1 ulp), four lanes
- * with GCC/Clang vector extensions (SSE2, the x86-64 baseline; no -ffast-math). */
-typedef float v4sf __attribute__((vector_size(16)));
-typedef int v4si __attribute__((vector_size(16)));
+/* The gate nonlinearities, vectorised with GCC/Clang vector extensions (no -ffast-math)
+ * for the widest instruction set the CPU has (rnn-act.h), chosen once: SSE2's 4 lanes (the
+ * x86-64 baseline), AVX2's 8 or AVX-512's 16, with the same bits. */
+#define ACT_INLINE static inline __attribute__((always_inline))
 
-static inline v4sf select4(v4si mask, v4sf a, v4sf b) { return (v4sf)((mask & (v4si)a) | (~mask & (v4si)b)); }
+#define ACT(name) act_##name##_avx512
+#define ACT_TARGET __attribute__((target("avx512f")))
+#define ACT_FLOATS 16
+#include "nnet/rnn-act.h"
 
-static inline v4sf exp4(v4sf x) {
-  const v4sf hi = {88.3762626647949f, 88.3762626647949f, 88.3762626647949f, 88.3762626647949f};
-  x = select4(x > hi, hi, x);
-  x = select4(x < -hi, -hi, x);
-  v4sf fx = x * 1.44269504088896341f + 0.5f;
-  v4sf t = __builtin_convertvector(__builtin_convertvector(fx, v4si), v4sf);
-  fx = t + __builtin_convertvector(t > fx, v4sf); /* floor: the mask is -1 where t > fx */
-  x = x - fx * 0.693359375f + fx * 2.12194440e-4f;
-  v4sf z = x * x;
-  v4sf y = 1.9875691500e-4f * x + 1.3981999507e-3f;
-  y = y * x + 8.3334519073e-3f;
-  y = y * x + 4.1665795894e-2f;
-  y = y * x + 1.6666665459e-1f;
-  y = y * x + 5.0000001201e-1f;
-  y = y * z + x + 1.0f;
-  v4si e = (__builtin_convertvector(fx, v4si) + 127) << 23;
-  return y * (v4sf)e;
-}
+#define ACT(name) act_##name##_avx2
+#define ACT_TARGET __attribute__((target("avx2")))
+#define ACT_FLOATS 8
+#include "nnet/rnn-act.h"
 
-/* Applies expr (of the vector v) to n floats from x into y (may be the same array),
- * four at a time; the tail goes through a padded vector, so every element gets the
- * same arithmetic wherever it lies. */
-#define MAP4(y, x, n, expr)                                         \
-  do {                                                              \
-    int i_ = 0;                                                     \
-    for (; i_ + 4 <= (n); i_ += 4) {                                \
-      v4sf v;                                                       \
-      memcpy(&v, (x) + i_, sizeof(v));                              \
-      v = (expr);                                                   \
-      memcpy((y) + i_, &v, sizeof(v));                              \
-    }                                                               \
-    if (i_ < (n)) {                                                 \
-      v4sf v = {0, 0, 0, 0};                                        \
-      memcpy(&v, (x) + i_, sizeof(float) * (size_t)((n) - i_));    \
-      v = (expr);                                                   \
-      memcpy((y) + i_, &v, sizeof(float) * (size_t)((n) - i_));    \
-    }                                                               \
-  } while (0)
+#define ACT(name) act_##name##_base
+#define ACT_TARGET
+#define ACT_FLOATS 4
+#include "nnet/rnn-act.h"
 
 /* Cells of a step below which it stays on one thread: 2048 LSTM cells take several
  * microseconds, a hand-off to the team's spinning workers about one. */
@@ -131,20 +104,11 @@ void nnet_rnn_rows(int B, int H, MatTeamFn fn, void *arg) {
   mat_team_run(parts, fn, arg);
 }
 
-void nnet_rnn_sigmoid(float *y, const float *x, int n) { MAP4(y, x, n, 1.0f / (1.0f + exp4(-v))); }
-
-/* Cephes' tanhf: an odd polynomial for |x| < 0.625, else 1 - 2 / (exp(2|x|) + 1) with
- * the sign of x; about 1 ulp relative everywhere. */
-static inline v4sf tanh4(v4sf x) {
-  v4si neg = x < 0.0f;
-  v4sf a = select4(neg, -x, x), z = x * x;
-  v4sf p = -5.70498872745e-3f * z + 2.06390887954e-2f;
-  p = p * z - 5.37397155531e-2f;
-  p = p * z + 1.33314422036e-1f;
-  p = p * z - 3.33332819422e-1f;
-  v4sf small = p * z * x + x;
-  v4sf big = 1.0f - 2.0f / (exp4(a + a) + 1.0f);
-  return select4(a < 0.625f, small, select4(neg, -big, big));
+void nnet_rnn_act_simd(MatSimd simd, bool is_tanh, float *y, const float *x, int n) {
+  if (simd == MAT_SIMD_AVX512) is_tanh ? act_tanh_avx512(y, x, n) : act_sigmoid_avx512(y, x, n);
+  else if (simd == MAT_SIMD_AVX2) is_tanh ? act_tanh_avx2(y, x, n) : act_sigmoid_avx2(y, x, n);
+  else is_tanh ? act_tanh_base(y, x, n) : act_sigmoid_base(y, x, n);
 }
 
-void nnet_rnn_tanh(float *y, const float *x, int n) { MAP4(y, x, n, tanh4(v)); }
+void nnet_rnn_sigmoid(float *y, const float *x, int n) { nnet_rnn_act_simd(mat_simd_best(), false, y, x, n); }
+void nnet_rnn_tanh(float *y, const float *x, int n) { nnet_rnn_act_simd(mat_simd_best(), true, y, x, n); }

@@ -78,7 +78,6 @@ static inline float *nnet_rnn_row(float *buf, int t, int B, int b, int width) {
   return buf + ((size_t)t * (size_t)B + (size_t)b) * (size_t)width;
 }
 
-/* y = sigmoid(x), y = tanh(x) elementwise, vectorised (y may be x). */
 /* Runs fn over the B rows of one time step, fn(arg, part, parts) taking rows
  * nnet_rnn_part_rows(B, part, parts): split among mat_set_num_threads's team when the
  * step has enough cells (H each row) to pay for the hand-off. Each row's result is the
@@ -88,7 +87,11 @@ static inline void nnet_rnn_part_rows(int B, int part, int parts, int *b0, int *
   *b0 = (int)((long)B * part / parts), *b1 = (int)((long)B * (part + 1) / parts);
 }
 
+/* y = sigmoid(x), y = tanh(x) elementwise, vectorised (y may be x). */
 void nnet_rnn_sigmoid(float *y, const float *x, int n);
 void nnet_rnn_tanh(float *y, const float *x, int n);
+/* The same on a given instruction set (the CPU must have it): every one gives the same
+ * bits. For tests. */
+void nnet_rnn_act_simd(MatSimd simd, bool is_tanh, float *y, const float *x, int n);
 
 #endif

@@ -15,6 +15,7 @@
 #include "matrix/team.h"
 #include "nnet/layer.h"
 #include "nnet/nnet.h"
+#include "nnet/rnn.h"
 #include "nnet-ref.h"
 #include "testing.h"
 
@@ -335,6 +336,33 @@ static void test_padding_reproducibility_accumulation(void) {
   }
 }
 
+/* The gate nonlinearities on every instruction set the CPU has: the baseline's bits, for
+ * every length (the tails), and within 1e-6 relative of libm's sigmoid and tanh over
+ * [-100, 100] (where the result is above 1e-30: exp's clamp flushes smaller ones). */
+static void test_activations_simd(void) {
+  enum { N = 4099 };
+  float *x = malloc(sizeof(float) * N), *ref = malloc(sizeof(float) * N), *y = malloc(sizeof(float) * N);
+  for (int i = 0; i < N; i++) x[i] = -100.0f + 200.0f * (float)i / (N - 1) * (float)i / (N - 1);
+  x[7] = 0.0f, x[8] = 1e-30f, x[9] = -0.624f;
+  for (int t = 0; t < 2; t++) {
+    nnet_rnn_act_simd(MAT_SIMD_BASE, t, ref, x, N);
+    double worst = 0;
+    for (int i = 0; i < N; i++) {
+      double want = t ? tanh((double)x[i]) : 1.0 / (1.0 + exp(-(double)x[i]));
+      double err = fabs(ref[i] - want) / (fabs(want) > 1e-30 ? fabs(want) : 1e-30);
+      if (want != 0 && err > worst) worst = err;
+    }
+    CHECK(worst < 1e-6);
+    for (MatSimd simd = MAT_SIMD_AVX2; simd <= mat_simd_best(); simd++)
+      for (int n = N - 20; n <= N; n++) {
+        memset(y, 0, sizeof(float) * N);
+        nnet_rnn_act_simd(simd, t, y, x, n);
+        CHECK(memcmp(y, ref, sizeof(float) * (size_t)n) == 0 && (n == N || y[n] == 0));
+      }
+  }
+  free(x), free(ref), free(y);
+}
+
 /* With the matrix team on 2 or 3 threads (per-step products split by panels, LSTM cell
  * updates by rows), every pass gives one thread's bits. Wide enough layers to split. */
 static void test_team_threads_bits(void) {
@@ -452,6 +480,7 @@ static void test_rnn_stack_vs_pytorch(void) { check_network("stack"); }
 
 int main(void) {
   RUN(test_configure);
+  RUN(test_activations_simd);
   RUN(test_grad_hvp_finite_differences);
   RUN(test_directional_derivatives);
   RUN(test_padding_reproducibility_accumulation);
