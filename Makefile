@@ -36,7 +36,7 @@ PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
 OPT      ?= -O2
 CFLAGS   ?= $(OPT) -g
-CFLAGS   += -std=c11 -Wall -Wextra -D_GNU_SOURCE -Isrc $(PKG_CFLAGS) -pthread
+CFLAGS   += -std=c11 -fopenmp-simd -Wall -Wextra -D_GNU_SOURCE -Isrc $(PKG_CFLAGS) -pthread
 LDLIBS   := $(PKG_LIBS) -lm -pthread
 ifeq ($(SANITIZE),1)
 CFLAGS   += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined

@@ -93,10 +93,13 @@ typedef struct {
   nnet_rnn_part_rows(B, part, parts, &b0, &b1)
 
 static void cell_forward(int H, float *g, const float *hh, const float *hp, float *h) {
+  #pragma omp simd
   for (int j = 0; j < 2 * H; j++) g[j] += hh[j];
   nnet_rnn_sigmoid(g, g, 2 * H);
+  #pragma omp simd
   for (int j = 0; j < H; j++) g[2 * H + j] += g[j] * hh[2 * H + j];
   nnet_rnn_tanh(g + 2 * H, g + 2 * H, H);
+  #pragma omp simd
   for (int j = 0; j < H; j++) h[j] = (1 - g[H + j]) * g[2 * H + j] + g[H + j] * hp[j];
 }
 
@@ -141,6 +144,7 @@ static void gru_forward(const NnetLayer *l, const float *w, NnetSeq in, NnetSeq 
 /* dh (in: dy + W_hh^T dhh_{t+1}) gets the direct path z_{t+1} dh_{t+1}; then dgx, dhh. */
 static void cell_backward(int H, const float *g, const float *hh, const float *hp, const float *gn,
                           const float *dhn, float *dh, float *dgx, float *dhh) {
+  #pragma omp simd
   for (int j = 0; j < H; j++) {
     float r = g[j], z = g[H + j], nn = g[2 * H + j];
     float d = dh[j] + gn[H + j] * dhn[j];
@@ -201,6 +205,7 @@ static void gru_backward(const NnetLayer *l, const float *w, NnetSeq in, NnetSeq
 /* rg: R{gx} + R{hh} in, R{r z n} out; rh: R{h} from R{h_{t-1}} rhp. */
 static void cell_rforward(int H, const float *g, const float *hh, const float *hp, const float *rhp,
                           float *rg, const float *rhh, float *rh) {
+  #pragma omp simd
   for (int j = 0; j < H; j++) {
     float r = g[j], z = g[H + j], nn = g[2 * H + j];
     float rr = r * (1 - r) * (rg[j] + rhh[j]), rz = z * (1 - z) * (rg[H + j] + rhh[H + j]);
@@ -259,6 +264,7 @@ typedef struct {
 } RRow;
 
 static void cell_rbackward(int H, RRow q) {
+  #pragma omp simd
   for (int j = 0; j < H; j++) {
     float r = q.g[j], z = q.g[H + j], nn = q.g[2 * H + j];
     float rr = q.rg[j], rz = q.rg[H + j], rn = q.rg[2 * H + j];

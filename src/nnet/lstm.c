@@ -97,8 +97,10 @@ static void cell_forward(int H, float *g, const float *cp, float *c, float *tc, 
   nnet_rnn_sigmoid(g, g, 2 * H);
   nnet_rnn_tanh(g + 2 * H, g + 2 * H, H);
   nnet_rnn_sigmoid(g + 3 * H, g + 3 * H, H);
+  #pragma omp simd
   for (int j = 0; j < H; j++) c[j] = g[H + j] * cp[j] + g[j] * g[2 * H + j];
   nnet_rnn_tanh(tc, c, H);
+  #pragma omp simd
   for (int j = 0; j < H; j++) h[j] = g[3 * H + j] * tc[j];
 }
 
@@ -143,6 +145,7 @@ static void lstm_forward(const NnetLayer *l, const float *w, NnetSeq in, NnetSeq
  * dc and da of this frame. */
 static void cell_backward(int H, const float *g, const float *tc, const float *cp, const float *dh,
                           const float *dcn, const float *gn, float *dc, float *da) {
+  #pragma omp simd
   for (int j = 0; j < H; j++) {
     float i = g[j], f = g[H + j], gg = g[2 * H + j], o = g[3 * H + j];
     float d = dh[j] * o * (1 - tc[j] * tc[j]) + dcn[j] * gn[H + j];
@@ -202,6 +205,7 @@ static void lstm_backward(const NnetLayer *l, const float *w, NnetSeq in, NnetSe
 /* rg: R{a} in, R{i f g o} out; rc, rh: R{c}, R{h} from R{c_{t-1}} rcp. */
 static void cell_rforward(int H, const float *g, float *rg, const float *tc, const float *cp,
                           const float *rcp, float *rc, float *rh) {
+  #pragma omp simd
   for (int j = 0; j < H; j++) {
     float i = g[j], f = g[H + j], gg = g[2 * H + j], o = g[3 * H + j];
     float ri = i * (1 - i) * rg[j], rf = f * (1 - f) * rg[H + j];
@@ -260,6 +264,7 @@ typedef struct {
 } RRow;
 
 static void cell_rbackward(int H, RRow r) {
+  #pragma omp simd
   for (int j = 0; j < H; j++) {
     float i = r.g[j], f = r.g[H + j], gg = r.g[2 * H + j], o = r.g[3 * H + j];
     float ri = r.rg[j], rf = r.rg[H + j], rgg = r.rg[2 * H + j], ro = r.rg[3 * H + j];
