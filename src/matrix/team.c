@@ -165,7 +165,7 @@ void mat_team_run(int parts, MatTeamFn fn, void *arg) {
 
 /* Elementwise cells below which a job stays on one thread: a few microseconds of work,
  * against about one for a hand-off to a spinning worker. */
-#define ROWS_MIN_CELLS 16384
+#define ELEMENTWISE_MIN_CELLS 16384
 
 typedef struct {
   int rows;
@@ -181,7 +181,7 @@ static void rows_part(void *p, int part, int parts) {
 
 void mat_team_rows(int rows, int cols, MatRowsFn fn, void *arg) {
   int size = mat_team_size(), parts = size < rows ? size : rows;
-  if ((long)rows * cols < ROWS_MIN_CELLS || parts < 2) {
+  if ((long)rows * cols < ELEMENTWISE_MIN_CELLS || parts < 2) {
     if (rows > 0) fn(arg, 0, rows);
     return;
   }

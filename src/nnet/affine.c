@@ -40,7 +40,7 @@ static Mat weight(const NnetLayer *l, const float *w) {
   return mat_view((float *)w, l->out_dim, l->in_dim, l->in_dim);
 }
 
-/* y = b (every row), then y += x W^T */
+/* The bias and the output of affine_forward's fill. */
 typedef struct {
   Mat y;
   const float *b;
@@ -51,10 +51,11 @@ static void fill_rows(void *arg, int r0, int r1) {
   for (int r = r0; r < r1; r++) memcpy(mat_row(f->y, r), f->b, sizeof(float) * (size_t)f->y.cols);
 }
 
+/* y = b (every row, split among the matrix team), then y += x W^T */
 static void affine_forward(const NnetLayer *l, const float *w, NnetSeq in, NnetSeq out, Mat x, Mat y,
                            float *work) {
   (void)in; (void)out; (void)work;
-  Fill f = {y, w + (size_t)l->out_dim * l->in_dim}; /* every row the bias, on the team */
+  Fill f = {y, w + (size_t)l->out_dim * l->in_dim};
   mat_team_rows(y.rows, y.cols, fill_rows, &f);
   mat_gemm(false, true, 1.0f, x, weight(l, w), 1.0f, y);
 }

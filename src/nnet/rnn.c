@@ -76,8 +76,9 @@ void nnet_rnn_weight_grads(int T, int B, int dir, Mat d_in, Mat d_h, Mat x, Mat 
 }
 
 /* The gate nonlinearities, vectorised with GCC/Clang vector extensions (no -ffast-math)
- * for the widest instruction set the CPU has (rnn-act.h), chosen once: SSE2's 4 lanes (the
- * x86-64 baseline), AVX2's 8 or AVX-512's 16, with the same bits. */
+ * for the widest instruction set the CPU has (rnn-act.h; mat_simd_best at each call, a
+ * cached CPU flag): SSE2's 4 lanes (the x86-64 baseline), AVX2's 8 or AVX-512's 16, with
+ * the same bits. */
 #define ACT_INLINE static inline __attribute__((always_inline))
 
 #define ACT(name) act_##name##_avx512
