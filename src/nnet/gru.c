@@ -82,15 +82,14 @@ typedef struct {
   Mat h, rh; /* h; R{h} (rforward, rbackward) */
 } Step;
 
-/* Opens a row function: the step's fields as locals (ROW and HROW read k, T, B and b),
- * and the rows [b0, b1) of this part. */
-#define STEP_LOCALS(arg, part, parts)                                                        \
-  const Step *st = arg;                                                                      \
-  Bufs k = st->k;                                                                            \
-  int H = st->H, T = st->T, B = st->B, t = st->t, tp = st->tp, tn = st->tn, b0, b1;           \
-  Mat h = st->h, rh = st->rh;                                                                \
-  (void)tn, (void)rh;                                                                        \
-  nnet_rnn_part_rows(B, part, parts, &b0, &b1)
+/* Opens a row function over rows [b0, b1) of the step (nnet_rnn_rows): the step's fields
+ * as locals (ROW and HROW read k, T, B and b). */
+#define STEP_LOCALS(arg)                                                            \
+  const Step *st = arg;                                                             \
+  Bufs k = st->k;                                                                   \
+  int H = st->H, T = st->T, B = st->B, t = st->t, tp = st->tp, tn = st->tn;         \
+  Mat h = st->h, rh = st->rh;                                                       \
+  (void)tn, (void)rh
 
 static void cell_forward(int H, float *g, const float *hh, const float *hp, float *h) {
   #pragma omp simd
@@ -103,8 +102,8 @@ static void cell_forward(int H, float *g, const float *hh, const float *hp, floa
   for (int j = 0; j < H; j++) h[j] = (1 - g[H + j]) * g[2 * H + j] + g[H + j] * hp[j];
 }
 
-static void forward_rows(void *arg, int part, int parts) {
-  STEP_LOCALS(arg, part, parts);
+static void forward_rows(void *arg, int b0, int b1) {
+  STEP_LOCALS(arg);
   for (int b = b0; b < b1; b++) {
     float *g = ROW(k.G, t, 3 * H), *hh = ROW(k.HH, t, 3 * H), *hr = mat_row(h, t * B + b);
     if (t >= st->len[b]) {
@@ -158,8 +157,8 @@ static void cell_backward(int H, const float *g, const float *hh, const float *h
   }
 }
 
-static void backward_rows(void *arg, int part, int parts) {
-  STEP_LOCALS(arg, part, parts);
+static void backward_rows(void *arg, int b0, int b1) {
+  STEP_LOCALS(arg);
   for (int b = b0; b < b1; b++) {
     float *dgx = ROW(k.DGX, t, 3 * H), *dhh = ROW(k.DHH, t, 3 * H), *dh = ROW(k.DH, t, H);
     if (t >= st->len[b]) { /* the gradient reaching a padded (constant zero) state stops */
@@ -215,8 +214,8 @@ static void cell_rforward(int H, const float *g, const float *hh, const float *h
   }
 }
 
-static void rforward_rows(void *arg, int part, int parts) {
-  STEP_LOCALS(arg, part, parts);
+static void rforward_rows(void *arg, int b0, int b1) {
+  STEP_LOCALS(arg);
   for (int b = b0; b < b1; b++) {
     float *rg = ROW(k.RG, t, 3 * H), *rhh = ROW(k.RHH, t, 3 * H), *rhr = mat_row(rh, t * B + b);
     if (t >= st->len[b]) {
@@ -284,8 +283,8 @@ static void cell_rbackward(int H, RRow q) {
   }
 }
 
-static void rbackward_rows(void *arg, int part, int parts) {
-  STEP_LOCALS(arg, part, parts);
+static void rbackward_rows(void *arg, int b0, int b1) {
+  STEP_LOCALS(arg);
   for (int b = b0; b < b1; b++) {
     RRow q = {ROW(k.G, t, 3 * H), ROW(k.RG, t, 3 * H), ROW(k.HH, t, 3 * H), ROW(k.RHH, t, 3 * H),
               HROW(h, tp), HROW(rh, tp), ROW(k.DGX, t, 3 * H), ROW(k.DHH, t, 3 * H), ROW(k.DH, t, H),

@@ -84,14 +84,13 @@ typedef struct {
   Mat h; /* forward: h; rforward: R{h} */
 } Step;
 
-/* Opens a row function: the step's fields as locals (ROW reads k, T, B and b), and the
- * rows [b0, b1) of this part. */
-#define STEP_LOCALS(arg, part, parts)                                                        \
-  const Step *st = arg;                                                                      \
-  Bufs k = st->k;                                                                            \
-  int H = st->H, T = st->T, B = st->B, t = st->t, tp = st->tp, tn = st->tn, b0, b1;           \
-  (void)tn;                                                                                  \
-  nnet_rnn_part_rows(B, part, parts, &b0, &b1)
+/* Opens a row function over rows [b0, b1) of the step (nnet_rnn_rows): the step's fields
+ * as locals (ROW reads k, T, B and b). */
+#define STEP_LOCALS(arg)                                                            \
+  const Step *st = arg;                                                             \
+  Bufs k = st->k;                                                                   \
+  int H = st->H, T = st->T, B = st->B, t = st->t, tp = st->tp, tn = st->tn;         \
+  (void)tn
 
 static void cell_forward(int H, float *g, const float *cp, float *c, float *tc, float *h) {
   nnet_rnn_sigmoid(g, g, 2 * H);
@@ -104,8 +103,8 @@ static void cell_forward(int H, float *g, const float *cp, float *c, float *tc, 
   for (int j = 0; j < H; j++) h[j] = g[3 * H + j] * tc[j];
 }
 
-static void forward_rows(void *arg, int part, int parts) {
-  STEP_LOCALS(arg, part, parts);
+static void forward_rows(void *arg, int b0, int b1) {
+  STEP_LOCALS(arg);
   for (int b = b0; b < b1; b++) {
     float *g = ROW(k.G, t, 4 * H), *c = ROW(k.C, t, H), *tc = ROW(k.TC, t, H);
     float *hr = mat_row(st->h, t * B + b);
@@ -157,8 +156,8 @@ static void cell_backward(int H, const float *g, const float *tc, const float *c
   }
 }
 
-static void backward_rows(void *arg, int part, int parts) {
-  STEP_LOCALS(arg, part, parts);
+static void backward_rows(void *arg, int b0, int b1) {
+  STEP_LOCALS(arg);
   for (int b = b0; b < b1; b++) {
     float *da = ROW(k.DA, t, 4 * H), *dc = ROW(k.DC, t, H), *dh = ROW(k.DH, t, H);
     if (t >= st->len[b]) { /* the gradient reaching a padded (constant zero) state stops */
@@ -216,8 +215,8 @@ static void cell_rforward(int H, const float *g, float *rg, const float *tc, con
   }
 }
 
-static void rforward_rows(void *arg, int part, int parts) {
-  STEP_LOCALS(arg, part, parts);
+static void rforward_rows(void *arg, int b0, int b1) {
+  STEP_LOCALS(arg);
   for (int b = b0; b < b1; b++) {
     float *rg = ROW(k.RG, t, 4 * H), *rc = ROW(k.RC, t, H), *rhr = mat_row(st->h, t * B + b);
     if (t >= st->len[b]) {
@@ -283,8 +282,8 @@ static void cell_rbackward(int H, RRow r) {
   }
 }
 
-static void rbackward_rows(void *arg, int part, int parts) {
-  STEP_LOCALS(arg, part, parts);
+static void rbackward_rows(void *arg, int b0, int b1) {
+  STEP_LOCALS(arg);
   for (int b = b0; b < b1; b++) {
     RRow r = {ROW(k.G, t, 4 * H), ROW(k.RG, t, 4 * H), ROW(k.TC, t, H), ROW(k.RC, t, H), ROW(k.C, tp, H),
               ROW(k.RC, tp, H), ROW(k.DH, t, H), ROW(k.DC, t, H), ROW(k.DC, tn, H), ROW(k.RDH, tn, H),

@@ -96,15 +96,6 @@ void nnet_rnn_weight_grads(int T, int B, int dir, Mat d_in, Mat d_h, Mat x, Mat 
 #define ACT_FLOATS 4
 #include "nnet/rnn-act.h"
 
-/* Cells of a step below which it stays on one thread: 2048 LSTM cells take several
- * microseconds, a hand-off to the team's spinning workers about one. */
-#define ROWS_MIN_CELLS 2048
-
-void nnet_rnn_rows(int B, int H, MatTeamFn fn, void *arg) {
-  int parts = (long)B * H < ROWS_MIN_CELLS ? 1 : mat_team_size() < B ? mat_team_size() : B;
-  mat_team_run(parts, fn, arg);
-}
-
 void nnet_rnn_act_simd(MatSimd simd, bool is_tanh, float *y, const float *x, int n) {
   if (simd == MAT_SIMD_AVX512) is_tanh ? act_tanh_avx512(y, x, n) : act_sigmoid_avx512(y, x, n);
   else if (simd == MAT_SIMD_AVX2) is_tanh ? act_tanh_avx2(y, x, n) : act_sigmoid_avx2(y, x, n);

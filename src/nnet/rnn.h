@@ -78,14 +78,11 @@ static inline float *nnet_rnn_row(float *buf, int t, int B, int b, int width) {
   return buf + ((size_t)t * (size_t)B + (size_t)b) * (size_t)width;
 }
 
-/* Runs fn over the B rows of one time step, fn(arg, part, parts) taking rows
- * nnet_rnn_part_rows(B, part, parts): split among mat_set_num_threads's team when the
- * step has enough cells (H each row) to pay for the hand-off. Each row's result is the
+/* Runs fn(arg, b0, b1) over the B rows of one time step (H cells each), split among the
+ * matrix team as mat_team_rows splits elementwise work, a cell update counting as 8
+ * elementwise operations: a step of 2048 cells or more is split. Each row's result is the
  * same whichever thread computes it. */
-void nnet_rnn_rows(int B, int H, MatTeamFn fn, void *arg);
-static inline void nnet_rnn_part_rows(int B, int part, int parts, int *b0, int *b1) {
-  *b0 = (int)((long)B * part / parts), *b1 = (int)((long)B * (part + 1) / parts);
-}
+static inline void nnet_rnn_rows(int B, int H, MatRowsFn fn, void *arg) { mat_team_rows(B, 8 * H, fn, arg); }
 
 /* y = sigmoid(x), y = tanh(x) elementwise, vectorised (y may be x). */
 void nnet_rnn_sigmoid(float *y, const float *x, int n);
