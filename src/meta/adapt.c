@@ -93,7 +93,8 @@ static MetaInner *adapt_inner(MetaAdaptOpts *o, const Nnet *n) {
   bool learned = meta_inner_from_model(in, n); /* the adapted layers, learned rates */
   char rate[64];
   if (learned && o->lr <= 0) {
-    snprintf(rate, sizeof(rate), "the learned rates (%d per layer)", in->rate_steps);
+    if (in->lr_mode == META_LR_PER_PARAM) snprintf(rate, sizeof(rate), "the learned rates (one per parameter)");
+    else snprintf(rate, sizeof(rate), "the learned rates (%d per layer)", in->rate_steps);
     rate_from = "meta-train";
   } else {
     float lr = o->lr;
@@ -102,6 +103,7 @@ static MetaInner *adapt_inner(MetaAdaptOpts *o, const Nnet *n) {
     else if (learned) LOG("Using --lr=%g instead of the model's learned rates", lr);
     in->rate_steps = 1;
     in->lr_mode = META_LR_NONE;
+    in->rates = xrealloc(in->rates, sizeof(float) * (size_t)in->num_layers);
     for (int l = 0; l < in->num_layers; l++) in->rates[l] = lr;
     snprintf(rate, sizeof(rate), "rate %g", lr);
   }
@@ -301,7 +303,7 @@ int meta_adapt(const MetaAdaptOpts *opts, Nnet *n, const NnetData *d) {
     LOG("Layers 0..%d are frozen: computing their outputs once", f - 1);
     Nnet *s = meta_suffix_net(n, f);
     NnetData *sd = meta_data_prefix(n, f, d);
-    MetaInner *si = meta_inner_suffix(in, f);
+    MetaInner *si = meta_inner_suffix(in, n, f);
     steps = adapt_loop(o, s, si, sd);
     memcpy(nnet_params(n) + nnet_layer_info(n, f).offset, nnet_params(s),
            sizeof(float) * (size_t)nnet_num_params(s));

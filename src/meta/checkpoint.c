@@ -132,7 +132,9 @@ void meta_checkpoint_read(const char *path, const MetaTrainOpts *o, MetaTrainSta
   memcpy(mp, nnet_params(ck), sizeof(float) * (size_t)P);
   if (R) {
     int dim;
-    const float *r = nnet_get_extra(ck, META_EXTRA_RATES, &dim);
+    MetaLrMode mode = META_LR_PER_LAYER;
+    meta_lr_mode_parse(o->learn_inner_lr, &mode);
+    const float *r = nnet_get_extra(ck, meta_lr_mode_extra(mode), &dim);
     if (!r || dim != R) ERROR("checkpoint %s: the model lacks its %d learned rates", path, R);
     memcpy(mp + P, r, sizeof(float) * (size_t)R);
   }

@@ -9,13 +9,18 @@
 #include "base/util.h"
 #include "meta/meta-internal.h"
 
-/* The rate gradient of step j: dL_Q/dr_{l,j} = -<g_{j+1}|_l, grad_l L_S(theta_j)>. */
+/* The rate gradient of step j: dL_Q/dr_{l,j} = -<g_{j+1}|_l, grad_l L_S(theta_j)>, or per
+ * parameter dL_Q/dr_p += -g_{j+1,p} grad_p L_S(theta_j). */
 static void rate_grad_step(const Nnet *n, const MetaInner *in, int j, const float *g,
                            const float *gs, float *rate_grad) {
   for (int l = 0; l < in->num_layers; l++) {
     if (!in->adapt[l]) continue;
     NnetLayerInfo li = nnet_layer_info(n, l);
     if (li.count == 0) continue;
+    if (in->lr_mode == META_LR_PER_PARAM) {
+      for (int p = li.offset; p < li.offset + li.count; p++) rate_grad[p] -= g[p] * gs[p];
+      continue;
+    }
     double dot = 0;
     for (int p = li.offset; p < li.offset + li.count; p++) dot += (double)g[p] * gs[p];
     rate_grad[meta_rate_index(in, l, j)] -= (float)dot;
@@ -32,12 +37,7 @@ static bool maml_backward(const Nnet *n, const MetaInner *in, MetaWork *w, const
   for (int j = in->steps - 1; j >= 0; j--) {
     meta_fill_support(n, in, w, d, t, j, false);
     memset(w->v, 0, sizeof(float) * (size_t)P);
-    for (int l = 0; l < in->num_layers; l++) {
-      float r = meta_inner_rate(in, l, j);
-      if (r == 0.0f) continue;
-      NnetLayerInfo li = nnet_layer_info(n, l);
-      vec_axpy(li.count, r, g + li.offset, w->v + li.offset);
-    }
+    meta_rate_axpy(n, in, j, 1.0f, g, w->v);
     double L = nnet_hvp(n, w->traj + (size_t)j * P, w->nw, w->sb, w->v, w->hv, w->gs, &ns);
     if (!isfinite(L) || !meta_finite(P, w->hv)) return false;
     if (rate_grad) rate_grad_step(n, in, j, g, w->gs, rate_grad);

@@ -26,8 +26,15 @@ bool meta_lr_mode_parse(const char *s, MetaLrMode *m) {
   if (strcmp(s, "none") == 0) *m = META_LR_NONE;
   else if (strcmp(s, "per-layer") == 0) *m = META_LR_PER_LAYER;
   else if (strcmp(s, "per-layer-step") == 0) *m = META_LR_PER_LAYER_STEP;
+  else if (strcmp(s, "per-parameter") == 0) *m = META_LR_PER_PARAM;
   else return false;
   return true;
+}
+
+const char *meta_lr_mode_extra(MetaLrMode m) {
+  return m == META_LR_PER_PARAM ? META_EXTRA_PARAM_RATES
+         : m != META_LR_NONE    ? META_EXTRA_RATES
+                                : META_EXTRA_RATE;
 }
 
 MetaInner *meta_inner_new(const Nnet *n, MetaAlgo algo, int steps, int batch, float lr,
@@ -37,6 +44,7 @@ MetaInner *meta_inner_new(const Nnet *n, MetaAlgo algo, int steps, int batch, fl
   in->steps = steps;
   in->batch = batch;
   in->num_layers = nnet_num_layers(n);
+  in->num_params = nnet_num_params(n);
   in->adapt = xmalloc(sizeof(bool) * (size_t)in->num_layers);
   for (int l = 0; l < in->num_layers; l++) in->adapt[l] = nnet_layer_info(n, l).count > 0;
   in->lr_mode = mode;
@@ -58,7 +66,9 @@ void meta_inner_free(MetaInner *in) {
   free(in);
 }
 
-int meta_inner_num_rates(const MetaInner *in) { return in->num_layers * in->rate_steps; }
+int meta_inner_num_rates(const MetaInner *in) {
+  return in->lr_mode == META_LR_PER_PARAM ? in->num_params : in->num_layers * in->rate_steps;
+}
 
 int meta_inner_num_learned(const MetaInner *in) {
   bool learn = in->lr_mode != META_LR_NONE && (in->algo == META_MAML || in->algo == META_FOMAML);
@@ -70,8 +80,25 @@ int meta_rate_index(const MetaInner *in, int l, int j) {
   return s * in->num_layers + l;
 }
 
-float meta_inner_rate(const MetaInner *in, int l, int j) {
-  return in->adapt[l] ? in->rates[meta_rate_index(in, l, j)] : 0.0f;
+/* The rates of an adapted layer l at step j: one for the layer (*per_param NULL), or one
+ * per parameter (*per_param: the layer's li.count rates). */
+static float layer_rate(const MetaInner *in, int l, int j, NnetLayerInfo li, const float **per_param) {
+  *per_param = in->lr_mode == META_LR_PER_PARAM ? in->rates + li.offset : NULL;
+  return *per_param ? 0.0f : in->rates[meta_rate_index(in, l, j)];
+}
+
+void meta_rate_axpy(const Nnet *n, const MetaInner *in, int j, float s, const float *x, float *y) {
+  for (int l = 0; l < in->num_layers; l++) {
+    NnetLayerInfo li = nnet_layer_info(n, l);
+    if (!in->adapt[l] || li.count == 0) continue;
+    const float *rp;
+    float r = layer_rate(in, l, j, li, &rp);
+    if (rp) {
+      for (int p = 0; p < li.count; p++) y[li.offset + p] += s * rp[p] * x[li.offset + p];
+    } else if (r != 0.0f) {
+      vec_axpy(li.count, s * r, x + li.offset, y + li.offset);
+    }
+  }
 }
 
 void meta_msl_weights(int k, int iter, int anneal_iters, float *w) {
@@ -119,12 +146,21 @@ bool meta_inner_from_model(MetaInner *in, const Nnet *n) {
     if (dim != L) ERROR("model: extra %s has %d values for %d layers", META_EXTRA_ADAPT, dim, L);
     for (int l = 0; l < L; l++) in->adapt[l] = a[l] != 0 && nnet_layer_info(n, l).count > 0;
   }
-  const float *r = nnet_get_extra(n, META_EXTRA_RATES, &dim);
-  if (!r) return false;
-  if (dim <= 0 || dim % L != 0)
-    ERROR("model: extra %s has %d values, not a multiple of %d layers", META_EXTRA_RATES, dim, L);
-  in->rate_steps = dim / L;
-  in->lr_mode = in->rate_steps > 1 ? META_LR_PER_LAYER_STEP : META_LR_PER_LAYER;
+  const float *r = nnet_get_extra(n, META_EXTRA_PARAM_RATES, &dim);
+  if (r) {
+    if (dim != in->num_params)
+      ERROR("model: extra %s has %d values for %d parameters", META_EXTRA_PARAM_RATES, dim,
+            in->num_params);
+    in->rate_steps = 1;
+    in->lr_mode = META_LR_PER_PARAM;
+  } else if ((r = nnet_get_extra(n, META_EXTRA_RATES, &dim))) {
+    if (dim <= 0 || dim % L != 0)
+      ERROR("model: extra %s has %d values, not a multiple of %d layers", META_EXTRA_RATES, dim, L);
+    in->rate_steps = dim / L;
+    in->lr_mode = in->rate_steps > 1 ? META_LR_PER_LAYER_STEP : META_LR_PER_LAYER;
+  } else {
+    return false;
+  }
   free(in->rates);
   in->rates = xmalloc(sizeof(float) * (size_t)dim);
   memcpy(in->rates, r, sizeof(float) * (size_t)dim);
@@ -139,8 +175,8 @@ void meta_inner_to_model(const MetaInner *in, Nnet *n) {
   if (in->algo == META_MULTITASK) {
     /* No inner loop: a procedure stored by an earlier meta-training no longer applies. */
     const char *const names[] = {META_EXTRA_STEPS, META_EXTRA_BATCH, META_EXTRA_RATE,
-                                 META_EXTRA_RATES, META_EXTRA_PROX};
-    for (int i = 0; i < 5; i++) nnet_remove_extra(n, names[i]);
+                                 META_EXTRA_RATES, META_EXTRA_PARAM_RATES, META_EXTRA_PROX};
+    for (int i = 0; i < 6; i++) nnet_remove_extra(n, names[i]);
     return;
   }
   float steps = (float)in->steps, batch = (float)in->batch;
@@ -148,13 +184,13 @@ void meta_inner_to_model(const MetaInner *in, Nnet *n) {
   nnet_set_extra(n, META_EXTRA_BATCH, &batch, 1);
   if (in->prox_lambda > 0) nnet_set_extra(n, META_EXTRA_PROX, &in->prox_lambda, 1);
   else nnet_remove_extra(n, META_EXTRA_PROX);
-  if (in->lr_mode != META_LR_NONE) {
-    nnet_set_extra(n, META_EXTRA_RATES, in->rates, meta_inner_num_rates(in));
-    nnet_remove_extra(n, META_EXTRA_RATE);
-  } else { /* one rate for every layer (rates learned before no longer fit) */
-    nnet_set_extra(n, META_EXTRA_RATE, in->rates, 1);
-    nnet_remove_extra(n, META_EXTRA_RATES);
-  }
+  /* One of the three ways to store the rates; the others, from an earlier meta-training,
+   * no longer fit. */
+  const char *kept = meta_lr_mode_extra(in->lr_mode);
+  const char *const names[] = {META_EXTRA_RATE, META_EXTRA_RATES, META_EXTRA_PARAM_RATES};
+  for (int i = 0; i < 3; i++)
+    if (strcmp(names[i], kept) != 0) nnet_remove_extra(n, names[i]);
+  nnet_set_extra(n, kept, in->rates, in->lr_mode == META_LR_NONE ? 1 : meta_inner_num_rates(in));
 }
 
 MetaWork *meta_work_new(const Nnet *n, const MetaInner *in) {
@@ -250,16 +286,20 @@ void meta_fill_support(const Nnet *n, const MetaInner *in, MetaWork *w, const Nn
 void meta_inner_step(const Nnet *n, const MetaInner *in, int j, const float *g,
                      const float *anchor, float *theta) {
   float lambda = in->prox_lambda;
+  if (lambda <= 0) {
+    meta_rate_axpy(n, in, j, -1.0f, g, theta);
+    return;
+  }
   for (int l = 0; l < in->num_layers; l++) {
-    float r = meta_inner_rate(in, l, j);
-    if (r == 0.0f) continue;
     NnetLayerInfo li = nnet_layer_info(n, l);
-    if (lambda <= 0) {
-      vec_axpy(li.count, -r, g + li.offset, theta + li.offset);
-      continue;
+    if (!in->adapt[l] || li.count == 0) continue;
+    const float *rp;
+    float r = layer_rate(in, l, j, li, &rp);
+    if (!rp && r == 0.0f) continue;
+    for (int i = 0; i < li.count; i++) {
+      int p = li.offset + i;
+      theta[p] -= (rp ? rp[i] : r) * (g[p] + lambda * (theta[p] - anchor[p]));
     }
-    for (int p = li.offset; p < li.offset + li.count; p++)
-      theta[p] -= r * (g[p] + lambda * (theta[p] - anchor[p]));
   }
 }
 

@@ -21,6 +21,8 @@ struct MetaWork {
 };
 
 int meta_rate_index(const MetaInner *in, int l, int j);
+/* y += s D_j x over the adapted layers (D_j: the rates of inner step j, meta.h). */
+void meta_rate_axpy(const Nnet *n, const MetaInner *in, int j, float s, const float *x, float *y);
 void meta_fill(MetaWork *w, const Nnet *n, NnetBatch *b, const NnetData *d, const int *idx, int cnt);
 void meta_support_order(const MetaInner *in, MetaWork *w, const MetaTask *t, uint64_t seed);
 void meta_fill_support(const Nnet *n, const MetaInner *in, MetaWork *w, const NnetData *d,
@@ -36,7 +38,7 @@ bool meta_finite(int n, const float *x);
  * settings of layers [f, L). */
 Nnet *meta_suffix_net(const Nnet *n, int f);
 NnetData *meta_data_prefix(const Nnet *n, int f, const NnetData *d);
-MetaInner *meta_inner_suffix(const MetaInner *in, int f);
+MetaInner *meta_inner_suffix(const MetaInner *in, const Nnet *n, int f);
 
 /* THE LOSS and gradient on threads, one share of the utterances each (shards.c). */
 typedef struct MetaShards MetaShards;

@@ -5,10 +5,12 @@
  * ICLR 2020), and the multitask baseline.
  *
  * Inner loop, for a task with support set S (k steps, rate r_{l,j} of layer l at step j,
- * zero for layers that do not adapt):
- *     theta_{j+1} = theta_j - D_j grad L_S(theta_j),   D_j = diag(r_{layer(p), j}).
+ * or with Meta-SGD's rates one r_p per parameter p at every step; zero for layers that
+ * do not adapt):
+ *     theta_{j+1} = theta_j - D_j grad L_S(theta_j),   D_j = diag(r_{layer(p), j}) or diag(r_p).
  * MAML meta-gradient (backwards through every step, H_j = Hessian of L_S at theta_j):
- *     g <- grad L_Q(theta_k);  for j = k-1..0:  dL/dr_{l,j} = -<g|_l, grad_l L_S(theta_j)>,
+ *     g <- grad L_Q(theta_k);  for j = k-1..0:  dL/dr_{l,j} = -<g|_l, grad_l L_S(theta_j)>
+ *                                                (dL/dr_p += -g_p grad_p L_S(theta_j)),
  *                                                g <- g - H_j (D_j g).
  * Memory: the k parameter vectors theta_j (never k sets of activations; each H_j v
  * recomputes them). MAML++'s multi-step loss (Antoniou et al., ICLR 2019) meta-learns
@@ -47,6 +49,7 @@
 /* Names of the extra vectors meta-train stores in the model (fast-adapt's defaults): the
  * inner loop the model was meta-trained for. */
 #define META_EXTRA_RATES "meta-inner-lr"       /* L * kr learned rates, index j*L + l */
+#define META_EXTRA_PARAM_RATES "meta-inner-lr-param" /* P learned rates, one per parameter */
 #define META_EXTRA_ADAPT "meta-adapt-layers"   /* L values, 1 = the layer adapts */
 #define META_EXTRA_STEPS "meta-inner-steps"    /* 1 value: inner steps */
 #define META_EXTRA_BATCH "meta-inner-batch"    /* 1 value: utterances a step, 0 = all */
@@ -94,21 +97,27 @@ void meta_tasks_free(MetaTasks *t);
 
 /* ---- The inner loop ---- */
 typedef enum { META_MAML, META_FOMAML, META_REPTILE, META_MULTITASK, META_IMAML } MetaAlgo;
-typedef enum { META_LR_NONE, META_LR_PER_LAYER, META_LR_PER_LAYER_STEP } MetaLrMode;
+typedef enum { META_LR_NONE, META_LR_PER_LAYER, META_LR_PER_LAYER_STEP, META_LR_PER_PARAM } MetaLrMode;
 
 bool meta_algo_parse(const char *s, MetaAlgo *a);
 const char *meta_algo_name(MetaAlgo a);
 bool meta_lr_mode_parse(const char *s, MetaLrMode *m);
+/* The model's extra vector that holds the rates of mode m (META_EXTRA_RATE when none are
+ * learned). */
+const char *meta_lr_mode_extra(MetaLrMode m);
 
 typedef struct {
   MetaAlgo algo;
   int steps;             /* k */
   int batch;             /* support utterances per inner step; 0: all */
   int num_layers;        /* L */
+  int num_params;        /* P */
   bool *adapt;           /* adapt[l]: layer l changes in the inner loop */
   MetaLrMode lr_mode;    /* whether rates are meta-parameters */
-  int rate_steps;        /* kr: 1 (one rate per layer) or k (per layer and step) */
-  float *rates;          /* L * kr: rate of layer l at step j is rates[min(j,kr-1)*L + l] */
+  int rate_steps;        /* kr: 1 (one rate per layer) or k (per layer and step); 1 when
+                            per parameter */
+  float *rates;          /* L * kr: rate of layer l at step j is rates[min(j,kr-1)*L + l];
+                            per parameter (Meta-SGD): P, rates[p] at every step */
   float *step_weights;   /* NULL, or k weights: the MAML meta-objective is
                             sum_j step_weights[j-1] L_Q(theta_j) (multi-step loss) */
   float prox_lambda;     /* > 0: the inner steps descend L_S + (lambda/2)|phi - theta|^2
@@ -116,13 +125,13 @@ typedef struct {
   int cg_steps;          /* imaml: conjugate-gradient iterations */
 } MetaInner;
 
-/* Rates initialised to `lr` for every layer (kr = k for per-layer-step, else 1); all
+/* Rates initialised to `lr` for every layer or parameter (kr = k for per-layer-step, else 1); all
  * layers adapt; imaml gets META_IMAML_LAMBDA and META_IMAML_CG_STEPS, the others no
  * proximal term. Caller frees with meta_inner_free. */
 MetaInner *meta_inner_new(const Nnet *n, MetaAlgo algo, int steps, int batch, float lr,
                           MetaLrMode mode);
 void meta_inner_free(MetaInner *in);
-int meta_inner_num_rates(const MetaInner *in); /* L * kr */
+int meta_inner_num_rates(const MetaInner *in); /* L * kr, or P per parameter */
 /* Meta-parameters besides theta: the rates when they are learned (maml, fomaml), else 0. */
 int meta_inner_num_learned(const MetaInner *in);
 /* --adapt-layers: "all", "last" (the last layer with parameters), or a comma-separated
@@ -130,15 +139,13 @@ int meta_inner_num_learned(const MetaInner *in);
  * listed layer without parameters. */
 void meta_inner_set_adapt(MetaInner *in, const Nnet *n, const char *spec);
 /* Reads the adapt mask and learned rates stored in a model (when present); returns true
- * when rates were found (they replace in->rates; kr from their size). */
+ * when rates were found (they replace in->rates and set in->lr_mode; kr from their size). */
 bool meta_inner_from_model(MetaInner *in, const Nnet *n);
 /* Stores the inner loop the model is meta-trained for: the adapt mask (always); for the
  * algorithms with an inner loop its steps, batch, either the learned rates or the
  * constant rate (the other is removed) and imaml's proximal lambda (removed for the
  * others); multitask, which has none, removes them all. */
 void meta_inner_to_model(const MetaInner *in, Nnet *n);
-/* Effective rate of layer l at inner step j (0 for layers that do not adapt). */
-float meta_inner_rate(const MetaInner *in, int l, int j);
 /* MAML++'s multi-step loss weights of outer iteration `iter` (from 0) into w (k values,
  * summing to 1): uniform 1/k at first, the non-final ones falling linearly by
  * iter/(k anneal_iters) to at least 0.03/k and the last one taking the rest; from
@@ -214,7 +221,7 @@ typedef struct {
   const char *algo;             /* maml|fomaml|reptile|multitask|imaml */
   int inner_steps, inner_batch;
   float inner_lr;
-  const char *learn_inner_lr;   /* none|per-layer|per-layer-step */
+  const char *learn_inner_lr;   /* none|per-layer|per-layer-step|per-parameter */
   const char *adapt_layers;     /* all|last|i,j,... */
   bool multi_step_loss;         /* maml: the query loss after every inner step, weighted */
   int msl_anneal_iters;         /* ... annealed to the last step's over these iterations */

@@ -103,17 +103,22 @@ NnetData *meta_data_prefix(const Nnet *n, int f, const NnetData *d) {
   return o;
 }
 
-MetaInner *meta_inner_suffix(const MetaInner *in, int f) {
+MetaInner *meta_inner_suffix(const MetaInner *in, const Nnet *n, int f) {
   MetaInner *s = xcalloc(1, sizeof(*s));
   *s = *in;
   s->step_weights = NULL; /* adaptation only: no meta-objective */
   s->num_layers = in->num_layers - f;
+  int offset = nnet_layer_info(n, f).offset; /* the suffix's parameters are n's from here */
+  s->num_params = in->num_params - offset;
   s->adapt = xmalloc(sizeof(bool) * (size_t)s->num_layers);
-  s->rates = xmalloc(sizeof(float) * (size_t)(s->num_layers * s->rate_steps));
-  for (int l = 0; l < s->num_layers; l++) {
-    s->adapt[l] = in->adapt[l + f];
+  s->rates = xmalloc(sizeof(float) * (size_t)meta_inner_num_rates(s));
+  for (int l = 0; l < s->num_layers; l++) s->adapt[l] = in->adapt[l + f];
+  if (in->lr_mode == META_LR_PER_PARAM) {
+    memcpy(s->rates, in->rates + offset, sizeof(float) * (size_t)s->num_params);
+    return s;
+  }
+  for (int l = 0; l < s->num_layers; l++)
     for (int j = 0; j < s->rate_steps; j++)
       s->rates[j * s->num_layers + l] = in->rates[j * in->num_layers + l + f];
-  }
   return s;
 }

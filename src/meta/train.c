@@ -39,8 +39,10 @@ void meta_train_opts_register(MetaTrainOpts *o, Options *po) {
   opts_int(po, "inner-steps", &o->inner_steps, "Inner gradient steps on a task's support set");
   opts_float(po, "inner-lr", &o->inner_lr, "Inner learning rate (initial value when learned)");
   opts_int(po, "inner-batch", &o->inner_batch, "Support utterances per inner step (0: all)");
-  opts_choice(po, "learn-inner-lr", &o->learn_inner_lr, "none|per-layer|per-layer-step",
-              "Meta-learn the inner rates (maml, fomaml), stored in the model for fast-adapt");
+  opts_choice(po, "learn-inner-lr", &o->learn_inner_lr, "none|per-layer|per-layer-step|per-parameter",
+              "Meta-learn the inner rates (maml, fomaml): one per layer, per layer and inner step "
+              "(MAML++), or per parameter (Meta-SGD), each starting at --inner-lr; stored in the "
+              "model for fast-adapt");
   opts_string(po, "adapt-layers", &o->adapt_layers,
               "Layers changed in the inner loop: all, last, or indices like 3,5 (stored in the model)");
   opts_bool(po, "multi-step-loss", &o->multi_step_loss,
@@ -325,9 +327,8 @@ void meta_train(const MetaTrainOpts *o, const char *model_in, const char *feats_
   } else if (o->resume) {
     LOG("No checkpoint %s: starting from the beginning", ckpt);
   }
-  LOG("%s: %d training episodes, %d parameters%s, %d inner steps, meta-batch %d, %d iterations",
-      o->algo, t.tasks->num, t.P, t.R ? " + learned rates" : "", o->inner_steps, o->meta_batch,
-      o->iterations);
+  LOG("%s: %d training episodes, %d parameters + %d learned rates, %d inner steps, meta-batch %d, "
+      "%d iterations", o->algo, t.tasks->num, t.P, t.R, o->inner_steps, o->meta_batch, o->iterations);
   if (o->write_meta_grad[0]) {
     write_share(&t, o->write_meta_grad);
   } else {

@@ -40,7 +40,7 @@ def hvp(net, phi, utts, v):
 
 def inner(net, theta, rates, adapt, lam, steps, support):
     """phi_k of the proximal inner loop."""
-    d = rate_vector(net, torch.tensor(rates), adapt, 0, 1)
+    d = rate_vector(net, torch.tensor(rates), adapt, 0, 1, "per-layer")
     phi = theta.clone()
     for _ in range(steps):
         phi = phi - d * (grad(net, phi, support) + lam * (phi - theta))

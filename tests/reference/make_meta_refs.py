@@ -4,7 +4,8 @@
 A tiny network (the same layers, parameter layout and loss as src/nnet), a support and a
 query set of random utterances, and for several inner-loop settings:
     theta_{j+1} = theta_j - D_j grad L_S(theta_j)     (D_j: rate of each parameter's layer
-                                                       at step j, 0 where a layer does not adapt)
+                                                       at step j, or of each parameter (Meta-SGD),
+                                                       0 where a layer does not adapt)
     meta-gradient = d L_Q(theta_k) / d theta_0  and  d L_Q(theta_k) / d rates
 with create_graph=True through every inner step (exact second order, float64).
 CTC is written in plain torch ops (a log-sum-exp recursion) so it differentiates twice.
@@ -124,16 +125,23 @@ def loss(net, theta, utts):
     return sum(ctc_loss(net.logprobs(theta, x), l) for x, l in utts) / frames
 
 
-def rate_vector(net, rates, adapt, j, kr):
-    """Per-parameter rates of step j (differentiable in rates)."""
+def rate_vector(net, rates, adapt, j, kr, mode):
+    """Per-parameter rates of step j (differentiable in rates): the rate of the parameter's
+    layer at step j, or with mode per-parameter rates[p] itself."""
     L = len(net.layers)
     s = min(j, kr - 1)
-    parts = []
+    parts, o = [], 0
     for l, n in enumerate(net.layers):
         if n == 0:
             continue
-        r = rates[s * L + l] if adapt[l] else torch.zeros(())
-        parts.append(r.expand(n))
+        if not adapt[l]:
+            r = torch.zeros(n)
+        elif mode == "per-parameter":
+            r = rates[o:o + n]
+        else:
+            r = rates[s * L + l].expand(n)
+        parts.append(r)
+        o += n
     return torch.cat(parts)
 
 
@@ -148,7 +156,7 @@ def msl_weights(k, it, anneal):
     return w + [min(1.0 / k + it * (k - 1) * decay, 1.0 - (k - 1) * floor)]
 
 
-def maml(net, theta0, rates, adapt, kr, steps, support, query, second_order=True, weights=None):
+def maml(net, theta0, rates, adapt, kr, mode, steps, support, query, second_order=True, weights=None):
     """The meta-objective L_Q(theta_k), or with weights sum_j weights[j-1] L_Q(theta_j),
     and its gradients in theta_0 and the rates."""
     theta0 = theta0.clone().requires_grad_(True)
@@ -157,7 +165,7 @@ def maml(net, theta0, rates, adapt, kr, steps, support, query, second_order=True
     objective = 0
     for j in range(steps):
         g, = torch.autograd.grad(loss(net, theta, support), theta, create_graph=second_order)
-        theta = theta - rate_vector(net, rates, adapt, j, kr) * g
+        theta = theta - rate_vector(net, rates, adapt, j, kr, mode) * g
         if weights:
             objective = objective + weights[j] * loss(net, theta, query)
     lq = loss(net, theta, query)
@@ -171,8 +179,13 @@ def write(f, name, values):
     f.write("%s %d %s\n" % (name, len(values), " ".join("%.10g" % v for v in values)))
 
 
-def default_cases(L, has, last):
-    """name, steps, learn-mode, kr, rates (L*kr), adapt"""
+def param_rates(P):
+    """Meta-SGD's rates, one per parameter: 0.2 .. 0.6 in a fixed pattern."""
+    return [0.2 + 0.04 * ((7 * p) % 11) for p in range(P)]
+
+
+def default_cases(L, has, last, P):
+    """name, steps, learn-mode, kr, rates (L*kr, or P per parameter), adapt"""
     step_rates = [0.3 + 0.1 * i if has[i % L] else 0.0 for i in range(2 * L)]
     return [
         ("maml1", 1, "none", 1, [0.5] * L, [1] * L),
@@ -183,10 +196,14 @@ def default_cases(L, has, last):
         # MAML++'s multi-step loss, weights of iteration 20 of 50 annealing iterations
         ("msl3", 3, "none", 1, [0.4] * L, [1] * L, msl_weights(3, 20, 50)),
         ("msl-lslr2", 2, "per-layer-step", 2, step_rates, [1] * L, msl_weights(2, 5, 10)),
+        # Meta-SGD: a rate per parameter; the frozen layers' rates are there but unused
+        ("msgd1", 1, "per-parameter", 1, param_rates(P), [1] * L),
+        ("msgd2", 2, "per-parameter", 1, param_rates(P), [1] * L),
+        ("msgd-anil2", 2, "per-parameter", 1, param_rates(P), last),
     ]
 
 
-def lhuc_cases(L, has, last):
+def lhuc_cases(L, has, last, P):
     """The inner loop adapts the LHUC layer (index 2) only, as --adapt-layers=2; and all."""
     only = [1 if i == 2 else 0 for i in range(L)]
     rates = [2.0 if i == 2 else 0.0 for i in range(L)]
@@ -232,11 +249,11 @@ def make(path, net, seed, cases=default_cases):
     last[max(i for i in range(L) if net.layers[i])] = 1
     with open(path, "w") as f:
         write_task(f, net, theta, support, query)
-        for name, steps, mode, kr, rates, adapt, *weights in cases(L, has, last):
+        for name, steps, mode, kr, rates, adapt, *weights in cases(L, has, last, len(theta)):
             weights = weights[0] if weights else None
             r = torch.tensor(rates, dtype=torch.float64)
-            lq, gt, gr = maml(net, theta, r, adapt, kr, steps, support, query, weights=weights)
-            _, gf, grf = maml(net, theta, r, adapt, kr, steps, support, query, False, weights)
+            lq, gt, gr = maml(net, theta, r, adapt, kr, mode, steps, support, query, weights=weights)
+            _, gf, grf = maml(net, theta, r, adapt, kr, mode, steps, support, query, False, weights)
             rel = (gt - gf).norm() / gt.norm()
             print("%s: L_Q(theta_k) = %.6f, |maml - first-order| / |maml| = %.3f" % (name, lq, rel))
             f.write("case s %s\n" % name)

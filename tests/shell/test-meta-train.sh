@@ -72,6 +72,23 @@ check_fails "learned rates need maml or fomaml" "needs --algo=maml or fomaml" \
 check "fast-adapt uses the learned rates" bash -c \
   "fast-adapt --steps=3 lr.mdl $T ad.mdl 2>&1 | grep -q 'the learned rates (2 per layer) (meta-train)'"
 check "fast-adapt --lr overrides them" bash -c "fast-adapt --steps=3 --lr=0.2 lr.mdl $T ad2.mdl 2>&1 | grep -q 'instead of'"
+# Meta-SGD: a rate per parameter (76 here), learned, and adapted with, frozen layers
+# cached or not.
+check "--learn-inner-lr=per-parameter stores one learned rate per parameter" bash -c \
+  "$MT --learn-inner-lr=per-parameter --inner-lr=0.3 init.mdl $T episodes.txt msgd.mdl 2> msgd.log &&
+   grep -q '76 parameters + 76 learned rates' msgd.log && nnet-info msgd.mdl > msgd.info &&
+   grep -q 'meta-inner-lr-param dim=76' msgd.info && ! grep -q 'meta-inner-lr \|meta-inner-rate' msgd.info &&
+   nnet-copy --binary=false msgd.mdl - | awk '/meta-inner-lr-param/ { on = 1; next } on && /\]/ { exit }
+     on { for (i = 1; i <= NF; i++) if (\$i != 0.3) moved++ } END { exit !(moved > 0) }'"
+check "fast-adapt uses the per-parameter rates, frozen layers cached or not" bash -c \
+  "fast-adapt --steps=3 msgd.mdl $T msa.mdl 2>&1 | grep -q 'the learned rates (one per parameter) (meta-train)' &&
+   fast-adapt --steps=3 --adapt-layers=last msgd.mdl $T msc.mdl 2>&1 | grep -q 'are frozen' &&
+   fast-adapt --steps=3 --adapt-layers=last --cache-frozen=false msgd.mdl $T msn.mdl && cmp msc.mdl msn.mdl &&
+   fast-adapt --steps=3 --adapt-layers=last --lr=0.3 msgd.mdl $T msl.mdl && ! cmp -s msc.mdl msl.mdl"
+check "per-layer rates replace per-parameter ones; multitask removes them" bash -c \
+  "$MT --learn-inner-lr=per-layer msgd.mdl $T episodes.txt msr.mdl && nnet-info msr.mdl > msr.info &&
+   grep -q 'meta-inner-lr dim=4' msr.info && ! grep -q 'lr-param' msr.info &&
+   $MT --algo=multitask msgd.mdl $T episodes.txt msm.mdl && ! nnet-info msm.mdl | grep -q 'meta-inner'"
 
 # The inner loop a model was meta-trained for is stored in it and is fast-adapt's default.
 check "meta-train stores its inner loop: steps, batch, rate (nnet-info shows them)" bash -c \
@@ -125,6 +142,12 @@ check "resume from a checkpoint gives the uninterrupted model" bash -c \
    cmp full.mdl resumed.mdl"
 check_fails "resume refuses other settings" "cannot resume" \
   $R --resume --checkpoint=r.ckpt --inner-steps=3 init.mdl $T episodes.txt x.mdl
+P="$MT --learn-inner-lr=per-parameter --iterations=6"
+check "resume with per-parameter rates gives the uninterrupted model" bash -c \
+  "$P init.mdl $T episodes.txt pfull.mdl && $P --iterations=3 --checkpoint-every=3 --checkpoint=p.ckpt init.mdl $T episodes.txt ppart.mdl &&
+   $P --resume --checkpoint=p.ckpt init.mdl $T episodes.txt presumed.mdl && cmp pfull.mdl presumed.mdl"
+check_fails "resume refuses per-layer rates from a per-parameter checkpoint" "cannot resume" \
+  $MT --learn-inner-lr=per-layer --resume --checkpoint=p.ckpt init.mdl $T episodes.txt x.mdl
 # Settings the checkpoint's model stores (not in its header): the inner rate, batch, lambda.
 $MT --algo=imaml --iterations=2 --checkpoint-every=1 --checkpoint=i.ckpt init.mdl $T episodes.txt i.mdl 2>/dev/null
 check_fails "resume refuses another --inner-lr" "i.ckpt was made with --inner-lr=0.1, this run has 0.2: cannot resume" \

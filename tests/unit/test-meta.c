@@ -26,7 +26,7 @@ static void check_reference_file(const char *file) {
   MetaTask t;
   ref_setup(rf, &n, &d, &t);
   int P = nnet_num_params(n), cases = 0;
-  float *grad = xmalloc(sizeof(float) * (size_t)P), rg[256];
+  float *grad = xmalloc(sizeof(float) * (size_t)P), *rg = xmalloc(sizeof(float) * ((size_t)P + 256));
   while (rf->pos < rf->num) {
     const char *name = ref_next(rf, "case")->str;
     int steps = (int)ref_next(rf, "steps")->v[0];
@@ -67,6 +67,7 @@ static void check_reference_file(const char *file) {
   }
   CHECK(cases >= 5);
   free(grad);
+  free(rg);
   ref_model_free(n, d, &t);
   ref_free(rf);
 }
