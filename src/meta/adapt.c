@@ -68,7 +68,7 @@ static bool stored_setting(const Nnet *n, const char *name, float *v) {
   int dim;
   const float *x = nnet_get_extra(n, name, &dim);
   if (!x) return false;
-  if (dim != 1 || !(x[0] >= 0)) ERROR("model: extra %s should be one value >= 0", name);
+  if (dim != 1 || !(x[0] >= 0)) ERROR("%s: extra %s should be one value >= 0", nnet_source(n), name);
   *v = x[0];
   return true;
 }

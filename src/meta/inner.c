@@ -143,19 +143,21 @@ bool meta_inner_from_model(MetaInner *in, const Nnet *n) {
   int dim, L = in->num_layers;
   const float *a = nnet_get_extra(n, META_EXTRA_ADAPT, &dim);
   if (a) {
-    if (dim != L) ERROR("model: extra %s has %d values for %d layers", META_EXTRA_ADAPT, dim, L);
+    if (dim != L)
+      ERROR("%s: extra %s has %d values for %d layers", nnet_source(n), META_EXTRA_ADAPT, dim, L);
     for (int l = 0; l < L; l++) in->adapt[l] = a[l] != 0 && nnet_layer_info(n, l).count > 0;
   }
   const float *r = nnet_get_extra(n, META_EXTRA_PARAM_RATES, &dim);
   if (r) {
     if (dim != in->num_params)
-      ERROR("model: extra %s has %d values for %d parameters", META_EXTRA_PARAM_RATES, dim,
-            in->num_params);
+      ERROR("%s: extra %s has %d values for %d parameters", nnet_source(n), META_EXTRA_PARAM_RATES,
+            dim, in->num_params);
     in->rate_steps = 1;
     in->lr_mode = META_LR_PER_PARAM;
   } else if ((r = nnet_get_extra(n, META_EXTRA_RATES, &dim))) {
     if (dim <= 0 || dim % L != 0)
-      ERROR("model: extra %s has %d values, not a multiple of %d layers", META_EXTRA_RATES, dim, L);
+      ERROR("%s: extra %s has %d values, not a multiple of %d layers", nnet_source(n),
+            META_EXTRA_RATES, dim, L);
     in->rate_steps = dim / L;
     in->lr_mode = in->rate_steps > 1 ? META_LR_PER_LAYER_STEP : META_LR_PER_LAYER;
   } else {

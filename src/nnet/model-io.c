@@ -207,6 +207,7 @@ Nnet *nnet_read_from(Input *in, const char *name) {
     free(v);
   }
   expect(&r, "</Nnet>");
+  n->source = xstrdup(name);
   return n;
 }
 

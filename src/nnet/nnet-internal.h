@@ -20,6 +20,7 @@ struct Nnet {
   float *params;
   int num_extras;
   NnetExtra *extras;
+  char *source;   /* the file it was read from (nnet_source), or NULL */
   /* scratch for nnet_compute_logprobs, made on first use */
   NnetWork *scratch_work;
   NnetBatch *scratch_batch;

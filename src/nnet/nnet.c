@@ -136,6 +136,7 @@ Nnet *nnet_copy(const Nnet *src) {
   Nnet *n = nnet_from_layers(src->input_dim, src->layers, src->num_layers);
   memcpy(n->params, src->params, sizeof(float) * (size_t)src->num_params);
   for (int i = 0; i < src->num_extras; i++) nnet_set_extra(n, src->extras[i].name, src->extras[i].v, src->extras[i].dim);
+  if (src->source) n->source = xstrdup(src->source);
   return n;
 }
 
@@ -147,8 +148,11 @@ void nnet_free(Nnet *n) {
   if (n->scratch_batch) nnet_batch_free(n->scratch_batch);
   free(n->layers);
   free(n->params);
+  free(n->source);
   free(n);
 }
+
+const char *nnet_source(const Nnet *n) { return n->source ? n->source : "model"; }
 
 int nnet_input_dim(const Nnet *n) { return n->input_dim; }
 int nnet_output_dim(const Nnet *n) { return n->output_dim; }

@@ -66,6 +66,9 @@ Nnet *nnet_read(const char *rxfilename);
 void nnet_write(const Nnet *n, const char *wxfilename, bool binary);
 /* As the above, inside an already open stream (for checkpoints holding more). */
 Nnet *nnet_read_from(Input *in, const char *name);
+/* The name a model was read from (copies keep it), for messages about what it holds;
+ * "model" for one made in memory. */
+const char *nnet_source(const Nnet *n);
 void nnet_write_to(const Nnet *n, Output *out, bool binary);
 
 /* ---- Shape and parameters ---- */

@@ -87,7 +87,8 @@ check "fast-adapt uses the per-parameter rates, frozen layers cached or not" bas
    fast-adapt --steps=3 --adapt-layers=last --lr=0.3 msgd.mdl $T msl.mdl && ! cmp -s msc.mdl msl.mdl"
 nnet-copy --binary=false msgd.mdl - 2>/dev/null | awk '/meta-inner-lr-param <Dim> 76/ { sub("<Dim> 76", "<Dim> 75"); on = 1 }
   on && /\]/ { sub(/[^ ]+ \]/, "]"); on = 0 } { print }' > msgd-short.txt
-check_fails "per-parameter rates that do not fit the model" "extra meta-inner-lr-param has 75 values for 76 parameters" \
+check_fails "per-parameter rates that do not fit the model: an error naming the file" \
+  "msgd-short.txt: extra meta-inner-lr-param has 75 values for 76 parameters" \
   fast-adapt --steps=1 msgd-short.txt $T x.mdl
 check "per-layer rates replace per-parameter ones; multitask removes them" bash -c \
   "$MT --learn-inner-lr=per-layer msgd.mdl $T episodes.txt msr.mdl && nnet-info msr.mdl > msr.info &&

@@ -26,13 +26,14 @@ static void check_reference_file(const char *file) {
   MetaTask t;
   ref_setup(rf, &n, &d, &t);
   int P = nnet_num_params(n), cases = 0;
-  float *grad = xmalloc(sizeof(float) * (size_t)P), *rg = xmalloc(sizeof(float) * ((size_t)P + 256));
+  float *grad = xmalloc(sizeof(float) * (size_t)P);
   while (rf->pos < rf->num) {
     const char *name = ref_next(rf, "case")->str;
     int steps = (int)ref_next(rf, "steps")->v[0];
     MetaLrMode mode;
     CHECK(meta_lr_mode_parse(ref_next(rf, "mode")->str, &mode));
     Rec *rates = ref_next(rf, "rates"), *adapt = ref_next(rf, "adapt"), *weights = ref_next_if(rf, "weights");
+    float *rg = xmalloc(sizeof(float) * (size_t)rates->n);
     double qa = ref_next(rf, "query_after")->v[0];
     Rec *g2 = ref_next(rf, "grad"), *r2 = ref_next(rf, "rate_grad");
     Rec *g1 = ref_next(rf, "fo_grad"), *r1 = ref_next(rf, "fo_rate_grad");
@@ -63,11 +64,11 @@ static void check_reference_file(const char *file) {
       meta_work_free(w);
       meta_inner_free(in);
     }
+    free(rg);
     cases++;
   }
   CHECK(cases >= 5);
   free(grad);
-  free(rg);
   ref_model_free(n, d, &t);
   ref_free(rf);
 }
