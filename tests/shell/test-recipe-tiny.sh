@@ -132,6 +132,12 @@ check "local/tune_dev.sh: each rate and model on the dev language only, and the 
    grep -Eq '^0.02 +multitask +[0-9.]+ \([0-9.]+\) +[0-9.]+ \([0-9.]+\)\$' tune.out &&
    grep -Eq '^0.05 +reptile--inner-steps=2 ' tune.out && grep -Eq '^best rate .*: 0.0[25] \(mean [0-9.]+\)\$' tune.out &&
    [ \"\$(ls $E/tune/lr0.05/reptile--inner-steps=2/s1)\" = af ] && ls $E/tune/models/reptile--inner-steps=2/s1/final.mdl"
+check "local/tune_dev.sh: a variant's option may hold a list (--adapt-layers=2,4)" bash -c \
+  "local/tune_dev.sh --targets af --inits '' --variants 'maml:--inner-steps=1,--adapt-layers=2,4' --lrs 0.05 \
+     --shots 2 --draws 1 --train-seeds 1 --test-recs 0 --support 2 --query 2 --train-budget 200 \
+     --pretrain-iters 4 --train-opts '--progress-every=1 --meta-batch=2' $D $E $E/tune > tune.out 2> tune.err &&
+   grep -Eq '^0.05 +maml--inner-steps=1,--adapt-layers=2,4 ' tune.out &&
+   nnet-info $E/tune/models/maml--inner-steps=1,--adapt-layers=2,4/s1/final.mdl | grep -Fq 'meta-adapt-layers dim=6 [ 0 0 1 0 1 0 ]'"
 check_fails "local/tune_dev.sh: a variant made with other settings is refused" \
   "tune/models/reptile--inner-steps=2/s1 was made with other settings" \
   local/tune_dev.sh --targets af --inits '' --variants 'reptile:--inner-steps=2' --lrs 0.05 \

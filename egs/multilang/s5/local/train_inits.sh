@@ -84,7 +84,9 @@ train_status() { # label log: the last progress line of a training log
 }
 
 model_name() { echo "${1%%:*}$([[ $1 == *:* ]] && echo "${1#*:}")"; }   # maml:--x=1 -> maml--x=1
-variant_opts() { [[ $1 == *:* ]] && echo "${1#*:}" | tr ',' ' ' || true; }
+# maml:--a=1,--b=2,4 -> --a=1 --b=2,4: a comma starts a new option only before '--', so a
+# value may be a list (--adapt-layers=2,4)
+variant_opts() { [[ $1 == *:* ]] && echo "${1#*:}" | sed 's/,--/ --/g' || true; }
 for i in $inits; do
   [[ $i != *:* ]] || [ -n "$(variant_opts $i)" ] || die "bad variant '$i' (expected <init>:<options>)"
   [ $i = scratch ] || [ -f conf/meta/${i%%:*}.conf ] || die "no conf/meta/${i%%:*}.conf for '$i'"

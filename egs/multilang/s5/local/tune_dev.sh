@@ -37,7 +37,8 @@ each rate of --lrs; prints the mean dev error rate of each and the best rate.
   --targets '<codes>'        dev targets, data/<code>/{adapt,test} [$targets]
   --inits '<names>'          run.sh's trained initialisations, <exp>/<init>/s<seed> [$inits]
   --variants '<init>:<opts> ...'   also these, trained from <exp>/pretrain/s<seed> with the
-                             meta-train options (comma-separated) added to conf/meta/<init>.conf
+                             meta-train options (comma-separated; a value may be a list, as in
+                             --adapt-layers=2,4) added to conf/meta/<init>.conf
   --lrs '<rates>'            adaptation rates (fast-adapt --lr) [$lrs]
   --shots '<N ...>' --draws D --train-seeds '<seeds>' --test-recs N --seed N   [$shots; $draws;
                              $train_seeds; $test_recs; $seed]: as run.sh's
