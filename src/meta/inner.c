@@ -71,7 +71,8 @@ int meta_inner_num_rates(const MetaInner *in) {
 }
 
 int meta_inner_num_learned(const MetaInner *in) {
-  bool learn = in->lr_mode != META_LR_NONE && (in->algo == META_MAML || in->algo == META_FOMAML);
+  bool learn = in->lr_mode != META_LR_NONE &&
+               (in->algo == META_MAML || in->algo == META_FOMAML || in->algo == META_MULTITASK);
   return learn ? meta_inner_num_rates(in) : 0;
 }
 
@@ -174,7 +175,7 @@ void meta_inner_to_model(const MetaInner *in, Nnet *n) {
   for (int l = 0; l < in->num_layers; l++) a[l] = in->adapt[l] ? 1.0f : 0.0f;
   nnet_set_extra(n, META_EXTRA_ADAPT, a, in->num_layers);
   free(a);
-  if (in->algo == META_MULTITASK) {
+  if (in->algo == META_MULTITASK && in->lr_mode == META_LR_NONE) {
     /* No inner loop: a procedure stored by an earlier meta-training no longer applies. */
     const char *const names[] = {META_EXTRA_STEPS, META_EXTRA_BATCH, META_EXTRA_RATE,
                                  META_EXTRA_RATES, META_EXTRA_PARAM_RATES, META_EXTRA_PROX};
@@ -204,7 +205,7 @@ MetaWork *meta_work_new(const Nnet *n, const MetaInner *in) {
   w->qb = nnet_batch_new();
   if (in->algo == META_MAML || meta_inner_num_learned(in) > 0)
     w->traj = xmalloc(sizeof(float) * (size_t)P * (size_t)k);
-  if (in->algo == META_FOMAML && in->lr_mode != META_LR_NONE)
+  if ((in->algo == META_FOMAML || in->algo == META_MULTITASK) && in->lr_mode != META_LR_NONE)
     w->sgrad = xmalloc(sizeof(float) * (size_t)P * (size_t)k);
   w->cur = xmalloc(sizeof(float) * (size_t)P);
   w->g = xmalloc(sizeof(float) * (size_t)P);
@@ -318,7 +319,7 @@ bool meta_inner_adapt(const Nnet *n, const MetaInner *in, MetaWork *w, const Nne
     meta_fill_support(n, in, w, d, t, j, j == 0);
     if (w->keep_traj) memcpy(w->traj + (size_t)j * P, theta_out, sizeof(float) * (size_t)P);
     double L = nnet_loss_grad(n, theta_out, w->nw, w->sb, w->gs, &ns);
-    if (j == 0) st->support_first = L;
+    if (j == 0) st->support_first = L, st->support_frames = ns.frames;
     st->frames += ns.frames;
     if (!isfinite(L) || !meta_finite(P, w->gs)) return st->ok = false;
     if (w->sgrad && w->keep_traj) memcpy(w->sgrad + (size_t)j * P, w->gs, sizeof(float) * (size_t)P);

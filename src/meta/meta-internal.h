@@ -10,7 +10,7 @@ struct MetaWork {
   NnetBatch *sb, *qb;     /* support (of the current inner step) and query batches */
   bool keep_traj;         /* store theta_j (and support gradients) while adapting */
   float *traj;            /* k x P: theta_0 .. theta_{k-1} (maml, learned rates) */
-  float *sgrad;           /* k x P: grad L_S(theta_j), only when FOMAML learns rates */
+  float *sgrad;           /* k x P: grad L_S(theta_j), only when FOMAML or multitask learns rates */
   float *cur, *g, *v, *hv, *gs; /* P each */
   int *order, ocap;       /* support utterances in inner-batch order, then a selection */
   bool subset;            /* inner steps use subsets of the support set */

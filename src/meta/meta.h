@@ -17,7 +17,8 @@
  * sum_j w_j L_Q(theta_j), j = 1..k: g starts at w_k grad L_Q(theta_k), and after each
  * g <- g - H_j (D_j g) with j >= 1 adds w_j grad L_Q(theta_j).
  * FOMAML: g = grad L_Q(theta_k) (and g_{j+1} = that g in the rate gradient).
- * Reptile: g = theta - theta_k. Multitask: g = grad L_{S+Q}(theta).
+ * Reptile: g = theta - theta_k. Multitask: g = grad L_{S+Q}(theta); with learned rates, the
+ * rates get FOMAML's rate gradient (the look-ahead theta_k is used for nothing else).
  * iMAML (Rajeswaran et al., NeurIPS 2019): the inner loss has a proximal term,
  *     theta_{j+1} = theta_j - D_j (grad L_S(theta_j) + lambda (theta_j - theta)),
  * whose minimum phi(theta) the k steps approximate; its meta-gradient, by the implicit
@@ -132,7 +133,8 @@ MetaInner *meta_inner_new(const Nnet *n, MetaAlgo algo, int steps, int batch, fl
                           MetaLrMode mode);
 void meta_inner_free(MetaInner *in);
 int meta_inner_num_rates(const MetaInner *in); /* L * kr, or P per parameter */
-/* Meta-parameters besides theta: the rates when they are learned (maml, fomaml), else 0. */
+/* Meta-parameters besides theta: the rates when they are learned (maml, fomaml,
+ * multitask), else 0. */
 int meta_inner_num_learned(const MetaInner *in);
 /* --adapt-layers: "all", "last" (the last layer with parameters), or a comma-separated
  * list of layer indices (0-based, as nnet-info numbers them). ERROR on a bad list or a
@@ -144,7 +146,7 @@ bool meta_inner_from_model(MetaInner *in, const Nnet *n);
 /* Stores the inner loop the model is meta-trained for: the adapt mask (always); for the
  * algorithms with an inner loop its steps, batch, either the learned rates or the
  * constant rate (the other is removed) and imaml's proximal lambda (removed for the
- * others); multitask, which has none, removes them all. */
+ * others); multitask without learned rates, which has no inner loop, removes them all. */
 void meta_inner_to_model(const MetaInner *in, Nnet *n);
 /* MAML++'s multi-step loss weights of outer iteration `iter` (from 0) into w (k values,
  * summing to 1): uniform 1/k at first, the non-final ones falling linearly by
@@ -153,7 +155,7 @@ void meta_inner_to_model(const MetaInner *in, Nnet *n);
 void meta_msl_weights(int k, int iter, int anneal_iters, float *w);
 
 /* Per-thread scratch: a network work area, batches, and for maml and learned rates the
- * trajectory theta_0..theta_{k-1} (and the support gradients when FOMAML learns rates). */
+ * trajectory theta_0..theta_{k-1} (and the support gradients when FOMAML or multitask learns rates). */
 typedef struct MetaWork MetaWork;
 MetaWork *meta_work_new(const Nnet *n, const MetaInner *in);
 void meta_work_free(MetaWork *w);
@@ -162,6 +164,7 @@ void meta_work_free(MetaWork *w);
 typedef struct {
   double query_before, query_after;  /* L_Q at theta and at theta_k */
   double support_first;              /* L_S at theta (the first inner step) */
+  long support_frames;               /* the frames that normalise it */
   long frames;
   bool ok;                           /* false: a non-finite loss or gradient */
 } MetaTaskStats;

@@ -40,9 +40,10 @@ void meta_train_opts_register(MetaTrainOpts *o, Options *po) {
   opts_float(po, "inner-lr", &o->inner_lr, "Inner learning rate (initial value when learned)");
   opts_int(po, "inner-batch", &o->inner_batch, "Support utterances per inner step (0: all)");
   opts_choice(po, "learn-inner-lr", &o->learn_inner_lr, "none|per-layer|per-layer-step|per-parameter",
-              "Meta-learn the inner rates (maml, fomaml): one per layer, per layer and inner step "
-              "(MAML++), or per parameter (Meta-SGD), each starting at --inner-lr; stored in the "
-              "model for fast-adapt");
+              "Meta-learn the inner rates (maml, fomaml, multitask): one per layer, per layer and "
+              "inner step (MAML++), or per parameter (Meta-SGD), each starting at --inner-lr; stored "
+              "in the model for fast-adapt. With multitask, theta is trained as multitask trains it "
+              "and only the rates are meta-learned, through FOMAML's rate gradient");
   opts_string(po, "adapt-layers", &o->adapt_layers,
               "Layers changed in the inner loop: all, last, or indices like 3,5 (stored in the model)");
   opts_bool(po, "multi-step-loss", &o->multi_step_loss,
@@ -269,9 +270,13 @@ static void check_opts(const MetaTrainOpts *o) {
   if (o->meta_batch < 1 || o->iterations < 0 || o->inner_batch < 0 || o->max_bad_steps < 1)
     ERROR("--meta-batch and --max-bad-steps must be >= 1, --iterations and --inner-batch >= 0");
   meta_parallel_opts_check(o);
-  if (mode != META_LR_NONE && algo != META_MAML && algo != META_FOMAML)
-    ERROR("--learn-inner-lr=%s needs --algo=maml or fomaml (%s has no meta-gradient for rates)",
-          o->learn_inner_lr, o->algo);
+  if (mode != META_LR_NONE && algo != META_MAML && algo != META_FOMAML && algo != META_MULTITASK)
+    ERROR("--learn-inner-lr=%s needs --algo=maml, fomaml or multitask (%s has no meta-gradient for "
+          "rates)", o->learn_inner_lr, o->algo);
+  if (mode != META_LR_NONE && algo == META_MULTITASK && o->inner_batch > 0)
+    ERROR("--algo=multitask --learn-inner-lr=%s needs --inner-batch=0 (its pooled gradient reuses "
+          "the first inner step's gradient on the whole support set; got %d)", o->learn_inner_lr,
+          o->inner_batch);
   if (o->multi_step_loss && algo != META_MAML)
     ERROR("--multi-step-loss needs --algo=maml (got %s)", o->algo);
   if (o->msl_anneal_iters < 0) ERROR("--msl-anneal-iters must be >= 0 (got %d)", o->msl_anneal_iters);

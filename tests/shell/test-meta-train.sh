@@ -67,7 +67,7 @@ check "--learn-inner-lr=per-layer-step stores 2 rates per layer" bash -c \
    nnet-info lr.mdl | grep -q 'meta-inner-lr dim=8' && nnet-info lr.mdl | grep -q 'meta-adapt-layers dim=4'"
 check "--learn-inner-lr=per-layer stores 1 rate per layer" bash -c \
   "$MT --learn-inner-lr=per-layer init.mdl $T episodes.txt lr1.mdl && nnet-info lr1.mdl | grep -q 'meta-inner-lr dim=4'"
-check_fails "learned rates need maml or fomaml" "needs --algo=maml or fomaml" \
+check_fails "learned rates need maml, fomaml or multitask" "needs --algo=maml, fomaml or multitask" \
   $MT --algo=reptile --learn-inner-lr=per-layer init.mdl $T episodes.txt x.mdl
 check "fast-adapt uses the learned rates" bash -c \
   "fast-adapt --steps=3 lr.mdl $T ad.mdl 2>&1 | grep -q 'the learned rates (2 per layer) (meta-train)'"
@@ -94,6 +94,15 @@ check "per-layer rates replace per-parameter ones; multitask removes them" bash 
   "$MT --learn-inner-lr=per-layer msgd.mdl $T episodes.txt msr.mdl && nnet-info msr.mdl > msr.info &&
    grep -q 'meta-inner-lr dim=4' msr.info && ! grep -q 'lr-param' msr.info &&
    $MT --algo=multitask msgd.mdl $T episodes.txt msm.mdl && ! nnet-info msm.mdl | grep -q 'meta-inner'"
+# Multitask with learned rates: theta trained as multitask trains it, the rates learned
+# beside it and kept in the model for fast-adapt; an inner loop on support subsets refused.
+check "multitask --learn-inner-lr=per-parameter learns and stores the rates" bash -c \
+  "$MT --algo=multitask --learn-inner-lr=per-parameter --inner-lr=0.3 init.mdl $T episodes.txt mtr.mdl 2> mtr.log &&
+   grep -q '76 parameters + 76 learned rates' mtr.log && nnet-info mtr.mdl | grep -q 'meta-inner-lr-param dim=76' &&
+   fast-adapt --steps=3 mtr.mdl $T mtra.mdl 2>&1 | grep -q 'the learned rates (one per parameter) (meta-train)'"
+check_fails "multitask with learned rates needs the whole support set a step" \
+  "ERROR.*--algo=multitask --learn-inner-lr=per-layer needs --inner-batch=0" \
+  $MT --algo=multitask --learn-inner-lr=per-layer --inner-batch=1 init.mdl $T episodes.txt x.mdl
 
 # The inner loop a model was meta-trained for is stored in it and is fast-adapt's default.
 check "meta-train stores its inner loop: steps, batch, rate (nnet-info shows them)" bash -c \
@@ -272,7 +281,7 @@ check_fails "--imaml-lambda must be positive" "ERROR.*--imaml-lambda must be > 0
 check_fails "--imaml-cg-steps must be at least 1" "ERROR.*--imaml-cg-steps must be >= 1 (got 0)" \
   $MT --algo=imaml --imaml-cg-steps=0 init.mdl $T episodes.txt x.mdl
 check_fails "imaml has no meta-gradient for learned rates" \
-  "ERROR.*--learn-inner-lr=per-layer needs --algo=maml or fomaml (imaml has no meta-gradient for rates)" \
+  "ERROR.*--learn-inner-lr=per-layer needs --algo=maml, fomaml or multitask (imaml has no meta-gradient for rates)" \
   $MT --algo=imaml --learn-inner-lr=per-layer init.mdl $T episodes.txt x.mdl
 check_fails "fast-adapt --prox-lambda must not be negative" "ERROR.*--prox-lambda must be >= 0" \
   fast-adapt --prox-lambda=-2 init.mdl $T x.mdl

@@ -15,8 +15,33 @@
 #include "meta-testutil.h"
 #include "testing.h"
 
+/* Multitask with learned rates: theta's gradient is multitask's (the pooled gradient,
+ * `pooled`), the rates' is FOMAML's (PyTorch's first-order rate gradient, fo). */
+static void check_multitask_rates(const Nnet *n, const NnetData *d, const MetaTask *t, int steps,
+                                  MetaLrMode mode, const Rec *rates, const Rec *adapt, const Rec *fo,
+                                  const float *pooled) {
+  int P = nnet_num_params(n);
+  float *grad = xmalloc(sizeof(float) * (size_t)P), *rg = xmalloc(sizeof(float) * (size_t)rates->n);
+  MetaInner *in = meta_inner_new(n, META_MULTITASK, steps, 0, 0.1f, mode);
+  CHECK(meta_inner_num_learned(in) == rates->n);
+  for (int i = 0; i < rates->n; i++) in->rates[i] = (float)rates->v[i];
+  for (int l = 0; l < in->num_layers; l++) in->adapt[l] = adapt->v[l] != 0;
+  MetaWork *w = meta_work_new(n, in);
+  MetaTaskStats st;
+  CHECK(meta_task_grad(n, in, w, d, t, 1, nnet_params_const(n), grad, rg, &st));
+  double eg = rel_err_f(grad, pooled, P), er = rel_err(rg, fo->v, rates->n);
+  printf("  multitask with learned rates: gradient rel. error %.2e against the pooled one, rate "
+         "gradient %.2e against the first-order reference\n", eg, er);
+  CHECK(eg < 1e-5);
+  CHECK(er < 1e-3);
+  meta_work_free(w);
+  meta_inner_free(in);
+  free(grad), free(rg);
+}
+
 /* Every case of a reference file: MAML (and FOMAML) meta-gradients and rate gradients;
- * a case with weights is MAML with the multi-step loss (no first-order variant). */
+ * a case with weights is MAML with the multi-step loss (no first-order variant). Cases
+ * that learn rates also check multitask learning them (check_multitask_rates). */
 static void check_reference_file(const char *file) {
   RefFile *rf = ref_read(file);
   CHECK(rf != NULL);
@@ -26,7 +51,16 @@ static void check_reference_file(const char *file) {
   MetaTask t;
   ref_setup(rf, &n, &d, &t);
   int P = nnet_num_params(n), cases = 0;
-  float *grad = xmalloc(sizeof(float) * (size_t)P);
+  float *grad = xmalloc(sizeof(float) * (size_t)P), *pooled = xmalloc(sizeof(float) * (size_t)P);
+  { /* multitask's gradient: the pooled support + query loss (d holds the support, then the query) */
+    NnetBatch *b = nnet_batch_new();
+    NnetWork *nw = nnet_work_new(n);
+    NnetStats ns;
+    nnet_batch_fill(b, n, d->n, d->feats, d->labels, NULL);
+    nnet_loss_grad(n, nnet_params(n), nw, b, pooled, &ns);
+    nnet_batch_free(b);
+    nnet_work_free(nw);
+  }
   while (rf->pos < rf->num) {
     const char *name = ref_next(rf, "case")->str;
     int steps = (int)ref_next(rf, "steps")->v[0];
@@ -64,11 +98,12 @@ static void check_reference_file(const char *file) {
       meta_work_free(w);
       meta_inner_free(in);
     }
+    if (mode != META_LR_NONE && !weights) check_multitask_rates(n, d, &t, steps, mode, rates, adapt, r1, pooled);
     free(rg);
     cases++;
   }
   CHECK(cases >= 5);
-  free(grad);
+  free(grad), free(pooled);
   ref_model_free(n, d, &t);
   ref_free(rf);
 }
