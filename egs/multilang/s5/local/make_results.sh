@@ -184,12 +184,12 @@ if (@dev) {
 
 echo "# Compute of each initialisation (per training seed; mean seconds over the seeds on this"
 echo "# machine). Gradient evaluations are utterance forward+backward passes (local/step_cost.sh)."
-printf "# %-10s %10s %12s %14s %10s\n" init iterations "evals/iter" "evaluations" seconds
+printf "# %-15s %10s %12s %14s %10s\n" init iterations "evals/iter" "evaluations" seconds
 for i in pretrain $inits; do
-  [ $i = scratch ] && { printf "# %-10s %10s %12s %14s %10s\n" scratch 0 0 0 0; continue; }
+  [ $i = scratch ] && { printf "# %-15s %10s %12s %14s %10s\n" scratch 0 0 0 0; continue; }
   cat $exp/$i/s*/train_time 2>/dev/null | awk -v i=$i '
     { t += $2; n++; it = $3; c = $4 }
-    END { if (n) printf "# %-10s %10d %12d %14d %10.0f\n", i, it, c, it * c, t / n }'
+    END { if (n) printf "# %-15s %10d %12d %14d %10.0f\n", i, it, c, it * c, t / n }'
 done
 [ -n "$train_budget" ] && echo "# (every initialisation but scratch: pretrain, then --train-budget=$train_budget evaluations)"
 echo
