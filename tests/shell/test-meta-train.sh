@@ -254,6 +254,11 @@ check "recipe: imaml.conf runs" bash -c \
 check "recipe: step_cost.sh counts imaml's Hessian-vector products on the support set" bash -c \
   "cd $R/.. && [ \$(local/step_cost.sh conf/meta/imaml.conf) = 853 ] &&
    [ \$(local/step_cost.sh --support 20 conf/meta/imaml.conf --inner-batch=8 --imaml-cg-steps=2) = 693 ]"
+check "recipe: multitask-rates.conf runs; step_cost.sh prices its query gradients" bash -c \
+  "meta-train --config=$R/meta/multitask-rates.conf --iterations=2 --meta-batch=2 init.mdl $T episodes.txt mr.mdl &&
+   cd $R/.. && [ \$(local/step_cost.sh conf/meta/multitask-rates.conf) = 120 ] &&
+   [ \$(local/step_cost.sh --support 20 --query 5 conf/meta/multitask-rates.conf --inner-steps=2) = 200 ] &&
+   [ \$(local/step_cost.sh conf/meta/multitask.conf) = 93 ]"
 
 # Implicit MAML: the proximal lambda is stored in the model and fast-adapt adapts with it.
 check "imaml: same seed, same model; with 2 task threads, the same model" bash -c \
