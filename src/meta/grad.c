@@ -118,30 +118,6 @@ static bool implicit_grad(const Nnet *n, const MetaInner *in, MetaWork *w, const
   return meta_finite(P, grad);
 }
 
-/* Multitask with learned rates: theta by the multitask gradient, the rates by FOMAML's
- * rate gradient (exact for one inner step, where no Hessian enters it). The pooled
- * gradient is composed as (F_S grad L_S + F_Q grad L_Q) / (F_S + F_Q) from the first inner
- * step's support gradient and the query gradient at theta, w->g (F: the frames that
- * normalise each loss), so every inner step must use the whole support set (check_opts). */
-static bool multitask_rates_grad(const Nnet *n, const MetaInner *in, MetaWork *w, const NnetData *d,
-                                 const MetaTask *t, uint64_t seed, const float *theta, long query_frames,
-                                 float *grad, float *rate_grad, MetaTaskStats *st) {
-  int P = w->P;
-  NnetStats ns;
-  w->keep_traj = true;
-  bool ok = meta_inner_adapt(n, in, w, d, t, seed, theta, w->cur, st);
-  w->keep_traj = false;
-  if (!ok) return false;
-  st->query_after = nnet_loss_grad(n, w->cur, w->nw, w->qb, w->hv, &ns);
-  st->frames += ns.frames + query_frames;
-  if (!isfinite(st->query_after) || !meta_finite(P, w->hv)) return st->ok = false;
-  for (int j = 0; j < in->steps; j++) rate_grad_step(n, in, j, w->hv, w->sgrad + (size_t)j * P, rate_grad);
-  double fs = (double)st->support_frames, fq = (double)query_frames;
-  float as = (float)(fs / (fs + fq)), aq = (float)(fq / (fs + fq));
-  for (int p = 0; p < P; p++) grad[p] = as * w->sgrad[p] + aq * w->g[p];
-  return st->ok = meta_finite(meta_inner_num_rates(in), rate_grad);
-}
-
 /* Multitask: the gradient of the pooled support + query loss at theta. */
 static bool multitask_grad(const Nnet *n, MetaWork *w, const NnetData *d, const MetaTask *t,
                            const float *theta, float *grad, MetaTaskStats *st) {
@@ -167,18 +143,21 @@ bool meta_task_grad(const Nnet *n, const MetaInner *in, MetaWork *w, const NnetD
   int P = w->P;
   NnetStats ns;
   bool learn = meta_inner_num_learned(in) > 0;
-  bool pooled = in->algo == META_MULTITASK && learn; /* needs the query gradient at theta */
+  /* Multitask with learned rates: the rates as FOMAML learns them, and theta's pooled
+   * gradient composed as (F_S grad L_S + F_Q grad L_Q) / (F_S + F_Q) from the first inner
+   * step's support gradient and the query gradient at theta, w->g (F: the frames that
+   * normalise each loss); so every inner step must use the whole support set (meta-train
+   * refuses --inner-batch with it). */
+  bool mt_rates = in->algo == META_MULTITASK && learn;
+  long query_frames = 0;
   *st = (MetaTaskStats){NAN, NAN, NAN, 0, 0, false};
   if (learn) memset(rate_grad, 0, sizeof(float) * (size_t)meta_inner_num_rates(in));
   if (t->nq > 0) {
     meta_fill(w, n, w->qb, d, t->q, t->nq);
-    st->query_before = nnet_loss_grad(n, theta, w->nw, w->qb, pooled ? w->g : NULL, &ns);
+    st->query_before = nnet_loss_grad(n, theta, w->nw, w->qb, mt_rates ? w->g : NULL, &ns);
+    query_frames = ns.frames;
   }
-  if (pooled) {
-    if (t->nq == 0 || !isfinite(st->query_before) || !meta_finite(P, w->g)) return st->ok = false;
-    return multitask_rates_grad(n, in, w, d, t, seed, theta, ns.frames, grad, rate_grad, st);
-  }
-  if (in->algo == META_MULTITASK) return multitask_grad(n, w, d, t, theta, grad, st);
+  if (in->algo == META_MULTITASK && !learn) return multitask_grad(n, w, d, t, theta, grad, st);
 
   w->keep_traj = in->algo == META_MAML || learn;
   bool ok = meta_inner_adapt(n, in, w, d, t, seed, theta, w->cur, st);
@@ -194,11 +173,16 @@ bool meta_task_grad(const Nnet *n, const MetaInner *in, MetaWork *w, const NnetD
   st->query_after = nnet_loss_grad(n, w->cur, w->nw, w->qb, grad, &ns);
   st->frames += ns.frames;
   if (!isfinite(st->query_after) || !meta_finite(P, grad)) return st->ok = false;
-  if (in->algo == META_FOMAML) {
+  if (in->algo == META_FOMAML || mt_rates) {
     if (learn)
       for (int j = 0; j < in->steps; j++)
         rate_grad_step(n, in, j, grad, w->sgrad + (size_t)j * P, rate_grad);
-    return st->ok = true;
+    if (!mt_rates) return st->ok = true;
+    double fs = (double)st->support_frames, fq = (double)query_frames;
+    float as = (float)(fs / (fs + fq)), aq = (float)(fq / (fs + fq));
+    for (int p = 0; p < P; p++) grad[p] = as * w->sgrad[p] + aq * w->g[p];
+    st->frames += query_frames;
+    return st->ok = meta_finite(P, grad);
   }
   if (in->algo == META_IMAML) return st->ok = implicit_grad(n, in, w, d, t, grad);
   if (in->step_weights) vec_scale(P, in->step_weights[in->steps - 1], grad);

@@ -203,7 +203,7 @@ MetaWork *meta_work_new(const Nnet *n, const MetaInner *in) {
   w->nw = nnet_work_new(n);
   w->sb = nnet_batch_new();
   w->qb = nnet_batch_new();
-  if (in->algo == META_MAML || meta_inner_num_learned(in) > 0)
+  if (in->algo == META_MAML)
     w->traj = xmalloc(sizeof(float) * (size_t)P * (size_t)k);
   if ((in->algo == META_FOMAML || in->algo == META_MULTITASK) && in->lr_mode != META_LR_NONE)
     w->sgrad = xmalloc(sizeof(float) * (size_t)P * (size_t)k);
@@ -317,7 +317,7 @@ bool meta_inner_adapt(const Nnet *n, const MetaInner *in, MetaWork *w, const Nne
   memcpy(theta_out, theta, sizeof(float) * (size_t)P);
   for (int j = 0; j < in->steps; j++) {
     meta_fill_support(n, in, w, d, t, j, j == 0);
-    if (w->keep_traj) memcpy(w->traj + (size_t)j * P, theta_out, sizeof(float) * (size_t)P);
+    if (w->keep_traj && w->traj) memcpy(w->traj + (size_t)j * P, theta_out, sizeof(float) * (size_t)P);
     double L = nnet_loss_grad(n, theta_out, w->nw, w->sb, w->gs, &ns);
     if (j == 0) st->support_first = L, st->support_frames = ns.frames;
     st->frames += ns.frames;

@@ -8,8 +8,9 @@ struct MetaWork {
   int P;
   NnetWork *nw;
   NnetBatch *sb, *qb;     /* support (of the current inner step) and query batches */
-  bool keep_traj;         /* store theta_j (and support gradients) while adapting */
-  float *traj;            /* k x P: theta_0 .. theta_{k-1} (maml, learned rates) */
+  bool keep_traj;         /* store theta_j (maml) or the support gradients (learned rates
+                             without a Hessian) while adapting */
+  float *traj;            /* k x P: theta_0 .. theta_{k-1}, only for maml */
   float *sgrad;           /* k x P: grad L_S(theta_j), only when FOMAML or multitask learns rates */
   float *cur, *g, *v, *hv, *gs; /* P each */
   int *order, ocap;       /* support utterances in inner-batch order, then a selection */

@@ -154,8 +154,8 @@ void meta_inner_to_model(const MetaInner *in, Nnet *n);
  * iter >= anneal_iters on, the last step's loss alone (w = 0 ... 0 1). */
 void meta_msl_weights(int k, int iter, int anneal_iters, float *w);
 
-/* Per-thread scratch: a network work area, batches, and for maml and learned rates the
- * trajectory theta_0..theta_{k-1} (and the support gradients when FOMAML or multitask learns rates). */
+/* Per-thread scratch: a network work area, batches, for maml the trajectory
+ * theta_0..theta_{k-1}, and the support gradients when FOMAML or multitask learns rates. */
 typedef struct MetaWork MetaWork;
 MetaWork *meta_work_new(const Nnet *n, const MetaInner *in);
 void meta_work_free(MetaWork *w);
