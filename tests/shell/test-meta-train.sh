@@ -72,14 +72,21 @@ check_fails "learned rates need maml, fomaml or multitask" "needs --algo=maml, f
 check "fast-adapt uses the learned rates" bash -c \
   "fast-adapt --steps=3 lr.mdl $T ad.mdl 2>&1 | grep -q 'the learned rates (2 per layer) (meta-train)'"
 check "fast-adapt --lr overrides them" bash -c "fast-adapt --steps=3 --lr=0.2 lr.mdl $T ad2.mdl 2>&1 | grep -q 'instead of'"
+# rates_moved MODEL R0: true when a per-parameter rate of MODEL is no longer R0 (beyond the
+# rounding of the text form, which writes 0.3 as 0.300000012).
+rates_moved() {
+  nnet-copy --binary=false "$1" - | awk -v r0="$2" '/meta-inner-lr-param/ { on = 1; next }
+    on { for (i = 1; i <= NF; i++) if ($i != "]" && ($i - r0) ^ 2 > 1e-12) moved++ }
+    on && /\]/ { exit } END { exit !(moved > 0) }'
+}
+export -f rates_moved
 # Meta-SGD: a rate per parameter (76 here), learned, and adapted with, frozen layers
 # cached or not.
 check "--learn-inner-lr=per-parameter stores one learned rate per parameter" bash -c \
   "$MT --learn-inner-lr=per-parameter --inner-lr=0.3 init.mdl $T episodes.txt msgd.mdl 2> msgd.log &&
    grep -q '76 parameters + 76 learned rates' msgd.log && nnet-info msgd.mdl > msgd.info &&
    grep -q 'meta-inner-lr-param dim=76' msgd.info && ! grep -q 'meta-inner-lr \|meta-inner-rate' msgd.info &&
-   nnet-copy --binary=false msgd.mdl - | awk '/meta-inner-lr-param/ { on = 1; next } on && /\]/ { exit }
-     on { for (i = 1; i <= NF; i++) if (\$i != 0.3) moved++ } END { exit !(moved > 0) }'"
+   rates_moved msgd.mdl 0.3"
 check "fast-adapt uses the per-parameter rates, frozen layers cached or not" bash -c \
   "fast-adapt --steps=3 msgd.mdl $T msa.mdl 2>&1 | grep -q 'the learned rates (one per parameter) (meta-train)' &&
    fast-adapt --steps=3 --adapt-layers=last msgd.mdl $T msc.mdl 2>&1 | grep -q 'are frozen' &&
@@ -99,6 +106,7 @@ check "per-layer rates replace per-parameter ones; multitask removes them" bash 
 check "multitask --learn-inner-lr=per-parameter learns and stores the rates" bash -c \
   "$MT --algo=multitask --learn-inner-lr=per-parameter --inner-lr=0.3 init.mdl $T episodes.txt mtr.mdl 2> mtr.log &&
    grep -q '76 parameters + 76 learned rates' mtr.log && nnet-info mtr.mdl | grep -q 'meta-inner-lr-param dim=76' &&
+   rates_moved mtr.mdl 0.3 &&
    fast-adapt --steps=3 mtr.mdl $T mtra.mdl 2>&1 | grep -q 'the learned rates (one per parameter) (meta-train)'"
 check_fails "multitask with learned rates needs the whole support set a step" \
   "ERROR.*--algo=multitask --learn-inner-lr=per-layer needs --inner-batch=0" \
