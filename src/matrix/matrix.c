@@ -84,6 +84,44 @@ float mat_max_abs_diff(Mat a, Mat b) {
   return d;
 }
 
+static void sgemm(bool ta, bool tb, float alpha, Mat a, Mat b, float beta, Mat c, int k) {
+  cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans, c.rows, c.cols,
+              k, alpha, a.data, a.stride, b.data, b.stride, beta, c.data, c.stride);
+}
+
+/* On a team of several threads, a large product cuts C into one block of rows (or of
+ * columns, when C is wider than tall) for each thread, each block a one-thread sgemm.
+ * OpenBLAS's own threads would spin between products (sched_yield) against the team's
+ * workers, which run the elementwise work and the recurrent steps in between. The
+ * blocks start at multiples of 16: each element of C is then summed over k by the same
+ * kernel in the same order as on one thread, so the bits are one thread's. */
+typedef struct {
+  bool ta, tb, by_rows;
+  float alpha, beta;
+  Mat a, b, c;
+  int k;
+} GemmJob;
+
+#define GEMM_ALIGN 16
+#define GEMM_THREAD_MIN_MADDS (1L << 21)
+
+static void gemm_part(void *arg, int part, int parts) {
+  const GemmJob *j = arg;
+  int len = j->by_rows ? j->c.rows : j->c.cols, units = (len + GEMM_ALIGN - 1) / GEMM_ALIGN;
+  int i0 = units * part / parts * GEMM_ALIGN, i1 = units * (part + 1) / parts * GEMM_ALIGN;
+  if (i1 > len) i1 = len;
+  if (i0 >= i1) return;
+  Mat a = j->a, b = j->b, c;
+  if (j->by_rows) {
+    a = j->ta ? mat_cols(a, i0, i1 - i0) : mat_rows(a, i0, i1 - i0);
+    c = mat_rows(j->c, i0, i1 - i0);
+  } else {
+    b = j->tb ? mat_rows(b, i0, i1 - i0) : mat_cols(b, i0, i1 - i0);
+    c = mat_cols(j->c, i0, i1 - i0);
+  }
+  sgemm(j->ta, j->tb, j->alpha, a, b, j->beta, c, j->k);
+}
+
 void mat_gemm(bool ta, bool tb, float alpha, Mat a, Mat b, float beta, Mat c) {
   int m = ta ? a.cols : a.rows, k = ta ? a.rows : a.cols;
   int kb = tb ? b.cols : b.rows, n = tb ? b.rows : b.cols;
@@ -94,8 +132,11 @@ void mat_gemm(bool ta, bool tb, float alpha, Mat a, Mat b, float beta, Mat c) {
     if (beta == 0) mat_zero(c); else mat_scale(c, beta);
     return;
   }
-  cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans, m, n, k,
-              alpha, a.data, a.stride, b.data, b.stride, beta, c.data, c.stride);
+  GemmJob job = {ta, tb, m >= n, alpha, beta, a, b, c, k};
+  int threads = mat_team_size(), units = ((m >= n ? m : n) + GEMM_ALIGN - 1) / GEMM_ALIGN;
+  int parts = threads < units ? threads : units;
+  if (parts < 2 || (long)m * n * k < GEMM_THREAD_MIN_MADDS) sgemm(ta, tb, alpha, a, b, beta, c, k);
+  else mat_team_run(parts, gemm_part, &job);
 }
 
 void mat_gemv(bool ta, float alpha, Mat a, const float *x, float beta, float *y) {
@@ -178,7 +219,7 @@ double vec_norm2(int n, const float *x) {
 
 void mat_set_num_threads(int n) {
   if (n <= 0) return;
-  openblas_set_num_threads(n);
+  openblas_set_num_threads(1); /* the team splits the products (mat_gemm) */
   mat_team_set_size(n);
 }
 

@@ -40,7 +40,8 @@ float mat_max_abs_diff(Mat a, Mat b);
  * position in *row, *col (row-major order). */
 bool mat_all_finite(Mat m, int *row, int *col);
 
-/* C = alpha * op(A) * op(B) + beta * C, op(X) = X or X^T (cblas_sgemm). */
+/* C = alpha * op(A) * op(B) + beta * C, op(X) = X or X^T (cblas_sgemm). On a team of
+ * several threads a large product splits C among them, with one thread's bits. */
 void mat_gemm(bool trans_a, bool trans_b, float alpha, Mat a, Mat b, float beta, Mat c);
 /* y = alpha * op(A) * x + beta * y (cblas_sgemv). */
 void mat_gemv(bool trans_a, float alpha, Mat a, const float *x, float beta, float *y);
@@ -81,9 +82,10 @@ float vec_dot(int n, const float *x, const float *y);
 void vec_scale(int n, float alpha, float *x);
 double vec_norm2(int n, const float *x);                       /* Euclidean norm */
 
-/* Threads OpenBLAS and the matrix team (team.h: mat_gemm_packed's products, the recurrent
- * layers' per-step cell updates) may use; 0 leaves the defaults: OpenBLAS's, and one thread
- * for the team. Process-wide, as OpenBLAS's setting is. */
+/* Threads the matrix team (team.h) may use: mat_gemm's large products, mat_gemm_packed's,
+ * the recurrent layers' per-step cell updates and the elementwise passes split among them.
+ * OpenBLAS itself then runs on one thread (see mat_gemm). 0 leaves the defaults:
+ * OpenBLAS's threads, and one thread for the team. Process-wide, as OpenBLAS's setting is. */
 void mat_set_num_threads(int n);
 
 #endif

@@ -23,7 +23,7 @@
  * theta_j), so the model itself is never modified by them.
  *
  * Threads: a Nnet is read-only in nnet_loss_grad/nnet_hvp/nnet_forward; each thread uses
- * its own NnetWork and NnetBatch. OpenBLAS threads are set by mat_set_num_threads. */
+ * its own NnetWork and NnetBatch. The matrix team's threads are set by mat_set_num_threads. */
 #ifndef NNET_NNET_H
 #define NNET_NNET_H
 
@@ -148,7 +148,7 @@ typedef struct NnetWork NnetWork;
 NnetWork *nnet_work_new(const Nnet *n);
 void nnet_work_free(NnetWork *w);
 /* Threads this work uses for the per-utterance parts (CTC); default 1. Matrix products
- * use OpenBLAS's threads (mat_set_num_threads). Results do not depend on it. */
+ * use the matrix team's threads (mat_set_num_threads). Results do not depend on it. */
 void nnet_work_set_num_threads(NnetWork *w, int n);
 /* Bytes currently held (for peak-memory reports). */
 size_t nnet_work_bytes(const NnetWork *w);

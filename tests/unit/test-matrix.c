@@ -1,6 +1,6 @@
 /* Unit tests for src/matrix: views, strides, the BLAS wrappers against plain loops, the
- * packed few-row product against sgemm and on several threads, column sums, and the
- * non-finite scan. */
+ * products on several threads (one thread's bits), the packed few-row product against
+ * sgemm and on several threads, column sums, and the non-finite scan. */
 #include <math.h>
 #include <pthread.h>
 #include <stdlib.h>
@@ -40,6 +40,43 @@ static void test_gemm_all_transposes(void) {
       CHECK(*mat_at(big, 0, 0) == 0 && *mat_at(big, m + 1, n + 2) == 0); /* outside untouched */
       mat_release(&a); mat_release(&b); mat_release(&big); mat_release(&c0);
     }
+}
+
+/* A product large enough to split among the team (rows of C, or columns when C is wider
+ * than tall, in blocks starting at multiples of 16) gives one thread's bits on 2-4
+ * threads, for every transpose, lengths that are not multiples of 16, beta 0 and not;
+ * C is a strided view whose surroundings stay untouched. */
+static void test_gemm_threads(void) {
+  Rng r;
+  rng_seed(&r, 9);
+  int shapes[][3] = {{1000, 300, 70}, {70, 300, 1000}, {513, 129, 257}, {40, 4000, 33}};
+  for (size_t s = 0; s < sizeof(shapes) / sizeof(*shapes); s++)
+    for (int ta = 0; ta < 2; ta++)
+      for (int tb = 0; tb < 2; tb++)
+        for (int z = 0; z < 2; z++) {
+          int m = shapes[s][0], n = shapes[s][1], k = shapes[s][2];
+          float beta = z ? 0.0f : 0.5f;
+          Mat a = ta ? mat_alloc(k, m) : mat_alloc(m, k), b = tb ? mat_alloc(n, k) : mat_alloc(k, n);
+          Mat big = mat_alloc(m + 2, n + 3), c = mat_view(mat_at(big, 1, 2), m, n, big.stride);
+          Mat c0 = mat_alloc(m, n), one = mat_alloc(m, n);
+          fill(a, &r), fill(b, &r), fill(c0, &r);
+          mat_set_num_threads(1);
+          mat_copy(one, c0);
+          mat_gemm(ta, tb, 1.5f, a, b, beta, one);
+          for (int t = 2; t <= 4; t++) {
+            mat_set_num_threads(t);
+            mat_copy(c, c0);
+            mat_gemm(ta, tb, 1.5f, a, b, beta, c);
+            bool same = true;
+            for (int i = 0; i < m; i++)
+              same = same && memcmp(mat_row(c, i), mat_row(one, i), sizeof(float) * (size_t)n) == 0;
+            CHECK(same);
+          }
+          mat_set_num_threads(1);
+          CHECK(*mat_at(big, 0, 0) == 0 && *mat_at(big, m + 1, n + 2) == 0 && *mat_at(big, 1, 0) == 0);
+          CHECK(*mat_at(big, 1, n + 2) == 0);
+          mat_release(&a), mat_release(&b), mat_release(&big), mat_release(&c0), mat_release(&one);
+        }
 }
 
 /* C += A op(W) through the packed panels (each code path the CPU has) against cblas_sgemm
@@ -230,6 +267,7 @@ static void test_all_finite(void) {
 
 int main(void) {
   RUN(test_gemm_all_transposes);
+  RUN(test_gemm_threads);
   RUN(test_gemm_packed);
   RUN(test_gemm_packed_threads);
   RUN(test_gemm_packed_concurrent_callers);
