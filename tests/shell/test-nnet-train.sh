@@ -58,6 +58,18 @@ check "--valid-fraction holds out utterances" bash -c '
 check "--num-threads=2 trains" bash -c '
   train --num-epochs=2 --num-threads=2 0.mdl ark:tr.feats.ark ark,t:tr.labels.txt t2.mdl 2>/dev/null &&
   train --num-epochs=2 --num-threads=2 0.mdl ark:tr.feats.ark ark,t:tr.labels.txt t2b.mdl 2>/dev/null && cmp t2.mdl t2b.mdl'
+# Products large enough to split among the threads (300-frame utterances, 440 inputs),
+# where OpenBLAS's own threads gave other bits than one thread.
+awk 'BEGIN { srand(7); for (u = 0; u < 16; u++) { printf "w%02d  [\n", u; for (t = 0; t < 300; t++) {
+  for (c = 0; c < 40; c++) printf " %.3f", rand() - 0.5; printf (t == 299 ? " ]\n" : "\n") } } }' > wide.feats.txt
+awk 'BEGIN { srand(8); for (u = 0; u < 16; u++) { printf "w%02d", u; for (i = 0; i < 60; i++)
+  printf " %d", 1 + int(rand() * 63); printf "\n" } }' > wide.labels.txt
+printf 'input-dim=40\nsplice context=-5:5\naffine dim=128\nrelu\naffine dim=128\nrelu\naffine\nlog-softmax\n' > wide.conf
+nnet-init --output-dim=64 --seed=1 wide.conf w0.mdl 2>/dev/null
+check "--num-threads=2 gives the 1-thread model" bash -c '
+  for t in 1 2; do nnet-train --minibatch-size=8 --optimizer=sgd --momentum=0.9 --num-threads=$t \
+    w0.mdl ark:wide.feats.txt ark,t:wide.labels.txt w$t.mdl 2>/dev/null || exit 1; done
+  ! cmp -s w0.mdl w1.mdl && cmp w1.mdl w2.mdl'
 check "options change the result: sgd/momentum/nesterov/normalize/minibatch" bash -c '
   for o in "--optimizer=sgd" "--optimizer=sgd --momentum=0.9" "--optimizer=sgd --momentum=0.9 --nesterov" \
            "--normalize=utt" "--minibatch-size=4" "--max-grad-norm=0.01" "--warmup-steps=5" \
