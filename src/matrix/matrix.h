@@ -60,6 +60,8 @@ MatPacked mat_pack(bool trans, Mat w, float *buf); /* op(W) = W^T when trans */
 /* C += A op(W) with op(W) packed: for A of a few rows (an LSTM step's batch), where
  * cblas_sgemm would repack W at every call. Deterministic; C must not overlap A or W. */
 void mat_gemm_packed(Mat a, MatPacked w, Mat c);
+/* The same on the calling thread alone, whatever the team's size (the same bits). */
+void mat_gemm_packed_serial(Mat a, MatPacked w, Mat c);
 /* Its code paths, each compiled for an instruction set; mat_gemm_packed takes the
  * widest the CPU has (mat_simd_best), the same on every call. For tests. */
 typedef enum { MAT_SIMD_BASE, MAT_SIMD_AVX2, MAT_SIMD_AVX512 } MatSimd;
@@ -83,7 +85,7 @@ void vec_scale(int n, float alpha, float *x);
 double vec_norm2(int n, const float *x);                       /* Euclidean norm */
 
 /* Threads the matrix team (team.h) may use: mat_gemm's large products, mat_gemm_packed's,
- * the recurrent layers' per-step cell updates and the elementwise passes split among them.
+ * the recurrent layers' passes and the elementwise passes split among them.
  * OpenBLAS itself then runs on one thread (see mat_gemm). 0 leaves the defaults:
  * OpenBLAS's threads, and one thread for the team. Process-wide, as OpenBLAS's setting is. */
 void mat_set_num_threads(int n);

@@ -105,9 +105,13 @@ static void gemm_part(void *arg, int part, int parts) {
  * the caller anyway. */
 #define THREAD_MIN_MADDS (1L << 19)
 
-void mat_gemm_packed_simd(MatSimd simd, Mat a, MatPacked w, Mat c) {
+static void check_shapes(Mat a, MatPacked w, Mat c) {
   if (a.cols != w.k || c.rows != a.rows || c.cols != w.n)
     ERROR("packed gemm shapes: A %dx%d, W %dx%d, C %dx%d", a.rows, a.cols, w.k, w.n, c.rows, c.cols);
+}
+
+void mat_gemm_packed_simd(MatSimd simd, Mat a, MatPacked w, Mat c) {
+  check_shapes(a, w, c);
   if (simd > mat_simd_best()) ERROR("packed gemm: code path %d needs instructions this CPU lacks", (int)simd);
   int panels = (w.n + MAT_PANEL - 1) / MAT_PANEL, threads = mat_team_size();
   if (threads < 2 || panels < 2 || (long)a.rows * w.k * w.n < THREAD_MIN_MADDS) {
@@ -119,3 +123,8 @@ void mat_gemm_packed_simd(MatSimd simd, Mat a, MatPacked w, Mat c) {
 }
 
 void mat_gemm_packed(Mat a, MatPacked w, Mat c) { mat_gemm_packed_simd(mat_simd_best(), a, w, c); }
+
+void mat_gemm_packed_serial(Mat a, MatPacked w, Mat c) {
+  check_shapes(a, w, c);
+  gemm_serial(mat_simd_best(), a, w, c);
+}

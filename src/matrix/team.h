@@ -1,8 +1,8 @@
-/* A team of persistent worker threads for a job of tens of microseconds split into a few
- * parts: packed.c's per-step products, the recurrent layers' per-step cell updates
- * (src/nnet/rnn.h), which run between them, the feed-forward layers' elementwise
- * passes (mat_team_rows), and mat_gemm's large products. Its size is set by
- * mat_set_num_threads. */
+/* A team of persistent worker threads for a job of tens of microseconds or more split
+ * into a few parts: packed.c's per-step products, the recurrent layers' per-step cell
+ * updates (src/nnet/rnn.h), which run between them, or their whole passes by blocks of
+ * rows, the feed-forward layers' elementwise passes (mat_team_rows), and mat_gemm's
+ * large products. Its size is set by mat_set_num_threads. */
 #ifndef MATRIX_TEAM_H
 #define MATRIX_TEAM_H
 

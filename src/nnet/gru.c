@@ -13,9 +13,9 @@
  * rbackward the backward ones (cell_rbackward below).
  * Products as in lstm.c: whole-sequence gemms, and one product a time step for
  * h_{t-1} W_hh^T (dhh_{t+1} W_hh backward, and their tangents) with W_hh packed once a
- * pass (mat_gemm_packed); on several threads each step's product and cell updates split
- * among the matrix team (nnet_rnn_rows), with one thread's bits. Work: 26H floats a
- * frame and direction, and the packed W_hh (3H^2, panels padded) a direction. */
+ * pass (mat_gemm_packed), in nnet_rnn_pass's time loop, which splits it among the
+ * matrix team on several threads, with one thread's bits. Work: 26H floats a frame and
+ * direction, and the packed W_hh (3H^2, panels padded) a direction. */
 #include <string.h>
 
 #include "nnet/rnn.h"
@@ -73,21 +73,20 @@ static bool gru_configure(NnetLayer *l, NnetArgs *a, int default_out, char *err,
 #define HROW(m, t) ((t) >= 0 && (t) < T ? mat_row(m, (t) * B + b) : k.Z + (size_t)b * 3 * H)
 #define SIZE(w) (sizeof(float) * (size_t)(w))
 
-/* One time step of a pass, for its row functions (nnet_rnn_rows): frame t, its
- * predecessor tp and successor tn in the pass's direction (-1: none). */
+/* A pass's buffers, for its row functions (RnnRowsFn, nnet_rnn_pass). */
 typedef struct {
   Bufs k;
-  int H, T, B, t, tp, tn;
+  int H, T, B;
   const int *len;
   Mat h, rh; /* h; R{h} (rforward, rbackward) */
 } Step;
 
-/* Opens a row function over rows [b0, b1) of the step (nnet_rnn_rows): the step's fields
- * as locals (ROW and HROW read k, T, B and b). */
-#define STEP_LOCALS(arg)                                                            \
+/* Opens a row function over rows [b0, b1) of frames f: the step's fields and frames as
+ * locals (ROW and HROW read k, T, B and b). */
+#define STEP_LOCALS(arg, f)                                                         \
   const Step *st = arg;                                                             \
   Bufs k = st->k;                                                                   \
-  int H = st->H, T = st->T, B = st->B, t = st->t, tp = st->tp, tn = st->tn;         \
+  int H = st->H, T = st->T, B = st->B, t = (f).t, tp = (f).tp, tn = (f).tn;         \
   Mat h = st->h, rh = st->rh;                                                       \
   (void)tn, (void)rh
 
@@ -102,8 +101,8 @@ static void cell_forward(int H, float *g, const float *hh, const float *hp, floa
   for (int j = 0; j < H; j++) h[j] = (1 - g[H + j]) * g[2 * H + j] + g[H + j] * hp[j];
 }
 
-static void forward_rows(void *arg, int b0, int b1) {
-  STEP_LOCALS(arg);
+static void forward_rows(const void *arg, RnnFrames f, int b0, int b1) {
+  STEP_LOCALS(arg, f);
   for (int b = b0; b < b1; b++) {
     float *g = ROW(k.G, t, 3 * H), *hh = ROW(k.HH, t, 3 * H), *hr = mat_row(h, t * B + b);
     if (t >= st->len[b]) {
@@ -116,7 +115,7 @@ static void forward_rows(void *arg, int b0, int b1) {
 
 static void forward_dir(const NnetLayer *l, const float *w, int dir, NnetSeq in, Mat x, Mat y,
                         float *work) {
-  int H = l->ia[0], T = in.T, B = in.B, s = nnet_rnn_sign(dir);
+  int H = l->ia[0], T = in.T, B = in.B;
   Bufs k = bufs(l, T, B, dir, work);
   RnnWeights p = nnet_rnn_weights(l, w, GATES, dir);
   Mat G = mat_view(k.G, T * B, 3 * H, 3 * H), HH = mat_view(k.HH, T * B, 3 * H, 3 * H);
@@ -125,13 +124,8 @@ static void forward_dir(const NnetLayer *l, const float *w, int dir, NnetSeq in,
   mat_gemm(false, true, 1.0f, x, p.Wih, 1.0f, G);
   nnet_rnn_fill_bias(HH, p.bhh, NULL);
   MatPacked WT = mat_pack(true, p.Whh, k.WP);
-  Step step = {k, H, T, B, 0, -1, -1, in.len, h, {0}};
-  for (int n = 0; n < T; n++) {
-    int t = nnet_rnn_frame(T, dir, n), tp = n ? t - s : -1;
-    if (n) mat_gemm_packed(mat_rows(h, tp * B, B), WT, mat_rows(HH, t * B, B));
-    step.t = t, step.tp = tp;
-    nnet_rnn_rows(B, H, forward_rows, &step);
-  }
+  Step step = {k, H, T, B, in.len, h, {0}};
+  nnet_rnn_pass(&(RnnPass){T, B, H, dir, false, WT, h, HH, forward_rows, &step});
 }
 
 static void gru_forward(const NnetLayer *l, const float *w, NnetSeq in, NnetSeq out, Mat x, Mat y,
@@ -157,8 +151,8 @@ static void cell_backward(int H, const float *g, const float *hh, const float *h
   }
 }
 
-static void backward_rows(void *arg, int b0, int b1) {
-  STEP_LOCALS(arg);
+static void backward_rows(const void *arg, RnnFrames f, int b0, int b1) {
+  STEP_LOCALS(arg, f);
   for (int b = b0; b < b1; b++) {
     float *dgx = ROW(k.DGX, t, 3 * H), *dhh = ROW(k.DHH, t, 3 * H), *dh = ROW(k.DH, t, H);
     if (t >= st->len[b]) { /* the gradient reaching a padded (constant zero) state stops */
@@ -172,20 +166,15 @@ static void backward_rows(void *arg, int b0, int b1) {
 
 static void backward_dir(const NnetLayer *l, const float *w, int dir, NnetSeq in, Mat x, Mat y, Mat dy,
                          float *dw, float *work) {
-  int H = l->ia[0], T = in.T, B = in.B, s = nnet_rnn_sign(dir);
+  int H = l->ia[0], T = in.T, B = in.B;
   Bufs k = bufs(l, T, B, dir, work);
   RnnWeights p = nnet_rnn_weights(l, w, GATES, dir), dp = nnet_rnn_weights(l, dw, GATES, dir);
   Mat DGX = mat_view(k.DGX, T * B, 3 * H, 3 * H), DHH = mat_view(k.DHH, T * B, 3 * H, 3 * H);
   Mat DH = mat_view(k.DH, T * B, H, H), h = mat_cols(y, dir * H, H);
   MatPacked W = mat_pack(false, p.Whh, k.WP);
-  Step step = {k, H, T, B, 0, -1, -1, in.len, h, {0}};
+  Step step = {k, H, T, B, in.len, h, {0}};
   mat_copy(DH, mat_cols(dy, dir * H, H));
-  for (int n = T - 1; n >= 0; n--) {
-    int t = nnet_rnn_frame(T, dir, n), tp = n ? t - s : -1, tn = n < T - 1 ? t + s : -1;
-    if (tn >= 0) mat_gemm_packed(mat_rows(DHH, tn * B, B), W, mat_rows(DH, t * B, B));
-    step.t = t, step.tp = tp, step.tn = tn;
-    nnet_rnn_rows(B, H, backward_rows, &step);
-  }
+  nnet_rnn_pass(&(RnnPass){T, B, H, dir, true, W, DHH, DH, backward_rows, &step});
   nnet_rnn_weight_grads(T, B, dir, DGX, DHH, x, h, true, dp);
 }
 
@@ -214,8 +203,8 @@ static void cell_rforward(int H, const float *g, const float *hh, const float *h
   }
 }
 
-static void rforward_rows(void *arg, int b0, int b1) {
-  STEP_LOCALS(arg);
+static void rforward_rows(const void *arg, RnnFrames f, int b0, int b1) {
+  STEP_LOCALS(arg, f);
   for (int b = b0; b < b1; b++) {
     float *rg = ROW(k.RG, t, 3 * H), *rhh = ROW(k.RHH, t, 3 * H), *rhr = mat_row(rh, t * B + b);
     if (t >= st->len[b]) {
@@ -228,7 +217,7 @@ static void rforward_rows(void *arg, int b0, int b1) {
 
 static void rforward_dir(const NnetLayer *l, const float *w, const float *v, int dir, NnetSeq in, Mat x,
                          Mat rx, Mat y, Mat ry, float *work) {
-  int H = l->ia[0], T = in.T, B = in.B, s = nnet_rnn_sign(dir);
+  int H = l->ia[0], T = in.T, B = in.B;
   Bufs k = bufs(l, T, B, dir, work);
   RnnWeights p = nnet_rnn_weights(l, w, GATES, dir), vp = nnet_rnn_weights(l, v, GATES, dir);
   Mat RG = mat_view(k.RG, T * B, 3 * H, 3 * H), RHH = mat_view(k.RHH, T * B, 3 * H, 3 * H);
@@ -240,13 +229,8 @@ static void rforward_dir(const NnetLayer *l, const float *w, const float *v, int
   nnet_rnn_shift(T, B, dir, RHH, h, &cur, &prev);
   mat_gemm(false, true, 1.0f, prev, vp.Whh, 1.0f, cur);
   MatPacked WT = mat_pack(true, p.Whh, k.WP);
-  Step step = {k, H, T, B, 0, -1, -1, in.len, h, rh};
-  for (int n = 0; n < T; n++) {
-    int t = nnet_rnn_frame(T, dir, n), tp = n ? t - s : -1;
-    if (n) mat_gemm_packed(mat_rows(rh, tp * B, B), WT, mat_rows(RHH, t * B, B));
-    step.t = t, step.tp = tp;
-    nnet_rnn_rows(B, H, rforward_rows, &step);
-  }
+  Step step = {k, H, T, B, in.len, h, rh};
+  nnet_rnn_pass(&(RnnPass){T, B, H, dir, false, WT, rh, RHH, rforward_rows, &step});
 }
 
 static void gru_rforward(const NnetLayer *l, const float *w, const float *v, NnetSeq in, NnetSeq out,
@@ -283,8 +267,8 @@ static void cell_rbackward(int H, RRow q) {
   }
 }
 
-static void rbackward_rows(void *arg, int b0, int b1) {
-  STEP_LOCALS(arg);
+static void rbackward_rows(const void *arg, RnnFrames f, int b0, int b1) {
+  STEP_LOCALS(arg, f);
   for (int b = b0; b < b1; b++) {
     RRow q = {ROW(k.G, t, 3 * H), ROW(k.RG, t, 3 * H), ROW(k.HH, t, 3 * H), ROW(k.RHH, t, 3 * H),
               HROW(h, tp), HROW(rh, tp), ROW(k.DGX, t, 3 * H), ROW(k.DHH, t, 3 * H), ROW(k.DH, t, H),
@@ -300,7 +284,7 @@ static void rbackward_rows(void *arg, int b0, int b1) {
 
 static void rbackward_dir(const NnetLayer *l, const float *w, const float *v, int dir, NnetSeq in, Mat x,
                           Mat rx, Mat y, Mat ry, Mat rdy, float *rdw, float *work) {
-  int H = l->ia[0], T = in.T, B = in.B, s = nnet_rnn_sign(dir);
+  int H = l->ia[0], T = in.T, B = in.B;
   Bufs k = bufs(l, T, B, dir, work);
   RnnWeights p = nnet_rnn_weights(l, w, GATES, dir), vp = nnet_rnn_weights(l, v, GATES, dir);
   RnnWeights dp = nnet_rnn_weights(l, rdw, GATES, dir);
@@ -312,13 +296,8 @@ static void rbackward_dir(const NnetLayer *l, const float *w, const float *v, in
   nnet_rnn_shift(T, B, dir, DHH, RDH, &cur, &prev);
   mat_gemm(false, false, 1.0f, cur, vp.Whh, 1.0f, prev);
   MatPacked W = mat_pack(false, p.Whh, k.WP);
-  Step step = {k, H, T, B, 0, -1, -1, in.len, h, rh};
-  for (int n = T - 1; n >= 0; n--) {
-    int t = nnet_rnn_frame(T, dir, n), tp = n ? t - s : -1, tn = n < T - 1 ? t + s : -1;
-    if (tn >= 0) mat_gemm_packed(mat_rows(RDHH, tn * B, B), W, mat_rows(RDH, t * B, B));
-    step.t = t, step.tp = tp, step.tn = tn;
-    nnet_rnn_rows(B, H, rbackward_rows, &step);
-  }
+  Step step = {k, H, T, B, in.len, h, rh};
+  nnet_rnn_pass(&(RnnPass){T, B, H, dir, true, W, RDHH, RDH, rbackward_rows, &step});
   nnet_rnn_weight_grads(T, B, dir, RDGX, RDHH, x, h, true, dp);
   nnet_rnn_weight_grads(T, B, dir, DGX, DHH, rx, rh, false, dp);
 }

@@ -15,9 +15,9 @@
  * Products: the input projections of all frames are one gemm, weight gradients one gemm
  * each over all frames; h_{t-1} W_hh^T (and R{da_{t+1}} W_hh, its transposes backward)
  * one product a time step over the B rows of that step, with W_hh packed once a pass
- * (mat_gemm_packed: sgemm would repack it at every step). On several threads
- * (mat_set_num_threads) each step's product splits its panels, and the step's cell
- * updates split their rows (nnet_rnn_rows), among the matrix team, with one thread's bits.
+ * (mat_gemm_packed: sgemm would repack it at every step). The time loop of each pass is
+ * nnet_rnn_pass's, which on several threads (mat_set_num_threads) splits it among the
+ * matrix team, with one thread's bits.
  * Work: 22H floats a frame and direction, and the packed W_hh (4H^2, panels padded) a
  * direction. */
 #include <string.h>
@@ -75,21 +75,20 @@ static bool lstm_configure(NnetLayer *l, NnetArgs *a, int default_out, char *err
 #define ROW(buf, t, w) ((t) >= 0 && (t) < T ? nnet_rnn_row(buf, t, B, b, w) : k.Z + (size_t)b * 4 * H)
 #define SIZE(w) (sizeof(float) * (size_t)(w))
 
-/* One time step of a pass, for its row functions (nnet_rnn_rows): frame t, its
- * predecessor tp and successor tn in the pass's direction (-1: none). */
+/* A pass's buffers, for its row functions (RnnRowsFn, nnet_rnn_pass). */
 typedef struct {
   Bufs k;
-  int H, T, B, t, tp, tn;
+  int H, T, B;
   const int *len;
   Mat h; /* forward: h; rforward: R{h} */
 } Step;
 
-/* Opens a row function over rows [b0, b1) of the step (nnet_rnn_rows): the step's fields
- * as locals (ROW reads k, T, B and b). */
-#define STEP_LOCALS(arg)                                                            \
+/* Opens a row function over rows [b0, b1) of frames f: the step's fields and frames as
+ * locals (ROW reads k, T, B and b). */
+#define STEP_LOCALS(arg, f)                                                         \
   const Step *st = arg;                                                             \
   Bufs k = st->k;                                                                   \
-  int H = st->H, T = st->T, B = st->B, t = st->t, tp = st->tp, tn = st->tn;         \
+  int H = st->H, T = st->T, B = st->B, t = (f).t, tp = (f).tp, tn = (f).tn;         \
   (void)tn
 
 static void cell_forward(int H, float *g, const float *cp, float *c, float *tc, float *h) {
@@ -103,8 +102,8 @@ static void cell_forward(int H, float *g, const float *cp, float *c, float *tc, 
   for (int j = 0; j < H; j++) h[j] = g[3 * H + j] * tc[j];
 }
 
-static void forward_rows(void *arg, int b0, int b1) {
-  STEP_LOCALS(arg);
+static void forward_rows(const void *arg, RnnFrames f, int b0, int b1) {
+  STEP_LOCALS(arg, f);
   for (int b = b0; b < b1; b++) {
     float *g = ROW(k.G, t, 4 * H), *c = ROW(k.C, t, H), *tc = ROW(k.TC, t, H);
     float *hr = mat_row(st->h, t * B + b);
@@ -118,20 +117,14 @@ static void forward_rows(void *arg, int b0, int b1) {
 
 static void forward_dir(const NnetLayer *l, const float *w, int dir, NnetSeq in, Mat x, Mat y,
                         float *work) {
-  int H = l->ia[0], T = in.T, B = in.B, s = nnet_rnn_sign(dir);
+  int H = l->ia[0], T = in.T, B = in.B;
   Bufs k = bufs(l, T, B, dir, work);
   RnnWeights p = nnet_rnn_weights(l, w, GATES, dir);
   Mat G = mat_view(k.G, T * B, 4 * H, 4 * H), h = mat_cols(y, dir * H, H);
-  MatPacked WT = mat_pack(true, p.Whh, k.WP);
-  Step step = {k, H, T, B, 0, -1, -1, in.len, h};
+  Step step = {k, H, T, B, in.len, h};
   nnet_rnn_fill_bias(G, p.bih, p.bhh);
   mat_gemm(false, true, 1.0f, x, p.Wih, 1.0f, G);
-  for (int n = 0; n < T; n++) {
-    int t = nnet_rnn_frame(T, dir, n), tp = n ? t - s : -1;
-    if (n) mat_gemm_packed(mat_rows(h, tp * B, B), WT, mat_rows(G, t * B, B));
-    step.t = t, step.tp = tp;
-    nnet_rnn_rows(B, H, forward_rows, &step);
-  }
+  nnet_rnn_pass(&(RnnPass){T, B, H, dir, false, mat_pack(true, p.Whh, k.WP), h, G, forward_rows, &step});
 }
 
 static void lstm_forward(const NnetLayer *l, const float *w, NnetSeq in, NnetSeq out, Mat x, Mat y,
@@ -156,8 +149,8 @@ static void cell_backward(int H, const float *g, const float *tc, const float *c
   }
 }
 
-static void backward_rows(void *arg, int b0, int b1) {
-  STEP_LOCALS(arg);
+static void backward_rows(const void *arg, RnnFrames f, int b0, int b1) {
+  STEP_LOCALS(arg, f);
   for (int b = b0; b < b1; b++) {
     float *da = ROW(k.DA, t, 4 * H), *dc = ROW(k.DC, t, H), *dh = ROW(k.DH, t, H);
     if (t >= st->len[b]) { /* the gradient reaching a padded (constant zero) state stops */
@@ -172,20 +165,14 @@ static void backward_rows(void *arg, int b0, int b1) {
 /* Backward of one direction: fills DA, DC, DH; adds this direction's dW. */
 static void backward_dir(const NnetLayer *l, const float *w, int dir, NnetSeq in, Mat x, Mat y, Mat dy,
                          float *dw, float *work) {
-  int H = l->ia[0], T = in.T, B = in.B, s = nnet_rnn_sign(dir);
+  int H = l->ia[0], T = in.T, B = in.B;
   Bufs k = bufs(l, T, B, dir, work);
   RnnWeights p = nnet_rnn_weights(l, w, GATES, dir), dp = nnet_rnn_weights(l, dw, GATES, dir);
   Mat DA = mat_view(k.DA, T * B, 4 * H, 4 * H), DH = mat_view(k.DH, T * B, H, H);
   Mat h = mat_cols(y, dir * H, H);
-  MatPacked W = mat_pack(false, p.Whh, k.WP);
-  Step step = {k, H, T, B, 0, -1, -1, in.len, h};
+  Step step = {k, H, T, B, in.len, h};
   mat_copy(DH, mat_cols(dy, dir * H, H));
-  for (int n = T - 1; n >= 0; n--) {
-    int t = nnet_rnn_frame(T, dir, n), tp = n ? t - s : -1, tn = n < T - 1 ? t + s : -1;
-    if (tn >= 0) mat_gemm_packed(mat_rows(DA, tn * B, B), W, mat_rows(DH, t * B, B));
-    step.t = t, step.tp = tp, step.tn = tn;
-    nnet_rnn_rows(B, H, backward_rows, &step);
-  }
+  nnet_rnn_pass(&(RnnPass){T, B, H, dir, true, mat_pack(false, p.Whh, k.WP), DA, DH, backward_rows, &step});
   nnet_rnn_weight_grads(T, B, dir, DA, DA, x, h, true, dp);
 }
 
@@ -215,8 +202,8 @@ static void cell_rforward(int H, const float *g, float *rg, const float *tc, con
   }
 }
 
-static void rforward_rows(void *arg, int b0, int b1) {
-  STEP_LOCALS(arg);
+static void rforward_rows(const void *arg, RnnFrames f, int b0, int b1) {
+  STEP_LOCALS(arg, f);
   for (int b = b0; b < b1; b++) {
     float *rg = ROW(k.RG, t, 4 * H), *rc = ROW(k.RC, t, H), *rhr = mat_row(st->h, t * B + b);
     if (t >= st->len[b]) {
@@ -229,7 +216,7 @@ static void rforward_rows(void *arg, int b0, int b1) {
 
 static void rforward_dir(const NnetLayer *l, const float *w, const float *v, int dir, NnetSeq in, Mat x,
                          Mat rx, Mat y, Mat ry, float *work) {
-  int H = l->ia[0], T = in.T, B = in.B, s = nnet_rnn_sign(dir);
+  int H = l->ia[0], T = in.T, B = in.B;
   Bufs k = bufs(l, T, B, dir, work);
   RnnWeights p = nnet_rnn_weights(l, w, GATES, dir), vp = nnet_rnn_weights(l, v, GATES, dir);
   Mat RG = mat_view(k.RG, T * B, 4 * H, 4 * H), h = mat_cols(y, dir * H, H), rh = mat_cols(ry, dir * H, H);
@@ -239,14 +226,8 @@ static void rforward_dir(const NnetLayer *l, const float *w, const float *v, int
   if (rx.data) mat_gemm(false, true, 1.0f, rx, p.Wih, 1.0f, RG);
   nnet_rnn_shift(T, B, dir, RG, h, &cur, &prev);
   mat_gemm(false, true, 1.0f, prev, vp.Whh, 1.0f, cur);
-  MatPacked WT = mat_pack(true, p.Whh, k.WP);
-  Step step = {k, H, T, B, 0, -1, -1, in.len, rh};
-  for (int n = 0; n < T; n++) {
-    int t = nnet_rnn_frame(T, dir, n), tp = n ? t - s : -1;
-    if (n) mat_gemm_packed(mat_rows(rh, tp * B, B), WT, mat_rows(RG, t * B, B));
-    step.t = t, step.tp = tp;
-    nnet_rnn_rows(B, H, rforward_rows, &step);
-  }
+  Step step = {k, H, T, B, in.len, rh};
+  nnet_rnn_pass(&(RnnPass){T, B, H, dir, false, mat_pack(true, p.Whh, k.WP), rh, RG, rforward_rows, &step});
 }
 
 static void lstm_rforward(const NnetLayer *l, const float *w, const float *v, NnetSeq in, NnetSeq out,
@@ -282,8 +263,8 @@ static void cell_rbackward(int H, RRow r) {
   }
 }
 
-static void rbackward_rows(void *arg, int b0, int b1) {
-  STEP_LOCALS(arg);
+static void rbackward_rows(const void *arg, RnnFrames f, int b0, int b1) {
+  STEP_LOCALS(arg, f);
   for (int b = b0; b < b1; b++) {
     RRow r = {ROW(k.G, t, 4 * H), ROW(k.RG, t, 4 * H), ROW(k.TC, t, H), ROW(k.RC, t, H), ROW(k.C, tp, H),
               ROW(k.RC, tp, H), ROW(k.DH, t, H), ROW(k.DC, t, H), ROW(k.DC, tn, H), ROW(k.RDH, tn, H),
@@ -300,7 +281,7 @@ static void rbackward_rows(void *arg, int b0, int b1) {
  * cell_backward; then R{dW} = R{da}^T x + da^T R{x} (and h, R{h} for W_hh). */
 static void rbackward_dir(const NnetLayer *l, const float *w, const float *v, int dir, NnetSeq in, Mat x,
                           Mat rx, Mat y, Mat ry, Mat rdy, float *rdw, float *work) {
-  int H = l->ia[0], T = in.T, B = in.B, s = nnet_rnn_sign(dir);
+  int H = l->ia[0], T = in.T, B = in.B;
   Bufs k = bufs(l, T, B, dir, work);
   RnnWeights p = nnet_rnn_weights(l, w, GATES, dir), vp = nnet_rnn_weights(l, v, GATES, dir);
   RnnWeights dp = nnet_rnn_weights(l, rdw, GATES, dir);
@@ -310,14 +291,8 @@ static void rbackward_dir(const NnetLayer *l, const float *w, const float *v, in
   mat_copy(RDH, mat_cols(rdy, dir * H, H));
   nnet_rnn_shift(T, B, dir, DA, RDH, &cur, &prev);
   mat_gemm(false, false, 1.0f, cur, vp.Whh, 1.0f, prev);
-  MatPacked W = mat_pack(false, p.Whh, k.WP);
-  Step step = {k, H, T, B, 0, -1, -1, in.len, rh};
-  for (int n = T - 1; n >= 0; n--) {
-    int t = nnet_rnn_frame(T, dir, n), tp = n ? t - s : -1, tn = n < T - 1 ? t + s : -1;
-    if (tn >= 0) mat_gemm_packed(mat_rows(RDA, tn * B, B), W, mat_rows(RDH, t * B, B));
-    step.t = t, step.tp = tp, step.tn = tn;
-    nnet_rnn_rows(B, H, rbackward_rows, &step);
-  }
+  Step step = {k, H, T, B, in.len, rh};
+  nnet_rnn_pass(&(RnnPass){T, B, H, dir, true, mat_pack(false, p.Whh, k.WP), RDA, RDH, rbackward_rows, &step});
   nnet_rnn_weight_grads(T, B, dir, RDA, RDA, x, h, true, dp);
   nnet_rnn_weight_grads(T, B, dir, DA, DA, rx, rh, false, dp);
 }

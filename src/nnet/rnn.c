@@ -104,3 +104,50 @@ void nnet_rnn_act_simd(MatSimd simd, bool is_tanh, float *y, const float *x, int
 
 void nnet_rnn_sigmoid(float *y, const float *x, int n) { nnet_rnn_act_simd(mat_simd_best(), false, y, x, n); }
 void nnet_rnn_tanh(float *y, const float *x, int n) { nnet_rnn_act_simd(mat_simd_best(), true, y, x, n); }
+
+#define PASS_MIN_ROWS 4 /* rows a thread for the packed product to keep its speed */
+
+static RnnFrames pass_frames(const RnnPass *p, int i) {
+  int n = p->backward ? p->T - 1 - i : i, t = nnet_rnn_frame(p->T, p->dir, n), s = nnet_rnn_sign(p->dir);
+  return (RnnFrames){t, n ? t - s : -1, n < p->T - 1 ? t + s : -1};
+}
+
+/* Rows b0..b0+n-1 of frame t of m. */
+static Mat pass_rows_of(const RnnPass *p, Mat m, int t, int b0, int n) { return mat_rows(m, t * p->B + b0, n); }
+
+/* Part `part` of `parts` of the batch's rows, through every frame. */
+static void pass_part(void *arg, int part, int parts) {
+  const RnnPass *p = arg;
+  int b0 = p->B * part / parts, n = p->B * (part + 1) / parts - b0;
+  for (int i = 0; i < p->T; i++) {
+    RnnFrames f = pass_frames(p, i);
+    int src = p->backward ? f.tn : f.tp;
+    if (src >= 0) mat_gemm_packed_serial(pass_rows_of(p, p->a, src, b0, n), p->w, pass_rows_of(p, p->c, f.t, b0, n));
+    p->rows(p->step, f, b0, b0 + n);
+  }
+}
+
+typedef struct {
+  const RnnPass *p;
+  RnnFrames f;
+} FrameRows;
+
+static void frame_rows(void *arg, int b0, int b1) {
+  const FrameRows *r = arg;
+  r->p->rows(r->p->step, r->f, b0, b1);
+}
+
+void nnet_rnn_pass(const RnnPass *p) {
+  int parts = mat_team_size(), most = p->B / PASS_MIN_ROWS;
+  if (parts > most) parts = most;
+  if (parts >= 2) {
+    mat_team_run(parts, pass_part, (void *)p);
+    return;
+  }
+  for (int i = 0; i < p->T; i++) {
+    FrameRows r = {p, pass_frames(p, i)};
+    int src = p->backward ? r.f.tn : r.f.tp;
+    if (src >= 0) mat_gemm_packed(pass_rows_of(p, p->a, src, 0, p->B), p->w, pass_rows_of(p, p->c, r.f.t, 0, p->B));
+    mat_team_rows(p->B, 8 * p->H, frame_rows, &r);
+  }
+}

@@ -78,11 +78,35 @@ static inline float *nnet_rnn_row(float *buf, int t, int B, int b, int width) {
   return buf + ((size_t)t * (size_t)B + (size_t)b) * (size_t)width;
 }
 
-/* Runs fn(arg, b0, b1) over the B rows of one time step (H cells each), split among the
- * matrix team as mat_team_rows splits elementwise work, a cell update counting as 8
- * elementwise operations: a step of 2048 cells or more is split. Each row's result is the
- * same whichever thread computes it. */
-static inline void nnet_rnn_rows(int B, int H, MatRowsFn fn, void *arg) { mat_team_rows(B, 8 * H, fn, arg); }
+/* Frame t of one step of a pass, its predecessor tp and successor tn in the direction's
+ * time order (-1: none). */
+typedef struct {
+  int t, tp, tn;
+} RnnFrames;
+
+/* A layer's cell updates of rows [b0, b1) of frame f.t of a pass; step holds the pass's
+ * buffers, read-only. Each row's result must not depend on the others. */
+typedef void (*RnnRowsFn)(const void *step, RnnFrames f, int b0, int b1);
+
+/* One pass of a recurrence over the T frames of a batch of B rows (row t*B + b), in
+ * direction dir's time order, or in reverse when `backward`: at each frame t,
+ * C[t] += A[src] op(W) for src its predecessor (its successor when backward), if it has
+ * one, then rows(step, frames, 0, B). A and C are T*B-row views, H the units a row.
+ * Rows do not mix through time: on a team of several threads (mat_set_num_threads),
+ * each takes a block of at least 4 rows through every frame, one hand-off a pass (the
+ * packed product keeps its speed down to 4 rows; below, W streams from cache for too
+ * few of them). With fewer rows, each frame's product splits its panels and the cell
+ * updates their rows (a cell update counting as 8 elementwise operations for
+ * mat_team_rows). Either way each row has one thread's bits. */
+typedef struct {
+  int T, B, H, dir;
+  bool backward;
+  MatPacked w;
+  Mat a, c;
+  RnnRowsFn rows;
+  const void *step;
+} RnnPass;
+void nnet_rnn_pass(const RnnPass *p);
 
 /* y = sigmoid(x), y = tanh(x) elementwise, vectorised (y may be x). */
 void nnet_rnn_sigmoid(float *y, const float *x, int n);

@@ -57,7 +57,7 @@ static void ref_dir(bool lstm, const double *p, int I, int H, const double *x, i
 typedef struct {
   const char *kind, *settings;
   int I, T, B;
-  int len[4];
+  int len[12];
 } Case;
 
 typedef struct {
@@ -363,12 +363,15 @@ static void test_activations_simd(void) {
   free(x), free(ref), free(y);
 }
 
-/* With the matrix team on 2 or 3 threads (per-step products split by panels, LSTM cell
- * updates by rows), every pass gives one thread's bits. Wide enough layers to split. */
+/* With the matrix team on 2 or 3 threads, every pass gives one thread's bits: with 4
+ * rows, each step's product split by panels and its cell updates by rows; with 12, blocks
+ * of rows through the whole pass (nnet_rnn_pass). Wide enough layers to split. */
 static void test_team_threads_bits(void) {
   static const Case wide[] = {
       {"lstm", "dim=512 bidirectional=true", 8, 5, 4, {5, 3, 5, 2}},
       {"gru", "dim=512", 8, 5, 4, {5, 3, 5, 2}},
+      {"lstm", "dim=64 bidirectional=true", 8, 5, 12, {5, 3, 5, 2, 4, 5, 1, 5, 3, 2, 5, 4}},
+      {"gru", "dim=64 bidirectional=true", 8, 5, 12, {5, 3, 5, 2, 4, 5, 1, 5, 3, 2, 5, 4}},
   };
   for (size_t ci = 0; ci < sizeof(wide) / sizeof(wide[0]); ci++) {
     Rng r;
