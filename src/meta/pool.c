@@ -1,6 +1,7 @@
 /* A meta-batch on threads. Each task's meta-gradient goes to its own slot and the slots
  * are summed in task order afterwards, so the result does not depend on which thread
- * ran which task, nor when. */
+ * ran which task, nor when. Threads take the tasks longest first (by frames), so that
+ * the last to finish is a short one. */
 #include <math.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -25,6 +26,7 @@ struct MetaPool {
   const MetaTasks *t;
   const int *idx;
   int nt;
+  int *order;                 /* the job's tasks, longest first */
   uint64_t *seeds;
   const float *theta;
   bool eval;
@@ -52,6 +54,7 @@ void meta_pool_free(MetaPool *p) {
   free(p->work);
   free(p->slots);
   free(p->stats);
+  free(p->order);
   free(p);
 }
 
@@ -74,8 +77,20 @@ static void *worker(void *arg) {
   MetaWork **wp = arg;
   MetaPool *p = (MetaPool *)wp[0];
   MetaWork *w = wp[1];
-  for (int i; (i = atomic_fetch_add(&p->next, 1)) < p->nt;) run_task(p, w, i);
+  for (int i; (i = atomic_fetch_add(&p->next, 1)) < p->nt;) run_task(p, w, p->order[i]);
   return NULL;
+}
+
+static long task_frames(const MetaPool *p, int i) { return p->t->t[p->idx ? p->idx[i] : i].frames; }
+
+/* p->order: the job's tasks by frames, most first (ties in task order). */
+static void order_longest_first(MetaPool *p) {
+  p->order = xrealloc(p->order, sizeof(int) * (size_t)(p->nt ? p->nt : 1));
+  for (int i = 0; i < p->nt; i++) {
+    int j = i;
+    for (; j > 0 && task_frames(p, p->order[j - 1]) < task_frames(p, i); j--) p->order[j] = p->order[j - 1];
+    p->order[j] = i;
+  }
 }
 
 /* Runs the current job on the pool's threads (or in this thread). */
@@ -86,6 +101,7 @@ static void run_job(MetaPool *p) {
     return;
   }
   mat_set_num_threads(1);
+  order_longest_first(p);
   atomic_store(&p->next, 0);
   int nth = p->threads < p->nt ? p->threads : p->nt;
   pthread_t tid[nth];
