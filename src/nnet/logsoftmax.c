@@ -29,7 +29,7 @@ static void forward_rows(void *arg, int r0, int r1) {
     const float *xr = mat_row(j->x, r);
     float *yr = mat_row(j->y, r);
     float m = xr[0];
-    for (int k = 1; k < D; k++) m = fmaxf(m, xr[k]);
+    for (int k = 1; k < D; k++) m = xr[k] > m ? xr[k] : m; /* fmaxf without its call; a NaN gives NaNs either way */
     double s = 0;
     for (int k = 0; k < D; k++) s += exp((double)(xr[k] - m));
     float lse = m + (float)log(s);
