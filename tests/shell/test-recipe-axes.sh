@@ -2,7 +2,7 @@
 # The multilingual recipe's adaptation axes at their tiny size (egs/multilang/s5/run.sh
 # --axis dialect|speaker|noise|engine --tiny true), in a copy of the recipe in a scratch
 # directory: each runs every stage into data_tiny_<axis>/ exp_tiny_<axis>/ and
-# RESULTS.tiny.<axis>, holds its dev and test targets out of training, meta-trains on the
+# exp_tiny_<axis>/RESULTS, holds its dev and test targets out of training, meta-trains on the
 # axis's tasks, and reports the test targets with the zero-shot column, the dev targets
 # apart; a held-out set that is empty or has nothing in it stops before any synthesis.
 . "$(dirname "$0")/lib.sh"
@@ -31,8 +31,8 @@ run_axis() { ./run.sh --tiny true --nj 2 --axis $1 --inits "multitask maml" > ru
 # Dialects: en-us-nyc (dev) and es-419 (test) held out of the source languages' dialects.
 D=data_tiny_dialect E=exp_tiny_dialect
 check "--axis dialect runs every stage" run_axis dialect
-check "dialect: RESULTS.tiny.dialect has the test dialect, N=0 included, and the dev one apart" \
-  results_ok RESULTS.tiny.dialect dialect es-419 en-us-nyc
+check "dialect: exp_tiny_dialect/RESULTS has the test dialect, N=0 included, and the dev one apart" \
+  results_ok exp_tiny_dialect/RESULTS dialect es-419 en-us-nyc
 check "dialect: the held-out dialects are targets, never in training; their languages are" bash -c \
   "[ -s $D/es-419/adapt/wav.scp ] && [ -s $D/en-us-nyc/test/wav.scp ] &&
    [ \"\$(cut -d' ' -f2 $D/es-419/adapt/utt2dialect | sort -u)\" = es-419 ] &&
@@ -48,8 +48,8 @@ check "dialect: plots of the test dialects" bash -c \
 # Speakers: voices no training speaker has (an espeak-ng variant, festival's and flite's).
 D=data_tiny_speaker E=exp_tiny_speaker
 check "--axis speaker runs every stage" run_axis speaker
-check "speaker: RESULTS.tiny.speaker has the test speakers and the dev one apart" \
-  results_ok RESULTS.tiny.speaker spk "en-us-m3 en-us-flite-rms" cs-festival-krb
+check "speaker: exp_tiny_speaker/RESULTS has the test speakers and the dev one apart" \
+  results_ok exp_tiny_speaker/RESULTS spk "en-us-m3 en-us-flite-rms" cs-festival-krb
 check "speaker: each target is one speaker, whose voice no training speaker has" bash -c \
   "for t in en-us-m3 en-us-flite-rms cs-festival-krb; do
      [ \"\$(cat $D/\$t/adapt/utt2spk $D/\$t/test/utt2spk | cut -d' ' -f2 | sort -u)\" = \$t ] || exit 1; done
@@ -61,8 +61,8 @@ check "speaker: meta-training tasks are speakers" bash -c \
 # Noise: a noise type (pink, dev) and a room (a hall, test) no training copy has, at low SNR.
 D=data_tiny_noise E=exp_tiny_noise
 check "--axis noise runs every stage" run_axis noise
-check "noise: RESULTS.tiny.noise has the test condition and the dev one apart" \
-  results_ok RESULTS.tiny.noise cond reverb-hall pink-0db
+check "noise: exp_tiny_noise/RESULTS has the test condition and the dev one apart" \
+  results_ok exp_tiny_noise/RESULTS cond reverb-hall pink-0db
 check "noise: every target utterance in its condition, none in training; training has rooms and speeds" bash -c \
   "[ \"\$(cut -d' ' -f2 $D/reverb-hall/adapt/utt2cond $D/reverb-hall/test/utt2cond | sort -u)\" = reverb-hall ] &&
    [ \"\$(cut -d' ' -f2 $D/pink-0db/test/utt2cond | sort -u)\" = pink-0db ] &&
@@ -76,8 +76,8 @@ check "noise: meta-training tasks are conditions" bash -c \
 # in training (cs) and one that was not (ca), and to flite's (en, dev).
 D=data_tiny_engine E=exp_tiny_engine
 check "--axis engine runs every stage" run_axis engine
-check "engine: RESULTS.tiny.engine has both test targets and the dev one apart" \
-  results_ok RESULTS.tiny.engine target "cs-festival ca-festival" en-flite
+check "engine: exp_tiny_engine/RESULTS has both test targets and the dev one apart" \
+  results_ok exp_tiny_engine/RESULTS target "cs-festival ca-festival" en-flite
 check "engine: training is espeak-ng's; the targets are festival's and flite's" bash -c \
   "[ \"\$(cut -d' ' -f2 $D/train/utt2engine | sort -u)\" = espeak ] && cut -d' ' -f2 $D/train/utt2lang | grep -qx cs &&
    ! cut -d' ' -f2 $D/train/utt2lang | grep -qx ca &&

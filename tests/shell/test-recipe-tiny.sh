@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The multilingual recipe end to end at its tiny size (egs/multilang/s5/run.sh --tiny true),
 # in a copy of the recipe in a scratch directory: every stage runs into data_tiny/,
-# exp_tiny/ and RESULTS.tiny (never the committed RESULTS), with several training seeds,
+# exp_tiny/ and exp_tiny/RESULTS (never the committed RESULTS), with several training seeds,
 # a zero-shot column, dev and test languages, bootstrap significance and no recording on
 # both sides of an episode or of a draw and its test set; RESULTS agrees with the scores;
 # the plots are PNG images; a rerun skips the work done and keeps the stage times; a rerun
@@ -17,7 +17,7 @@ inits="multitask maml reptile"
 check "run.sh --tiny true runs every stage" bash -c './run.sh --tiny true --nj 2 2> run.log'
 E=exp_tiny D=data_tiny
 check "a tiny run leaves the committed RESULTS, data/ and exp/ alone" bash -c \
-  "cmp RESULTS RESULTS.committed && [ ! -e data ] && [ ! -e exp ] && [ -s RESULTS.tiny ]"
+  "cmp RESULTS RESULTS.committed && [ ! -e data ] && [ ! -e exp ] && [ -s $E/RESULTS ]"
 check "every stage 1..9 ran" bash -c \
   "for s in 1 2 3 4 5 6 7 8 9; do grep -q \"^\$s \" $E/stage_times || { echo \"stage \$s missing\"; exit 1; }; done"
 check "logs under $E/*/log" bash -c \
@@ -59,25 +59,25 @@ check "a draw of N recordings takes every copy of N recordings" bash -c \
 
 # RESULTS: a row per test language and initialisation, "mean +- sd" cells for N = 0 2 4,
 # the dev language in its own table.
-check "RESULTS.tiny has every test-language cell, N=0 included" bash -c "
-  grep -Eq '^lang +init +N=0 +N=2 +N=4\$' RESULTS.tiny &&
+check "$E/RESULTS has every test-language cell, N=0 included" bash -c "
+  grep -Eq '^lang +init +N=0 +N=2 +N=4\$' $E/RESULTS &&
   for l in ca sk; do for i in $inits; do
-    grep -Eq \"^\$l +\$i +[0-9.]+ \\+- [0-9.]+[-+ ] +[0-9.]+ \\+- [0-9.]+[-+ ] +[0-9.]+ \\+- [0-9.]+[-+ ]?\$\" RESULTS.tiny ||
+    grep -Eq \"^\$l +\$i +[0-9.]+ \\+- [0-9.]+[-+ ] +[0-9.]+ \\+- [0-9.]+[-+ ] +[0-9.]+ \\+- [0-9.]+[-+ ]?\$\" $E/RESULTS ||
       { echo \"no row for \$l \$i\"; exit 1; }
   done; done"
-check "RESULTS.tiny: a cell is the mean over seeds x draws" bash -c "
+check "$E/RESULTS: a cell is the mean over seeds x draws" bash -c "
   m=\$(cat $E/adapt/maml/s[12]/ca/4_[12]/wer | awk '/^%WER/ { s += \$2; n++ } END { if (n == 4) printf \"%.1f\", s / n }')
-  awk -v m=\$m '\$1 == \"ca\" && \$2 == \"maml\" && \$9 == m { ok = 1 } END { exit !ok }' RESULTS.tiny"
-check "RESULTS.tiny: the zero-shot cell is the mean over seeds of the unadapted models" bash -c "
+  awk -v m=\$m '\$1 == \"ca\" && \$2 == \"maml\" && \$9 == m { ok = 1 } END { exit !ok }' $E/RESULTS"
+check "$E/RESULTS: the zero-shot cell is the mean over seeds of the unadapted models" bash -c "
   m=\$(cat $E/adapt/reptile/s[12]/sk/0/wer | awk '/^%WER/ { s += \$2; n++ } END { if (n == 2) printf \"%.1f\", s / n }')
-  awk -v m=\$m '\$1 == \"sk\" && \$2 == \"reptile\" && \$3 == m { ok = 1 } END { exit !ok }' RESULTS.tiny"
-check "RESULTS.tiny: dev languages apart, targets, steps, compute, exact commands, stage times" bash -c "
-  grep -q '^# Dev languages (af)' RESULTS.tiny && grep -Eq '^af +maml ' RESULTS.tiny &&
-  ! sed -n '1,/^# Dev languages/p' RESULTS.tiny | grep -Eq '^af ' &&
-  grep -q '^all  *\(met\|NOT MET\)$' RESULTS.tiny && grep -q '^# Adaptation steps' RESULTS.tiny &&
-  grep -Eq '^# maml +[0-9]+ +[0-9]+ +[0-9]+ +[0-9]+\$' RESULTS.tiny &&
-  grep -q \"^#   maml: meta-train --config=conf/meta/maml.conf .*--iterations=\$(cut -d' ' -f3 $E/maml/s1/train_time) \" RESULTS.tiny &&
-  grep -q '^stage 6  *train  *[0-9]' RESULTS.tiny && grep -q 'run.sh --tiny true --nj 2' RESULTS.tiny"
+  awk -v m=\$m '\$1 == \"sk\" && \$2 == \"reptile\" && \$3 == m { ok = 1 } END { exit !ok }' $E/RESULTS"
+check "$E/RESULTS: dev languages apart, targets, steps, compute, exact commands, stage times" bash -c "
+  grep -q '^# Dev languages (af)' $E/RESULTS && grep -Eq '^af +maml ' $E/RESULTS &&
+  ! sed -n '1,/^# Dev languages/p' $E/RESULTS | grep -Eq '^af ' &&
+  grep -q '^all  *\(met\|NOT MET\)$' $E/RESULTS && grep -q '^# Adaptation steps' $E/RESULTS &&
+  grep -Eq '^# maml +[0-9]+ +[0-9]+ +[0-9]+ +[0-9]+\$' $E/RESULTS &&
+  grep -q \"^#   maml: meta-train --config=conf/meta/maml.conf .*--iterations=\$(cut -d' ' -f3 $E/maml/s1/train_time) \" $E/RESULTS &&
+  grep -q '^stage 6  *train  *[0-9]' $E/RESULTS && grep -q 'run.sh --tiny true --nj 2' $E/RESULTS"
 check "compute-wer-bootci compared each meta-learner with multitask" bash -c \
   "ls $E/adapt/bootci/ca.4.a.hyp $E/adapt/bootci/ca+sk.0.b.hyp >/dev/null"
 
@@ -123,7 +123,7 @@ check "--adapt-dir: another adaptation setup on the same models, results and plo
   "./run.sh --tiny true --stage 7 --adapt-conf conf/adapt_1step.conf --adapt-dir $E/adapt_1step \
      --plot-dir $E/plots_1step --results RESULTS.1step &&
    grep -q -- 'fast-adapt --steps=1 --batch=0' RESULTS.1step && ls $E/adapt_1step/maml/s2/*/4_2/wer &&
-   [ -s $E/plots_1step/error_rate.png ] && ! cmp -s RESULTS.tiny RESULTS.1step"
+   [ -s $E/plots_1step/error_rate.png ] && ! cmp -s $E/RESULTS RESULTS.1step"
 check "local/tune_dev.sh: each rate and model on the dev language only, and the best rate" bash -c \
   "local/tune_dev.sh --targets af --inits multitask --variants 'reptile:--inner-steps=2' --lrs '0.02 0.05' \
      --shots 2 --draws 1 --train-seeds 1 --test-recs 0 --support 2 --query 2 --train-budget 200 \
@@ -189,11 +189,11 @@ check "--unit char: references and hypotheses are character units" bash -c \
    cat exp_char/adapt/multitask/s1/*/4_*/hyp.txt | cut -s -d' ' -f2- | tr ' ' '\n' | sed /^$/d | sort -u > hyp_units &&
    cut -d' ' -f1 $D/lang_char/units.txt | sort > char_units && [ -z \"\$(comm -23 hyp_units char_units)\" ]"
 # The recurrent model: its own exp and results on the same corpus.
-check "--model-conf conf/lstm.conf: a BLSTM trained and adapted in exp_tiny_lstm, RESULTS.tiny.lstm" bash -c \
-  "cp RESULTS.tiny RESULTS.tiny.before && ./run.sh --tiny true --model-conf conf/lstm.conf --inits 'multitask maml' 2> lstm.log &&
+check "--model-conf conf/lstm.conf: a BLSTM trained and adapted in exp_tiny_lstm, exp_tiny_lstm/RESULTS" bash -c \
+  "cp $E/RESULTS results.before && ./run.sh --tiny true --model-conf conf/lstm.conf --inits 'multitask maml' 2> lstm.log &&
    nnet-info exp_tiny_lstm/maml/s2/final.mdl 2>/dev/null | grep -q 'lstm dim=8 bidirectional=true' &&
-   ls exp_tiny_lstm/adapt/maml/s1/ca/4_2/wer && grep -Eq '^ca +maml +[0-9.]+ \+-' RESULTS.tiny.lstm &&
-   grep -q 'stage 1 (data): nothing to do' lstm.log && cmp RESULTS.tiny RESULTS.tiny.before"
+   ls exp_tiny_lstm/adapt/maml/s1/ca/4_2/wer && grep -Eq '^ca +maml +[0-9.]+ \+-' exp_tiny_lstm/RESULTS &&
+   grep -q 'stage 1 (data): nothing to do' lstm.log && cmp $E/RESULTS results.before"
 check "scratch: the random model of each seed, adapted with the same rule" bash -c \
   "./run.sh --tiny true --stage 6 --stop-stage 7 --inits scratch --adapt-dir $E/adapt_scratch &&
    cmp $E/scratch/s2/final.mdl $E/init/s2/0.mdl && ls $E/adapt_scratch/scratch/s2/ca/4_2/wer"

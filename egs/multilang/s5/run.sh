@@ -12,14 +12,16 @@
 # passes over the drawn utterances with early stopping on a held-out share of them, the
 # same rule for every initialisation; results are mean and standard deviation over
 # training seeds x draws, with bootstrap intervals (compute-wer-bootci) of each
-# meta-learned initialisation against multitask. Writes RESULTS and exp/plots/*.png.
+# meta-learned initialisation against multitask. Writes exp/RESULTS and exp/plots/*.png
+# (the committed RESULTS* files are copies of the runs README reports; a run never
+# overwrites them).
 # Settings are chosen on the dev targets alone with local/tune_dev.sh (after stage 6):
 # adaptation rates, and variants of an initialisation's meta-training settings.
 # How long a run takes: README.md (measured, with the time per stage).
 #
 # --axis chooses what is held out and adapted to (the same initialisations, seeds and
 # protocol on each; meta-training tasks follow the axis):
-#   lang     languages (the default): tasks by language; data/ exp/ RESULTS
+#   lang     languages (the default): tasks by language; data/ exp/ (exp/RESULTS)
 #   dialect  regional voices of source languages: tasks by dialect
 #   speaker  speakers whose voice no training speaker has (espeak-ng variants, festival
 #            and flite voices): tasks by speaker
@@ -27,14 +29,14 @@
 #            (training copies: white noise, small and medium rooms, speed 0.9 and 1.1)
 #   engine   festival and flite voices, trained on espeak-ng voices only: tasks by
 #            language; a language seen in training (cs) and one that was not (ca)
-# Every axis but lang runs in data_<axis>/ exp_<axis>/ and writes RESULTS.<axis>;
+# Every axis but lang runs in data_<axis>/ exp_<axis>/ (exp_<axis>/RESULTS);
 # --dev-targets and --test-targets name its held-out sets (data/<target>/{adapt,test}).
 #
 #   ./run.sh                      the default run
 #   ./run.sh --axis dialect       the dialect experiment
-#   ./run.sh --model-conf conf/lstm.conf   the same with a BLSTM (exp_lstm/, RESULTS.lstm)
+#   ./run.sh --model-conf conf/lstm.conf   the same with a BLSTM (exp_lstm/)
 #   ./run.sh --tiny true          a few utterances everywhere (make test): data_tiny/,
-#                                 exp_tiny/, RESULTS.tiny
+#                                 exp_tiny/
 #   ./run.sh --stage 6 --stop-stage 6 --inits "maml"   one stage, one initialisation
 # Every stage skips work already done and refuses outputs made with other settings.
 
@@ -53,7 +55,7 @@ data=                 # [data; data_tiny with --tiny true]
 exp=                  # [exp; exp_tiny with --tiny true]
 feat_conf=conf/fbank.conf
 model_conf=conf/dnn.conf  # the acoustic model; another (conf/lstm.conf: a BLSTM) gets its own
-                          # exp and RESULTS (exp_lstm, RESULTS.lstm), on the same corpus
+                          # exp (exp_lstm), on the same corpus
 adapt_conf=conf/adapt.conf
 adapt_lr=0.05         # fast-adapt's rate for models without learned inner rates; chosen on the
                       # dev languages (local/tune_dev.sh --lrs "0.02 0.05 0.1": mean dev PER of
@@ -81,7 +83,7 @@ train_opts=           # more meta-train options for every initialisation
 shots="5 10 20 100"   # adaptation recordings (0, zero shot, is always run)
 draws=2               # random draws of the adaptation recordings per shot count
 seed=1                # corpus, episodes and draws
-results=              # the results file [RESULTS; RESULTS.<unit>; RESULTS.tiny]
+results=              # the results file [<exp>/RESULTS; <exp>/RESULTS.<unit>]
 test_recs=50          # recordings of each target test set decoded, with all their copies
                       # (evenly spaced; 0: all)
 keep_models=false     # keep every adapted model (<adapt-dir>/.../final.mdl)
@@ -121,16 +123,15 @@ The multilingual meta-learning recipe (see the top of run.sh). Options [defaults
   --test-recs N              test recordings decoded per target language, every copy (0: all) [$test_recs]
   --feat-conf, --model-conf, --adapt-conf, --decode-conf FILE   [$feat_conf, $model_conf, $adapt_conf, $decode_conf]
                              (a --model-conf other than conf/dnn.conf, e.g. conf/lstm.conf, runs in
-                             exp_<name>/ and writes RESULTS.<name>, on the same corpus)
+                             exp_<name>/, on the same corpus)
   --adapt-lr R               fast-adapt rate (models without learned rates) [$adapt_lr]
-  --results FILE             where the results table goes [RESULTS, RESULTS.char, RESULTS.tiny;
-                             RESULTS.<axis>, RESULTS.<axis>.char, RESULTS.tiny.<axis>]
+  --results FILE             where the results table goes [<exp>/RESULTS, <exp>/RESULTS.char]
   --adapt-dir DIR            adaptation draws and results [<exp>/adapt]
   --plot-dir DIR             plots [<exp>/plots]
   --replications N           bootstrap replications [$replications]
   --seed N                   corpus, episodes and draws [$seed]
-e.g.: ./run.sh --nj 2            (then see RESULTS and exp/plots/)
-      ./run.sh --axis noise      (RESULTS.noise, exp_noise/plots/)"
+e.g.: ./run.sh --nj 2            (then see exp/RESULTS and exp/plots/)
+      ./run.sh --axis noise      (exp_noise/RESULTS, exp_noise/plots/)"
 
 cmdline=$0; [ $# -gt 0 ] && cmdline="$0$(printf " %q" "$@")"
 . ./cmd.sh || exit 1
@@ -214,11 +215,10 @@ fi
 [ -n "$task_key" ] || task_key=$def_key
 [ -n "$noise_types" ] || noise_types="white pink babble"
 
-# Where it goes: data exp RESULTS for languages, data_<axis> exp_<axis> RESULTS.<axis>
-# for the other axes.
+# Where it goes: data exp for languages, data_<axis> exp_<axis> for the other axes.
 sfx=$([ $axis = lang ] || echo _$axis)
-# A model other than the DNN: its own experiment directory and results (exp_lstm,
-# RESULTS.lstm), on the axis's corpus.
+# A model other than the DNN: its own experiment directory (exp_lstm), on the axis's
+# corpus.
 msfx=$([ $model_conf = conf/dnn.conf ] || echo _$(basename $model_conf .conf))
 if $tiny; then
   # A few utterances per split: 2 speakers x 4 utterances (and noisy copies) per source
@@ -232,11 +232,10 @@ if $tiny; then
   case $model_conf in conf/dnn.conf|conf/lstm.conf) model_conf=${model_conf%.conf}_tiny.conf ;; esac
   [ -n "$data" ] || data=data_tiny$sfx
   [ -n "$exp" ] || exp=exp_tiny$sfx$msfx
-  [ -n "$results" ] || results=RESULTS.tiny${sfx/_/.}${msfx/_/.}
 fi
 [ -n "$data" ] || data=data$sfx
 [ -n "$exp" ] || exp=exp$sfx$msfx
-[ -n "$results" ] || results=RESULTS${sfx/_/.}${msfx/_/.}$([ $unit = phone ] || echo .$unit)
+[ -n "$results" ] || results=$exp/RESULTS$([ $unit = phone ] || echo .$unit)
 [ -n "$adapt_dir" ] || adapt_dir=$exp/adapt
 [ -n "$plot_dir" ] || plot_dir=$exp/plots
 if [ $axis = lang ]; then
