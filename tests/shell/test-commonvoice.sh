@@ -137,9 +137,9 @@ check "adaptation: zero shot and every draw, for every initialisation and held-o
      grep -q '^%WER' exp/adapt/\$i/s1/\$l/\$c/wer || { echo \"no exp/adapt/\$i/s1/\$l/\$c/wer\"; exit 1; }
    done; done; done && [ -s exp/plots/error_rate.png ]"
 if command -v compute-wer-bootci >/dev/null; then
-  check "RESULTS: character error rates of the test language, the dev language's apart" bash -c \
-    "${tiny[*]@Q} --stage 9 && grep -q '^# Character error rate' RESULTS && grep -q '^sv-SE  *maml ' RESULTS &&
-     grep -q 'Dev languages (ca)' RESULTS && grep -q 'cd egs/commonvoice/s5 and' RESULTS"
+  check "exp/RESULTS: character error rates of the test language, the dev language's apart" bash -c \
+    "${tiny[*]@Q} --stage 9 && grep -q '^# Character error rate' exp/RESULTS && grep -q '^sv-SE  *maml ' exp/RESULTS &&
+     grep -q 'Dev languages (ca)' exp/RESULTS && grep -q 'cd egs/commonvoice/s5 and' exp/RESULTS && [ ! -e RESULTS ]"
 else
   echo "SKIP: stage 9 (RESULTS): no compute-wer-bootci in this tree" >&2
 fi

@@ -8,8 +8,8 @@
 # (tasks by language, or by accent with --task-key dialect), each with several training
 # seeds and the same compute; adapted to each held-out language (dev languages to choose
 # settings, test languages to report) from 0 to a few of its utterances in several
-# random draws, decoded and scored. Writes RESULTS (RESULTS.phone with --unit phone) and
-# exp/plots/*.png; next to every model, what steps/transcribe.sh needs to transcribe new
+# random draws, decoded and scored. Writes exp/RESULTS (exp/RESULTS.phone with --unit phone)
+# and exp/plots/*.png; next to every model, what steps/transcribe.sh needs to transcribe new
 # audio with it.
 #
 #   ./run.sh --corpus /data/cv-corpus-17.0-2024-03-15 --src-langs "en de fr es it" \
@@ -56,7 +56,7 @@ replications=1000     # bootstrap replications of compute-wer-bootci
 keep_models=false     # keep every adapted model, each a model directory
 adapt_dir=            # stage 7's draws and results [<exp>/adapt]
 plot_dir=             # stage 8's plots [<exp>/plots]
-results=              # the results file [RESULTS; RESULTS.phone]
+results=              # the results file [<exp>/RESULTS; <exp>/RESULTS.phone]
 
 help_message="Usage: ./run.sh --corpus <release-dir> --src-langs '<codes>' --test-langs '<codes>' [options]
 Meta-learning over a Common Voice release (see the top of run.sh). Options [defaults]:
@@ -77,7 +77,7 @@ Meta-learning over a Common Voice release (see the top of run.sh). Options [defa
   --shots '<N ...>' --draws N            adaptation utterances, draws [$shots; $draws]
   --feat-conf, --model-conf, --adapt-conf, --decode-conf FILE   [$feat_conf, $model_conf, $adapt_conf, $decode_conf]
   --test-recs N --adapt-dir DIR --plot-dir DIR --results FILE   test utterances decoded per language
-                             (0: all), stages 7-9's outputs [$test_recs; <exp>/adapt, <exp>/plots, RESULTS[.phone]]
+                             (0: all), stages 7-9's outputs [$test_recs; <exp>/adapt, <exp>/plots, <exp>/RESULTS[.phone]]
   --train-opts '<opts>' --adapt-lr R --seed N --replications N --keep-models true
 e.g.: ./run.sh --corpus /data/cv-corpus-17.0-2024-03-15 --src-langs 'en de fr es it' --test-langs 'ca'"
 
@@ -102,7 +102,7 @@ done
 for i in $inits; do
   [ "$i" = scratch ] || [ -f conf/meta/$i.conf ] || die "no conf/meta/$i.conf for initialisation '$i'"
 done
-[ -n "$results" ] || results=RESULTS$([ $unit = char ] || echo .$unit)
+[ -n "$results" ] || results=$exp/RESULTS$([ $unit = char ] || echo .$unit)
 [ -n "$adapt_dir" ] || adapt_dir=$exp/adapt
 [ -n "$plot_dir" ] || plot_dir=$exp/plots
 mkdir -p $exp
