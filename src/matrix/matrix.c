@@ -84,9 +84,9 @@ float mat_max_abs_diff(Mat a, Mat b) {
   return d;
 }
 
-static void sgemm(bool ta, bool tb, float alpha, Mat a, Mat b, float beta, Mat c, int k) {
+static void sgemm(bool ta, bool tb, float alpha, Mat a, Mat b, float beta, Mat c) {
   cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans, c.rows, c.cols,
-              k, alpha, a.data, a.stride, b.data, b.stride, beta, c.data, c.stride);
+              ta ? a.rows : a.cols, alpha, a.data, a.stride, b.data, b.stride, beta, c.data, c.stride);
 }
 
 /* On a team of several threads, a large product cuts C into one block of rows (or of
@@ -96,10 +96,9 @@ static void sgemm(bool ta, bool tb, float alpha, Mat a, Mat b, float beta, Mat c
  * blocks start at multiples of 16: each element of C is then summed over k by the same
  * kernel in the same order as on one thread, so the bits are one thread's. */
 typedef struct {
-  bool ta, tb, by_rows;
+  bool ta, tb;
   float alpha, beta;
   Mat a, b, c;
-  int k;
 } GemmJob;
 
 #define GEMM_ALIGN 16
@@ -107,19 +106,20 @@ typedef struct {
 
 static void gemm_part(void *arg, int part, int parts) {
   const GemmJob *j = arg;
-  int len = j->by_rows ? j->c.rows : j->c.cols, units = (len + GEMM_ALIGN - 1) / GEMM_ALIGN;
+  bool by_rows = j->c.rows >= j->c.cols;
+  int len = by_rows ? j->c.rows : j->c.cols, units = (len + GEMM_ALIGN - 1) / GEMM_ALIGN;
   int i0 = units * part / parts * GEMM_ALIGN, i1 = units * (part + 1) / parts * GEMM_ALIGN;
   if (i1 > len) i1 = len;
   if (i0 >= i1) return;
   Mat a = j->a, b = j->b, c;
-  if (j->by_rows) {
+  if (by_rows) {
     a = j->ta ? mat_cols(a, i0, i1 - i0) : mat_rows(a, i0, i1 - i0);
     c = mat_rows(j->c, i0, i1 - i0);
   } else {
     b = j->tb ? mat_rows(b, i0, i1 - i0) : mat_cols(b, i0, i1 - i0);
     c = mat_cols(j->c, i0, i1 - i0);
   }
-  sgemm(j->ta, j->tb, j->alpha, a, b, j->beta, c, j->k);
+  sgemm(j->ta, j->tb, j->alpha, a, b, j->beta, c);
 }
 
 void mat_gemm(bool ta, bool tb, float alpha, Mat a, Mat b, float beta, Mat c) {
@@ -132,10 +132,10 @@ void mat_gemm(bool ta, bool tb, float alpha, Mat a, Mat b, float beta, Mat c) {
     if (beta == 0) mat_zero(c); else mat_scale(c, beta);
     return;
   }
-  GemmJob job = {ta, tb, m >= n, alpha, beta, a, b, c, k};
+  GemmJob job = {ta, tb, alpha, beta, a, b, c};
   int threads = mat_team_size(), units = ((m >= n ? m : n) + GEMM_ALIGN - 1) / GEMM_ALIGN;
   int parts = threads < units ? threads : units;
-  if (parts < 2 || (long)m * n * k < GEMM_THREAD_MIN_MADDS) sgemm(ta, tb, alpha, a, b, beta, c, k);
+  if (parts < 2 || (long)m * n * k < GEMM_THREAD_MIN_MADDS) sgemm(ta, tb, alpha, a, b, beta, c);
   else mat_team_run(parts, gemm_part, &job);
 }
 

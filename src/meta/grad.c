@@ -159,7 +159,7 @@ bool meta_task_grad(const Nnet *n, const MetaInner *in, MetaWork *w, const NnetD
   }
   if (in->algo == META_MULTITASK && !learn) return multitask_grad(n, w, d, t, theta, grad, st);
 
-  w->keep_traj = in->algo == META_MAML || learn;
+  w->keep_traj = true;
   bool ok = meta_inner_adapt(n, in, w, d, t, seed, theta, w->cur, st);
   w->keep_traj = false;
   if (!ok) return false;

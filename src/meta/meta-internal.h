@@ -8,8 +8,8 @@ struct MetaWork {
   int P;
   NnetWork *nw;
   NnetBatch *sb, *qb;     /* support (of the current inner step) and query batches */
-  bool keep_traj;         /* store theta_j (maml) or the support gradients (learned rates
-                             without a Hessian) while adapting */
+  bool keep_traj;         /* while adapting for a meta-gradient: store theta_j in traj and
+                             the support gradients in sgrad, where this algorithm has them */
   float *traj;            /* k x P: theta_0 .. theta_{k-1}, only for maml */
   float *sgrad;           /* k x P: grad L_S(theta_j), only when FOMAML or multitask learns rates */
   float *cur, *g, *v, *hv, *gs; /* P each */

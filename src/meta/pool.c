@@ -62,8 +62,11 @@ static size_t slot_size(const MetaPool *p) {
   return (size_t)nnet_num_params(p->n) + (size_t)meta_inner_num_learned(p->in);
 }
 
+/* Task i of the current job. */
+static const MetaTask *job_task(const MetaPool *p, int i) { return &p->t->t[p->idx ? p->idx[i] : i]; }
+
 static void run_task(MetaPool *p, MetaWork *w, int i) {
-  const MetaTask *task = &p->t->t[p->idx ? p->idx[i] : i];
+  const MetaTask *task = job_task(p, i);
   if (p->eval) {
     p->eval_loss[i] = meta_task_eval(p->n, p->in, w, p->d, task, p->seeds[i], p->theta, &p->stats[i]);
     return;
@@ -81,14 +84,12 @@ static void *worker(void *arg) {
   return NULL;
 }
 
-static long task_frames(const MetaPool *p, int i) { return p->t->t[p->idx ? p->idx[i] : i].frames; }
-
 /* p->order: the job's tasks by frames, most first (ties in task order). */
 static void order_longest_first(MetaPool *p) {
   p->order = xrealloc(p->order, sizeof(int) * (size_t)(p->nt ? p->nt : 1));
   for (int i = 0; i < p->nt; i++) {
     int j = i;
-    for (; j > 0 && task_frames(p, p->order[j - 1]) < task_frames(p, i); j--) p->order[j] = p->order[j - 1];
+    for (; j > 0 && job_task(p, p->order[j - 1])->frames < job_task(p, i)->frames; j--) p->order[j] = p->order[j - 1];
     p->order[j] = i;
   }
 }
@@ -152,7 +153,7 @@ void meta_batch_grad_at(MetaPool *p, const NnetData *d, const MetaTasks *t, cons
   st->tasks = nt;
   for (int i = 0; i < nt; i++) {
     const MetaTaskStats *ts = &p->stats[i];
-    const MetaTask *task = &t->t[task_idx ? task_idx[i] : i];
+    const MetaTask *task = job_task(p, i);
     st->frames += task->frames;
     if (!ts->ok) {
       WARN("episode %s (task %s): non-finite loss or meta-gradient, left out of this step",

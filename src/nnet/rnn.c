@@ -112,8 +112,16 @@ static RnnFrames pass_frames(const RnnPass *p, int i) {
   return (RnnFrames){t, n ? t - s : -1, n < p->T - 1 ? t + s : -1};
 }
 
-/* Rows b0..b0+n-1 of frame t of m. */
-static Mat pass_rows_of(const RnnPass *p, Mat m, int t, int b0, int n) { return mat_rows(m, t * p->B + b0, n); }
+/* C[f.t] += A[src] op(W) over rows b0..b0+n-1, src being the frame the pass reads (the
+ * predecessor, or the successor going backward), when there is one; on this thread, or
+ * split among the team (`split`). */
+static void frame_product(const RnnPass *p, RnnFrames f, int b0, int n, bool split) {
+  int src = p->backward ? f.tn : f.tp;
+  if (src < 0) return;
+  Mat a = mat_rows(p->a, src * p->B + b0, n), c = mat_rows(p->c, f.t * p->B + b0, n);
+  if (split) mat_gemm_packed(a, p->w, c);
+  else mat_gemm_packed_serial(a, p->w, c);
+}
 
 /* Part `part` of `parts` of the batch's rows, through every frame. */
 static void pass_part(void *arg, int part, int parts) {
@@ -121,8 +129,7 @@ static void pass_part(void *arg, int part, int parts) {
   int b0 = p->B * part / parts, n = p->B * (part + 1) / parts - b0;
   for (int i = 0; i < p->T; i++) {
     RnnFrames f = pass_frames(p, i);
-    int src = p->backward ? f.tn : f.tp;
-    if (src >= 0) mat_gemm_packed_serial(pass_rows_of(p, p->a, src, b0, n), p->w, pass_rows_of(p, p->c, f.t, b0, n));
+    frame_product(p, f, b0, n, false);
     p->rows(p->step, f, b0, b0 + n);
   }
 }
@@ -144,10 +151,9 @@ void nnet_rnn_pass(const RnnPass *p) {
     mat_team_run(parts, pass_part, (void *)p);
     return;
   }
-  for (int i = 0; i < p->T; i++) {
+  for (int i = 0; i < p->T; i++) { /* too few rows for blocks: each frame split */
     FrameRows r = {p, pass_frames(p, i)};
-    int src = p->backward ? r.f.tn : r.f.tp;
-    if (src >= 0) mat_gemm_packed(pass_rows_of(p, p->a, src, 0, p->B), p->w, pass_rows_of(p, p->c, r.f.t, 0, p->B));
+    frame_product(p, r.f, 0, p->B, true);
     mat_team_rows(p->B, 8 * p->H, frame_rows, &r);
   }
 }
