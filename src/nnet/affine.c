@@ -91,6 +91,7 @@ static void affine_rbackward(const NnetLayer *l, const float *w, const float *v,
 
 const NnetLayerKind nnet_affine_kind = {
     .name = "affine",
+    .frame_wise = true,
     .configure = affine_configure,
     .init = affine_init,
     .forward = affine_forward,

@@ -5,7 +5,15 @@
  * ping-pong buffers for dL/d(level) during backward, rg[0..1] for their R{}-tangents,
  * ract[i] the forward tangents R{level i} (ract[0] = 0: features do not depend on
  * the parameters). Everything lives in two blocks per NnetWork (main, and R for H v),
- * grown to the largest batch seen and carved up again for each batch. */
+ * grown to the largest batch seen and carved up again for each batch.
+ *
+ * Compact levels: a frame-wise layer (layer.h) of a batch with padding runs on the
+ * valid frames alone, utterance after utterance (utterance b's frame t at row
+ * offs[b] + t), so a batch's padding costs the products nothing: a batch of utterances
+ * of unequal lengths is often half padding. The levels such a layer makes are compact;
+ * where a layer's input is in the other layout (a frame-wise layer after a splice, an
+ * LSTM after an affine), in[i] is a copy in the layer's layout, and its input gradient
+ * is copied back the same way. CTC reads the last level in either layout. */
 #include <math.h>
 #include <pthread.h>
 #include <stdint.h>
@@ -23,7 +31,13 @@ struct NnetWork {
   int *lens;          /* (L+1) x ucap lengths */
   int ucap;
   NnetSeq *seq;
+  bool *compact;      /* L: layer i runs on compact levels */
+  int *valid;         /* L+1: valid frames of level i (its rows when compact) */
+  int *offs;          /* (L+1) x ucap: utterance b's first row at level i when compact */
+  NnetSeq *cseq;      /* L+1: a compact level's shape for its layers, {valid, 1, &valid} */
+  int first_param;    /* the first layer with parameters (L if none): below it no dx */
   Mat *act, *ract, g[2], rg[2];
+  Mat *in, *rin;      /* L: layer i's input and its tangent in the layer's layout */
   float **lwork;
   float *main_buf, *r_buf, *dw_scratch;
   size_t main_cap, r_cap;
@@ -50,6 +64,14 @@ NnetWork *nnet_work_new(const Nnet *n) {
   w->seq = xcalloc((size_t)L + 1, sizeof(NnetSeq));
   w->act = xcalloc((size_t)L + 1, sizeof(Mat));
   w->ract = xcalloc((size_t)L + 1, sizeof(Mat));
+  w->compact = xcalloc((size_t)L + 1, sizeof(bool));
+  w->valid = xcalloc((size_t)L + 1, sizeof(int));
+  w->cseq = xcalloc((size_t)L + 1, sizeof(NnetSeq));
+  w->in = xcalloc((size_t)L + 1, sizeof(Mat));
+  w->rin = xcalloc((size_t)L + 1, sizeof(Mat));
+  w->first_param = L;
+  for (int i = L - 1; i >= 0; i--)
+    if (n->layers[i].num_params > 0) w->first_param = i;
   w->lwork = xcalloc((size_t)L, sizeof(float *));
   w->threads = 1;
   return w;
@@ -58,6 +80,7 @@ NnetWork *nnet_work_new(const Nnet *n) {
 void nnet_work_free(NnetWork *w) {
   if (!w) return;
   free(w->T); free(w->lens); free(w->seq); free(w->act); free(w->ract); free(w->lwork);
+  free(w->compact); free(w->valid); free(w->offs); free(w->cseq); free(w->in); free(w->rin);
   free(w->main_buf); free(w->r_buf); free(w->dw_scratch); free(w->ctc_work); free(w->utt_loss);
   free(w);
 }
@@ -71,8 +94,10 @@ static void set_shapes(const Nnet *n, NnetWork *w, const NnetBatch *b) {
   int L = w->L, B = b->B;
   if (B > w->ucap) {
     free(w->lens);
+    free(w->offs);
     free(w->utt_loss);
     w->lens = xmalloc(sizeof(int) * (size_t)(L + 1) * (size_t)B);
+    w->offs = xmalloc(sizeof(int) * (size_t)(L + 1) * (size_t)B);
     w->utt_loss = xmalloc(sizeof(double) * (size_t)B);
     w->ucap = B;
   }
@@ -84,26 +109,90 @@ static void set_shapes(const Nnet *n, NnetWork *w, const NnetBatch *b) {
     w->T[i + 1] = l->kind->out_frames ? l->kind->out_frames(l, w->T[i]) : w->T[i];
     for (int k = 0; k < B; k++) out[k] = l->kind->out_frames ? l->kind->out_frames(l, in[k]) : in[k];
   }
-  for (int i = 0; i <= L; i++) w->seq[i] = (NnetSeq){w->T[i], B, w->lens + (size_t)i * w->ucap};
+  for (int i = 0; i <= L; i++) {
+    w->seq[i] = (NnetSeq){w->T[i], B, w->lens + (size_t)i * w->ucap};
+    int *off = w->offs + (size_t)i * w->ucap;
+    w->valid[i] = 0;
+    for (int k = 0; k < B; k++) off[k] = w->valid[i], w->valid[i] += w->seq[i].len[k];
+    w->cseq[i] = (NnetSeq){w->valid[i], 1, &w->valid[i]};
+  }
+  for (int i = 0; i < L; i++) w->compact[i] = n->layers[i].kind->frame_wise && w->valid[i] < w->T[i] * B;
+}
+
+/* Level i as its maker stores it (the features: padded). */
+static bool level_compact(const NnetWork *w, int i) { return i > 0 && w->compact[i - 1]; }
+static int level_rows(const NnetWork *w, int i, bool compact) {
+  return compact ? w->valid[i] : w->T[i] * w->seq[i].B;
+}
+/* Layer i's input and output shapes in its layout. */
+static NnetSeq seq_in(const NnetWork *w, int i) { return w->compact[i] ? w->cseq[i] : w->seq[i]; }
+static NnetSeq seq_out(const NnetWork *w, int i) { return w->compact[i] ? w->cseq[i + 1] : w->seq[i + 1]; }
+
+/* Level i from the padded layout into the compact one (to_compact), or back, with the
+ * padded rows zeroed (finite activations; the zero gradients layer.h asks for). */
+static void relayout(const NnetWork *w, int i, Mat src, Mat dst, bool to_compact) {
+  NnetSeq s = w->seq[i];
+  const int *off = w->offs + (size_t)i * w->ucap;
+  size_t bytes = sizeof(float) * (size_t)src.cols;
+  for (int b = 0; b < s.B; b++)
+    for (int t = 0; t < s.T; t++) {
+      int pr = t * s.B + b, cr = off[b] + t;
+      if (t >= s.len[b]) {
+        if (!to_compact) memset(mat_row(dst, pr), 0, bytes);
+      } else if (to_compact) {
+        memcpy(mat_row(dst, cr), mat_row(src, pr), bytes);
+      } else {
+        memcpy(mat_row(dst, pr), mat_row(src, cr), bytes);
+      }
+    }
 }
 
 static int level_dim(const Nnet *n, int i) { return i == 0 ? n->input_dim : n->layers[i - 1].out_dim; }
+/* Floats of level i padded (as much as any layout needs). */
 static size_t level_floats(const Nnet *n, const NnetWork *w, int i, int B) {
   return (size_t)w->T[i] * (size_t)B * (size_t)level_dim(n, i);
+}
+/* Floats of level i in the given layout. */
+static size_t stored_floats(const Nnet *n, const NnetWork *w, int i, bool compact) {
+  return (size_t)level_rows(w, i, compact) * (size_t)level_dim(n, i);
+}
+static Mat level_view(const Nnet *n, const NnetWork *w, float *p, int i, bool compact) {
+  return mat_view(p, level_rows(w, i, compact), level_dim(n, i), level_dim(n, i));
+}
+/* Space for level i in its maker's layout and, where layer i reads the other, a copy. */
+static size_t level_need(const Nnet *n, const NnetWork *w, int i) {
+  size_t need = i > 0 ? aligned(stored_floats(n, w, i, level_compact(w, i))) : 0;
+  if (i < w->L && w->compact[i] != level_compact(w, i)) need += aligned(stored_floats(n, w, i, w->compact[i]));
+  return need;
+}
+/* Carves level i (act or ract, and in or rin) from p; returns the rest. Level 0's act
+ * is the batch's features (or, for ract, set by the caller). */
+static float *carve_level(const Nnet *n, NnetWork *w, float *p, int i, Mat *act, Mat *in) {
+  if (i > 0) {
+    act[i] = level_view(n, w, p, i, level_compact(w, i));
+    p += aligned(stored_floats(n, w, i, level_compact(w, i)));
+  }
+  if (i == w->L) return p;
+  in[i] = act[i];
+  if (w->compact[i] != level_compact(w, i)) {
+    in[i] = level_view(n, w, p, i, w->compact[i]);
+    p += aligned(stored_floats(n, w, i, w->compact[i]));
+  }
+  return p;
 }
 
 /* Carves act, g and layer work (and, with r, ract and rg) out of the blocks. */
 static void layout(const Nnet *n, NnetWork *w, const NnetBatch *b, bool r) {
   int L = w->L, B = b->B;
   size_t need = 0, gmax = 0;
-  for (int i = 1; i <= L; i++) {
-    need += aligned(level_floats(n, w, i, B));
-    if (level_floats(n, w, i, B) > gmax) gmax = level_floats(n, w, i, B);
+  for (int i = 0; i <= L; i++) {
+    need += level_need(n, w, i);
+    if (i > 0 && level_floats(n, w, i, B) > gmax) gmax = level_floats(n, w, i, B);
   }
   need += 2 * aligned(gmax);
   for (int i = 0; i < L; i++) {
     const NnetLayer *l = &n->layers[i];
-    if (l->kind->work_floats) need += aligned(l->kind->work_floats(l, w->T[i], B));
+    if (l->kind->work_floats) need += aligned(l->kind->work_floats(l, seq_in(w, i).T, seq_in(w, i).B));
   }
   if (need > w->main_cap) {
     free(w->main_buf);
@@ -112,39 +201,34 @@ static void layout(const Nnet *n, NnetWork *w, const NnetBatch *b, bool r) {
   }
   float *p = w->main_buf;
   w->act[0] = b->feats;
-  for (int i = 1; i <= L; i++) {
-    w->act[i] = mat_view(p, w->T[i] * B, level_dim(n, i), level_dim(n, i));
-    p += aligned(level_floats(n, w, i, B));
-  }
+  for (int i = 0; i <= L; i++) p = carve_level(n, w, p, i, w->act, w->in);
   float *g0 = p, *g1 = p + aligned(gmax);
   w->g[0] = mat_view(g0, 0, 0, 0), w->g[1] = mat_view(g1, 0, 0, 0);
   p += 2 * aligned(gmax);
   for (int i = 0; i < L; i++) {
     const NnetLayer *l = &n->layers[i];
     w->lwork[i] = p;
-    if (l->kind->work_floats) p += aligned(l->kind->work_floats(l, w->T[i], B));
+    if (l->kind->work_floats) p += aligned(l->kind->work_floats(l, seq_in(w, i).T, seq_in(w, i).B));
   }
   if (!r) return;
-  size_t rneed = 2 * aligned(gmax);
-  for (int i = 0; i <= L; i++) rneed += aligned(level_floats(n, w, i, B));
+  size_t rneed = 2 * aligned(gmax) + aligned(level_floats(n, w, 0, B));
+  for (int i = 0; i <= L; i++) rneed += level_need(n, w, i);
   if (rneed > w->r_cap) {
     free(w->r_buf);
     w->r_buf = xaligned(rneed);
     w->r_cap = rneed;
   }
   p = w->r_buf;
-  for (int i = 0; i <= L; i++) {
-    w->ract[i] = mat_view(p, w->T[i] * B, level_dim(n, i), level_dim(n, i));
-    p += aligned(level_floats(n, w, i, B));
-  }
+  w->ract[0] = level_view(n, w, p, 0, false);
   mat_zero(w->ract[0]);
+  p += aligned(level_floats(n, w, 0, B));
+  for (int i = 0; i <= L; i++) p = carve_level(n, w, p, i, w->ract, w->rin);
   w->rg[0] = mat_view(p, 0, 0, 0), w->rg[1] = mat_view(p + aligned(gmax), 0, 0, 0);
 }
 
-/* Gradient buffer k shaped as level i. */
-static Mat gbuf(const Nnet *n, const NnetWork *w, const Mat *g, int k, int i) {
-  int d = level_dim(n, i);
-  return mat_view(g[k].data, w->T[i] * w->seq[i].B, d, d);
+/* Gradient buffer k shaped as level i in the given layout. */
+static Mat gbuf(const Nnet *n, const NnetWork *w, const Mat *g, int k, int i, bool compact) {
+  return level_view(n, w, g[k].data, i, compact);
 }
 
 static void prepare(const Nnet *n, NnetWork *w, const NnetBatch *b, bool r) {
@@ -170,10 +254,13 @@ static void forward(const Nnet *n, const float *params, NnetWork *w, const float
   for (int i = 0; i < w->L; i++) {
     const NnetLayer *l = &n->layers[i];
     const float *p = params + l->param_offset;
-    l->kind->forward(l, p, w->seq[i], w->seq[i + 1], w->act[i], w->act[i + 1], w->lwork[i]);
-    if (v)
-      l->kind->rforward(l, p, v + l->param_offset, w->seq[i], w->seq[i + 1], w->act[i], w->ract[i],
-                        w->act[i + 1], w->ract[i + 1], w->lwork[i]);
+    bool copy = w->in[i].data != w->act[i].data;
+    if (copy) relayout(w, i, w->act[i], w->in[i], w->compact[i]);
+    l->kind->forward(l, p, seq_in(w, i), seq_out(w, i), w->in[i], w->act[i + 1], w->lwork[i]);
+    if (!v) continue;
+    if (copy) relayout(w, i, w->ract[i], w->rin[i], w->compact[i]);
+    l->kind->rforward(l, p, v + l->param_offset, seq_in(w, i), seq_out(w, i), w->in[i], w->rin[i],
+                      w->act[i + 1], w->ract[i + 1], w->lwork[i]);
   }
 }
 
@@ -196,14 +283,17 @@ typedef struct {
 static void *ctc_job(void *arg) {
   const CtcJob *j = arg;
   NnetWork *w = j->w;
-  int L = w->L, B = j->b->B, K = j->n->output_dim, ld = B * K;
+  int L = w->L, B = j->b->B, K = j->n->output_dim;
+  bool compact = level_compact(w, L);
+  int ld = compact ? K : B * K;
+  const int *off = w->offs + (size_t)L * w->ucap;
   double *work = w->ctc_work + (size_t)j->first * w->ctc_stride;
   float *z = w->act[L].data, *gz = w->g[0].data, *rz = j->hv ? w->ract[L].data : NULL;
   float *rgz = j->hv ? w->rg[0].data : NULL;
   for (int k = j->first; k < B; k += j->step) {
     const int *lab = j->b->lab + j->b->lab_off[k];
     int T = w->seq[L].len[k], nl = j->b->lab_len[k];
-    size_t o = (size_t)k * K;
+    size_t o = (size_t)(compact ? off[k] : k) * K;
     w->utt_loss[k] = j->hv ? nnet_ctc_utt_hvp(z + o, ld, T, K, lab, nl, rz + o, ld, j->scale, gz + o, rgz + o, ld, work)
                            : nnet_ctc_utt(z + o, ld, T, K, lab, nl, j->scale, j->grad ? gz + o : NULL, ld, work);
   }
@@ -214,8 +304,8 @@ static void *ctc_job(void *arg) {
  * sum. Utterances are shared round-robin among the work's threads. */
 static double ctc_all(const Nnet *n, NnetWork *w, const NnetBatch *b, bool grad, bool hv, float scale) {
   int L = w->L, B = b->B;
-  if (grad) mat_zero(gbuf(n, w, w->g, 0, L));
-  if (hv) mat_zero(gbuf(n, w, w->rg, 0, L));
+  if (grad) mat_zero(gbuf(n, w, w->g, 0, L, level_compact(w, L)));
+  if (hv) mat_zero(gbuf(n, w, w->rg, 0, L, level_compact(w, L)));
   int nt = w->threads < B ? w->threads : B;
   CtcJob jobs[64];
   pthread_t tid[64];
@@ -230,21 +320,28 @@ static double ctc_all(const Nnet *n, NnetWork *w, const NnetBatch *b, bool grad,
   return sum;
 }
 
-/* Backward (and with v, R-backward) through every layer from the last. */
+/* Backward (and with v, R-backward) through every layer from the last, down to the
+ * first with parameters (no gradient needs the input gradients below it). */
 static void backward(const Nnet *n, const float *params, NnetWork *w, float *grad, const float *v, float *hv) {
   int cur = 0;
-  for (int i = w->L - 1; i >= 0; i--) {
+  for (int i = w->L - 1; i >= w->first_param; i--) {
     const NnetLayer *l = &n->layers[i];
     const float *p = params + l->param_offset;
-    Mat dy = gbuf(n, w, w->g, cur, i + 1), dx = i > 0 ? gbuf(n, w, w->g, 1 - cur, i) : (Mat){0};
-    l->kind->backward(l, p, w->seq[i], w->seq[i + 1], w->act[i], w->act[i + 1], dy, dx, grad + l->param_offset,
+    bool c = w->compact[i], need_dx = i > w->first_param;
+    Mat dy = gbuf(n, w, w->g, cur, i + 1, c), dx = need_dx ? gbuf(n, w, w->g, 1 - cur, i, c) : (Mat){0};
+    l->kind->backward(l, p, seq_in(w, i), seq_out(w, i), w->in[i], w->act[i + 1], dy, dx, grad + l->param_offset,
                       w->lwork[i]);
     if (v) {
-      Mat rdy = gbuf(n, w, w->rg, cur, i + 1), rdx = i > 0 ? gbuf(n, w, w->rg, 1 - cur, i) : (Mat){0};
-      l->kind->rbackward(l, p, v + l->param_offset, w->seq[i], w->seq[i + 1], w->act[i], w->ract[i], w->act[i + 1],
-                         w->ract[i + 1], dy, rdy, rdx, hv + l->param_offset, w->lwork[i]);
+      Mat rdy = gbuf(n, w, w->rg, cur, i + 1, c), rdx = need_dx ? gbuf(n, w, w->rg, 1 - cur, i, c) : (Mat){0};
+      l->kind->rbackward(l, p, v + l->param_offset, seq_in(w, i), seq_out(w, i), w->in[i], w->rin[i],
+                         w->act[i + 1], w->ract[i + 1], dy, rdy, rdx, hv + l->param_offset, w->lwork[i]);
     }
-    cur = 1 - cur;
+    if (need_dx && c != level_compact(w, i)) { /* into the layout of the layer below */
+      relayout(w, i, dx, gbuf(n, w, w->g, cur, i, !c), !c);
+      if (v) relayout(w, i, gbuf(n, w, w->rg, 1 - cur, i, c), gbuf(n, w, w->rg, cur, i, !c), !c);
+    } else {
+      cur = 1 - cur;
+    }
   }
 }
 
@@ -291,7 +388,10 @@ Mat nnet_forward(const Nnet *n, const float *params, NnetWork *w, const NnetBatc
   prepare(n, w, b, false);
   forward(n, params, w, NULL);
   if (out_len) *out_len = w->seq[w->L].len;
-  return w->act[w->L];
+  if (!level_compact(w, w->L)) return w->act[w->L];
+  Mat y = gbuf(n, w, w->g, 0, w->L, false);
+  relayout(w, w->L, w->act[w->L], y, false);
+  return y;
 }
 
 Mat nnet_compute_logprobs(Nnet *n, Mat feats) {

@@ -91,6 +91,12 @@ typedef struct {
 struct NnetLayerKind {
   const char *name;  /* the config keyword: "affine", "relu", "lstm", ... */
 
+  /* True for a kind whose output row r depends on input row r alone and which never
+   * reads its NnetSeqs (affine, the nonlinearities, log-softmax, layer-norm, lhuc).
+   * The network code may then give it only the valid frames, utterance after utterance
+   * (see compute.c), so padded frames cost nothing; its NnetSeq is {rows, 1, &rows}. */
+  bool frame_wise;
+
   /* Reads the settings from args (l->in_dim is set, and `default_out` is the
    * network's output dim, for layers like "affine" without dim=); sets l->out_dim,
    * l->num_params, l->ia/fa. False with a message in err on a bad setting. */

@@ -149,6 +149,7 @@ static void ln_rbackward(const NnetLayer *l, const float *w, const float *v, Nne
 
 const NnetLayerKind nnet_layernorm_kind = {
     .name = "layer-norm",
+    .frame_wise = true,
     .configure = ln_configure,
     .work_floats = ln_work,
     .init = ln_init,

@@ -106,6 +106,7 @@ static void lhuc_rbackward(const NnetLayer *l, const float *w, const float *v, N
 
 const NnetLayerKind nnet_lhuc_kind = {
     .name = "lhuc",
+    .frame_wise = true,
     .configure = lhuc_configure,
     .work_floats = lhuc_work,
     .init = lhuc_init,

@@ -114,6 +114,7 @@ static void lsm_rbackward(const NnetLayer *l, const float *w, const float *v, Nn
 
 const NnetLayerKind nnet_logsoftmax_kind = {
     .name = "log-softmax",
+    .frame_wise = true,
     .configure = lsm_configure,
     .forward = lsm_forward,
     .backward = lsm_backward,

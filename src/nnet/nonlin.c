@@ -120,6 +120,7 @@ static void chain(int kind, Mat y, Mat a, Mat b, Mat c, Mat out) {
   }                                                                                               \
   const NnetLayerKind nnet_##NAME##_kind = {                                                      \
       .name = STR,                                                                                \
+      .frame_wise = true,                                                                         \
       .configure = nonlin_configure,                                                              \
       .forward = NAME##_forward,                                                                  \
       .backward = NAME##_backward,                                                                \

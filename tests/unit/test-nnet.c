@@ -206,6 +206,15 @@ static void test_padding_invariance(void) {
   nnet_work_set_num_threads(w2, 1);
   nnet_hvp(n, nnet_params(n), w2, b, v, h1, NULL, NULL);
   CHECK(memcmp(h1, h3, sizeof(float) * P) == 0);
+  /* H v too: the batch's (its frame-wise layers on the valid frames alone, the others
+   * padded) against the sum of each utterance's */
+  memset(gs, 0, sizeof(float) * P);
+  for (int i = 0; i < NU; i++) {
+    nnet_batch_fill(b, n, 1, &d.feats[i], &d.labels[i], NULL);
+    nnet_hvp(n, nnet_params(n), w, b, v, h3, NULL, NULL);
+    for (int k = 0; k < P; k++) gs[k] += h3[k];
+  }
+  for (int k = 0; k < P; k++) CHECK_NEAR(h1[k], gs[k], 1e-5 + 1e-4 * fabs(gs[k]));
   free(v); free(h1); free(h3);
   free(g); free(gs); free(gi);
   nnet_work_free(w); nnet_work_free(w2); nnet_batch_free(b); free_data(&d); nnet_free(n);
