@@ -14,6 +14,8 @@
  *       clamps its context to [0, len[b]-1]); outputs stay finite when inputs are.
  *     - backward/rbackward are called with dy (and rdy) ZERO at padded frames and must
  *       leave dx (and rdx) zero at padded frames; so padding never reaches dw.
+ *   A frame-wise kind (frame_wise below) may instead get the valid frames alone,
+ *   utterance after utterance, with no padding.
  *
  * Parameters: one flat float array for the whole network (llm.c style); a layer sees
  * only its own slice `w` (num_params floats, starting at param_offset). The layout

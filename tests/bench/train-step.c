@@ -1,7 +1,9 @@
 /* Benchmark driver for tests/bench/train-step: times training steps (forward, CTC,
  * backward, SGD update) of a network on one padded batch, and sgemm's peak.
- *   train-step-c CONFIG INPUT_DIM UNITS BATCH FRAMES LABELS STEPS THREADS
- * prints "frames_per_s F", "gflops G", "peak_gflops P", "peak_rss_mb M", "checksum C". */
+ *   train-step-c CONFIG INPUT_DIM UNITS BATCH FRAMES LABELS STEPS THREADS [UNEVEN]
+ * With UNEVEN 1 the utterances' lengths go evenly from FRAMES/2 to 3*FRAMES/2 (the same
+ * frames in all), as a corpus's utterances do; frames/s counts the utterances' frames.
+ * Prints "frames_per_s F", "gflops G", "peak_gflops P", "peak_rss_mb M", "checksum C". */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -42,21 +44,24 @@ static double sgemm_peak(void) {
 }
 
 int main(int argc, char **argv) {
-  if (argc != 9) {
-    fprintf(stderr, "usage: train-step-c CONFIG INPUT_DIM UNITS BATCH FRAMES LABELS STEPS THREADS\n");
+  if (argc != 9 && argc != 10) {
+    fprintf(stderr, "usage: train-step-c CONFIG INPUT_DIM UNITS BATCH FRAMES LABELS STEPS THREADS [UNEVEN]\n");
     return 1;
   }
   int D = atoi(argv[2]), K = atoi(argv[3]), B = atoi(argv[4]), T = atoi(argv[5]), L = atoi(argv[6]);
-  int steps = atoi(argv[7]), threads = atoi(argv[8]);
+  int steps = atoi(argv[7]), threads = atoi(argv[8]), uneven = argc == 10 && atoi(argv[9]);
   mat_set_num_threads(threads);
   Nnet *n = nnet_new_from_config(argv[1], D, K, 1);
   Rng r;
   rng_seed(&r, 2);
   Mat *feats = xmalloc(sizeof(Mat) * B);
   IntVec *labels = xmalloc(sizeof(IntVec) * B);
+  long frames = 0;
   for (int b = 0; b < B; b++) {
-    feats[b] = mat_alloc(T, D);
-    for (int i = 0; i < T * D; i++) feats[b].data[i] = (float)rng_gauss(&r);
+    int Tb = uneven && B > 1 ? T / 2 + (int)((long)T * b / (B - 1)) : T;
+    frames += Tb;
+    feats[b] = mat_alloc(Tb, D);
+    for (int i = 0; i < Tb * D; i++) feats[b].data[i] = (float)rng_gauss(&r);
     labels[b] = (IntVec){xmalloc(sizeof(int) * L), L};
     for (int i = 0; i < L; i++) labels[b].data[i] = 1 + rng_int(&r, K - 1);
   }
@@ -75,7 +80,7 @@ int main(int argc, char **argv) {
     double loss = nnet_loss_grad(n, nnet_params(n), w, batch, grad, NULL);
     nnet_optim_step(opt, nnet_params(n), grad, loss, NULL);
   }
-  double dt = now_seconds() - t0, fps = (double)B * T * steps / dt;
+  double dt = now_seconds() - t0, fps = (double)frames * steps / dt;
   /* FNV-1a hash of the parameters' bytes: equal only when every bit is */
   unsigned long long sum = 1469598103934665603ULL;
   const unsigned char *bytes = (const unsigned char *)nnet_params(n);
