@@ -69,9 +69,6 @@ NnetWork *nnet_work_new(const Nnet *n) {
   w->cseq = xcalloc((size_t)L + 1, sizeof(NnetSeq));
   w->in = xcalloc((size_t)L + 1, sizeof(Mat));
   w->rin = xcalloc((size_t)L + 1, sizeof(Mat));
-  w->first_param = L;
-  for (int i = L - 1; i >= 0; i--)
-    if (n->layers[i].num_params > 0) w->first_param = i;
   w->lwork = xcalloc((size_t)L, sizeof(float *));
   w->threads = 1;
   return w;
@@ -89,7 +86,7 @@ size_t nnet_work_bytes(const NnetWork *w) {
   return sizeof(float) * (w->main_cap + w->r_cap + (size_t)w->dw_cap) + sizeof(double) * w->ctc_cap;
 }
 
-/* Frames and lengths at every level for batch b. */
+/* Frames, lengths and layouts at every level for batch b. */
 static void set_shapes(const Nnet *n, NnetWork *w, const NnetBatch *b) {
   int L = w->L, B = b->B;
   if (B > w->ucap) {
@@ -117,6 +114,9 @@ static void set_shapes(const Nnet *n, NnetWork *w, const NnetBatch *b) {
     w->cseq[i] = (NnetSeq){w->valid[i], 1, &w->valid[i]};
   }
   for (int i = 0; i < L; i++) w->compact[i] = n->layers[i].kind->frame_wise && w->valid[i] < w->T[i] * B;
+  w->first_param = L;
+  for (int i = L - 1; i >= 0; i--)
+    if (n->layers[i].num_params > 0) w->first_param = i;
 }
 
 /* Level i as its maker stores it (the features: padded). */
