@@ -331,14 +331,14 @@ static void backward(const Nnet *n, const float *params, NnetWork *w, float *gra
     Mat dy = gbuf(n, w, w->g, cur, i + 1, c), dx = need_dx ? gbuf(n, w, w->g, 1 - cur, i, c) : (Mat){0};
     l->kind->backward(l, p, seq_in(w, i), seq_out(w, i), w->in[i], w->act[i + 1], dy, dx, grad + l->param_offset,
                       w->lwork[i]);
-    if (v) {
-      Mat rdy = gbuf(n, w, w->rg, cur, i + 1, c), rdx = need_dx ? gbuf(n, w, w->rg, 1 - cur, i, c) : (Mat){0};
+    Mat rdx = v && need_dx ? gbuf(n, w, w->rg, 1 - cur, i, c) : (Mat){0};
+    if (v)
       l->kind->rbackward(l, p, v + l->param_offset, seq_in(w, i), seq_out(w, i), w->in[i], w->rin[i],
-                         w->act[i + 1], w->ract[i + 1], dy, rdy, rdx, hv + l->param_offset, w->lwork[i]);
-    }
+                         w->act[i + 1], w->ract[i + 1], dy, gbuf(n, w, w->rg, cur, i + 1, c), rdx,
+                         hv + l->param_offset, w->lwork[i]);
     if (need_dx && c != level_compact(w, i)) { /* into the layout of the layer below */
       relayout(w, i, dx, gbuf(n, w, w->g, cur, i, !c), !c);
-      if (v) relayout(w, i, gbuf(n, w, w->rg, 1 - cur, i, c), gbuf(n, w, w->rg, cur, i, !c), !c);
+      if (v) relayout(w, i, rdx, gbuf(n, w, w->rg, cur, i, !c), !c);
     } else {
       cur = 1 - cur;
     }
