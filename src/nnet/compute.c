@@ -34,7 +34,6 @@ struct NnetWork {
   bool *compact;      /* L: layer i runs on compact levels */
   int *valid;         /* L+1: valid frames of level i (its rows when compact) */
   int *offs;          /* (L+1) x ucap: utterance b's first row at level i when compact */
-  NnetSeq *cseq;      /* L+1: a compact level's shape for its layers, {valid, 1, &valid} */
   int first_param;    /* the first layer with parameters (L if none): below it no dx */
   Mat *act, *ract, g[2], rg[2];
   Mat *in, *rin;      /* L: layer i's input and its tangent in the layer's layout */
@@ -66,7 +65,6 @@ NnetWork *nnet_work_new(const Nnet *n) {
   w->ract = xcalloc((size_t)L + 1, sizeof(Mat));
   w->compact = xcalloc((size_t)L + 1, sizeof(bool));
   w->valid = xcalloc((size_t)L + 1, sizeof(int));
-  w->cseq = xcalloc((size_t)L + 1, sizeof(NnetSeq));
   w->in = xcalloc((size_t)L + 1, sizeof(Mat));
   w->rin = xcalloc((size_t)L + 1, sizeof(Mat));
   w->lwork = xcalloc((size_t)L, sizeof(float *));
@@ -77,7 +75,7 @@ NnetWork *nnet_work_new(const Nnet *n) {
 void nnet_work_free(NnetWork *w) {
   if (!w) return;
   free(w->T); free(w->lens); free(w->seq); free(w->act); free(w->ract); free(w->lwork);
-  free(w->compact); free(w->valid); free(w->offs); free(w->cseq); free(w->in); free(w->rin);
+  free(w->compact); free(w->valid); free(w->offs); free(w->in); free(w->rin);
   free(w->main_buf); free(w->r_buf); free(w->dw_scratch); free(w->ctc_work); free(w->utt_loss);
   free(w);
 }
@@ -111,7 +109,6 @@ static void set_shapes(const Nnet *n, NnetWork *w, const NnetBatch *b) {
     int *off = w->offs + (size_t)i * w->ucap;
     w->valid[i] = 0;
     for (int k = 0; k < B; k++) off[k] = w->valid[i], w->valid[i] += w->seq[i].len[k];
-    w->cseq[i] = (NnetSeq){w->valid[i], 1, &w->valid[i]};
   }
   for (int i = 0; i < L; i++) w->compact[i] = n->layers[i].kind->frame_wise && w->valid[i] < w->T[i] * B;
   w->first_param = L;
@@ -125,8 +122,11 @@ static int level_rows(const NnetWork *w, int i, bool compact) {
   return compact ? w->valid[i] : w->T[i] * w->seq[i].B;
 }
 /* Layer i's input and output shapes in its layout. */
-static NnetSeq seq_in(const NnetWork *w, int i) { return w->compact[i] ? w->cseq[i] : w->seq[i]; }
-static NnetSeq seq_out(const NnetWork *w, int i) { return w->compact[i] ? w->cseq[i + 1] : w->seq[i + 1]; }
+static NnetSeq layer_seq(const NnetWork *w, int layer, int level) {
+  return w->compact[layer] ? (NnetSeq){w->valid[level], 1, &w->valid[level]} : w->seq[level];
+}
+static NnetSeq seq_in(const NnetWork *w, int i) { return layer_seq(w, i, i); }
+static NnetSeq seq_out(const NnetWork *w, int i) { return layer_seq(w, i, i + 1); }
 
 /* Level i from the padded layout into the compact one (to_compact), or back, with the
  * padded rows zeroed (finite activations; the zero gradients layer.h asks for). */
@@ -148,11 +148,7 @@ static void relayout(const NnetWork *w, int i, Mat src, Mat dst, bool to_compact
 }
 
 static int level_dim(const Nnet *n, int i) { return i == 0 ? n->input_dim : n->layers[i - 1].out_dim; }
-/* Floats of level i padded (as much as any layout needs). */
-static size_t level_floats(const Nnet *n, const NnetWork *w, int i, int B) {
-  return (size_t)w->T[i] * (size_t)B * (size_t)level_dim(n, i);
-}
-/* Floats of level i in the given layout. */
+/* Floats of level i in the given layout (padded: as much as any layout needs). */
 static size_t stored_floats(const Nnet *n, const NnetWork *w, int i, bool compact) {
   return (size_t)level_rows(w, i, compact) * (size_t)level_dim(n, i);
 }
@@ -183,11 +179,11 @@ static float *carve_level(const Nnet *n, NnetWork *w, float *p, int i, Mat *act,
 
 /* Carves act, g and layer work (and, with r, ract and rg) out of the blocks. */
 static void layout(const Nnet *n, NnetWork *w, const NnetBatch *b, bool r) {
-  int L = w->L, B = b->B;
+  int L = w->L;
   size_t need = 0, gmax = 0;
   for (int i = 0; i <= L; i++) {
     need += level_need(n, w, i);
-    if (i > 0 && level_floats(n, w, i, B) > gmax) gmax = level_floats(n, w, i, B);
+    if (i > 0 && stored_floats(n, w, i, false) > gmax) gmax = stored_floats(n, w, i, false);
   }
   need += 2 * aligned(gmax);
   for (int i = 0; i < L; i++) {
@@ -211,7 +207,7 @@ static void layout(const Nnet *n, NnetWork *w, const NnetBatch *b, bool r) {
     if (l->kind->work_floats) p += aligned(l->kind->work_floats(l, seq_in(w, i).T, seq_in(w, i).B));
   }
   if (!r) return;
-  size_t rneed = 2 * aligned(gmax) + aligned(level_floats(n, w, 0, B));
+  size_t rneed = 2 * aligned(gmax) + aligned(stored_floats(n, w, 0, false));
   for (int i = 0; i <= L; i++) rneed += level_need(n, w, i);
   if (rneed > w->r_cap) {
     free(w->r_buf);
@@ -221,7 +217,7 @@ static void layout(const Nnet *n, NnetWork *w, const NnetBatch *b, bool r) {
   p = w->r_buf;
   w->ract[0] = level_view(n, w, p, 0, false);
   mat_zero(w->ract[0]);
-  p += aligned(level_floats(n, w, 0, B));
+  p += aligned(stored_floats(n, w, 0, false));
   for (int i = 0; i <= L; i++) p = carve_level(n, w, p, i, w->ract, w->rin);
   w->rg[0] = mat_view(p, 0, 0, 0), w->rg[1] = mat_view(p + aligned(gmax), 0, 0, 0);
 }
