@@ -2,6 +2,7 @@
 
 #include <cblas.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -84,42 +85,51 @@ float mat_max_abs_diff(Mat a, Mat b) {
   return d;
 }
 
+/* OpenBLAS on its own threads cuts a product between columns of C, which changes bits
+ * on some CPUs (below), and a dot product into partial sums; by default it takes every
+ * core, so results would depend on the machine. It runs on one thread, from the first
+ * product or sum on, in every program (elementwise calls keep their bits anyway). */
+static void openblas_one_thread(void) { openblas_set_num_threads(1); }
+static void blas_init(void) {
+  static pthread_once_t once = PTHREAD_ONCE_INIT;
+  pthread_once(&once, openblas_one_thread);
+}
+
 static void sgemm(bool ta, bool tb, float alpha, Mat a, Mat b, float beta, Mat c) {
+  blas_init();
   cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans, c.rows, c.cols,
               ta ? a.rows : a.cols, alpha, a.data, a.stride, b.data, b.stride, beta, c.data, c.stride);
 }
 
-/* On a team of several threads, a large product cuts C into one block of rows (or of
- * columns, when C is wider than tall) for each thread, each block a one-thread sgemm.
- * OpenBLAS's own threads would spin between products (sched_yield) against the team's
- * workers, which run the elementwise work and the recurrent steps in between. The
- * blocks start at multiples of 16: each element of C is then summed over k by the same
- * kernel in the same order as on one thread, so the bits are one thread's. */
+/* On a team of several threads, a large product cuts C into one block of rows for each
+ * thread, each block a one-thread sgemm. OpenBLAS's own threads would spin between
+ * products (sched_yield) against the team's workers, which run the elementwise work and
+ * the recurrent steps in between. Each element of C must be summed over k by the same
+ * kernel in the same order as on one thread, so that the bits are one thread's:
+ *  - rows only: C's rows are the columns of OpenBLAS's column-major product, which it
+ *    tiles from the first in steps of the kernel's width (4, 6, 8 or 16 by CPU; 6 on
+ *    AMD Zen), so blocks start at multiples of 48. Its rows it cuts into blocks whose
+ *    sizes depend on how many there are, and a kernel's result for an element depends
+ *    on where it falls in a tile of such a block: a cut between columns of C changes bits.
+ *  - no block under 2^21 multiply-adds: OpenBLAS has a separate kernel for small
+ *    products on some CPUs. */
 typedef struct {
   bool ta, tb;
   float alpha, beta;
   Mat a, b, c;
 } GemmJob;
 
-#define GEMM_ALIGN 16
-#define GEMM_THREAD_MIN_MADDS (1L << 21)
+#define GEMM_ALIGN 48
+#define GEMM_PART_MIN_MADDS (1L << 21)
 
 static void gemm_part(void *arg, int part, int parts) {
   const GemmJob *j = arg;
-  bool by_rows = j->c.rows >= j->c.cols;
-  int len = by_rows ? j->c.rows : j->c.cols, units = (len + GEMM_ALIGN - 1) / GEMM_ALIGN;
+  int len = j->c.rows, units = (len + GEMM_ALIGN - 1) / GEMM_ALIGN;
   int i0 = units * part / parts * GEMM_ALIGN, i1 = units * (part + 1) / parts * GEMM_ALIGN;
   if (i1 > len) i1 = len;
   if (i0 >= i1) return;
-  Mat a = j->a, b = j->b, c;
-  if (by_rows) {
-    a = j->ta ? mat_cols(a, i0, i1 - i0) : mat_rows(a, i0, i1 - i0);
-    c = mat_rows(j->c, i0, i1 - i0);
-  } else {
-    b = j->tb ? mat_rows(b, i0, i1 - i0) : mat_cols(b, i0, i1 - i0);
-    c = mat_cols(j->c, i0, i1 - i0);
-  }
-  sgemm(j->ta, j->tb, j->alpha, a, b, j->beta, c);
+  Mat a = j->ta ? mat_cols(j->a, i0, i1 - i0) : mat_rows(j->a, i0, i1 - i0);
+  sgemm(j->ta, j->tb, j->alpha, a, j->b, j->beta, mat_rows(j->c, i0, i1 - i0));
 }
 
 void mat_gemm(bool ta, bool tb, float alpha, Mat a, Mat b, float beta, Mat c) {
@@ -133,10 +143,12 @@ void mat_gemm(bool ta, bool tb, float alpha, Mat a, Mat b, float beta, Mat c) {
     return;
   }
   GemmJob job = {ta, tb, alpha, beta, a, b, c};
-  int threads = mat_team_size(), units = ((m >= n ? m : n) + GEMM_ALIGN - 1) / GEMM_ALIGN;
-  int parts = threads < units ? threads : units;
-  if (parts < 2 || (long)m * n * k < GEMM_THREAD_MIN_MADDS) sgemm(ta, tb, alpha, a, b, beta, c);
-  else mat_team_run(parts, gemm_part, &job);
+  long units = (m + GEMM_ALIGN - 1) / GEMM_ALIGN, most = (long)m * n * k / GEMM_PART_MIN_MADDS;
+  long parts = mat_team_size();
+  if (parts > units) parts = units;
+  if (parts > most) parts = most;
+  if (parts < 2) sgemm(ta, tb, alpha, a, b, beta, c);
+  else mat_team_run((int)parts, gemm_part, &job);
 }
 
 void mat_gemv(bool ta, float alpha, Mat a, const float *x, float beta, float *y) {
@@ -145,11 +157,13 @@ void mat_gemv(bool ta, float alpha, Mat a, const float *x, float beta, float *y)
     for (int i = 0; i < ny; i++) y[i] = beta == 0 ? 0 : beta * y[i];
     return;
   }
+  blas_init();
   cblas_sgemv(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, a.rows, a.cols, alpha, a.data, a.stride, x, 1,
               beta, y, 1);
 }
 
 void mat_ger(float alpha, const float *x, const float *y, Mat a) {
+  blas_init();
   if (a.rows && a.cols) cblas_sger(CblasRowMajor, a.rows, a.cols, alpha, x, 1, y, 1, a.data, a.stride);
 }
 
@@ -208,7 +222,10 @@ void vec_release(Vec *v) {
 }
 
 void vec_axpy(int n, float alpha, const float *x, float *y) { cblas_saxpy(n, alpha, x, 1, y, 1); }
-float vec_dot(int n, const float *x, const float *y) { return cblas_sdot(n, x, 1, y, 1); }
+float vec_dot(int n, const float *x, const float *y) {
+  blas_init();
+  return cblas_sdot(n, x, 1, y, 1);
+}
 void vec_scale(int n, float alpha, float *x) { cblas_sscal(n, alpha, x, 1); }
 
 double vec_norm2(int n, const float *x) {
@@ -219,8 +236,7 @@ double vec_norm2(int n, const float *x) {
 
 void mat_set_num_threads(int n) {
   if (n <= 0) return;
-  openblas_set_num_threads(1); /* the team splits the products (mat_gemm) */
-  mat_team_set_size(n);
+  mat_team_set_size(n); /* the team splits the products (mat_gemm), OpenBLAS does not */
 }
 
 bool mat_all_finite(Mat m, int *row, int *col) {
