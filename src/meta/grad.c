@@ -27,9 +27,9 @@ static void rate_grad_step(const Nnet *n, const MetaInner *in, int j, const floa
   }
 }
 
-/* g <- (I - H_j D_j) g for j = k-1..0 (H_j symmetric, D_j diagonal), recomputing each
- * step's activations inside nnet_hvp at the stored theta_j; with the multi-step loss,
- * then g += w_j grad L_Q(theta_j) for j >= 1 (w->qb holds the query set). */
+/* g <- (I - H_j D_j) g for j = k-1..0 (H_j symmetric, D_j diagonal), at the stored
+ * theta_j on the forward pass that inner step j left in w->step_nw[j]; with the multi-step
+ * loss, then g += w_j grad L_Q(theta_j) for j >= 1 (w->qb holds the query set). */
 static bool maml_backward(const Nnet *n, const MetaInner *in, MetaWork *w, const NnetData *d,
                           const MetaTask *t, float *g, float *rate_grad) {
   int P = w->P;
@@ -38,9 +38,9 @@ static bool maml_backward(const Nnet *n, const MetaInner *in, MetaWork *w, const
     meta_fill_support(n, in, w, d, t, j, false);
     memset(w->v, 0, sizeof(float) * (size_t)P);
     meta_rate_axpy(n, in, j, 1.0f, g, w->v);
-    double L = nnet_hvp(n, w->traj + (size_t)j * P, w->nw, w->sb, w->v, w->hv, w->gs, &ns);
+    double L = nnet_hvp_held(n, w->traj + (size_t)j * P, w->step_nw[j], w->sb, w->v, w->hv, &ns);
     if (!isfinite(L) || !meta_finite(P, w->hv)) return false;
-    if (rate_grad) rate_grad_step(n, in, j, g, w->gs, rate_grad);
+    if (rate_grad) rate_grad_step(n, in, j, g, w->sgrad + (size_t)j * P, rate_grad);
     vec_axpy(P, -1.0f, w->hv, g);
     if (j == 0 || !in->step_weights || in->step_weights[j - 1] == 0.0f) continue;
     L = nnet_loss_grad(n, w->traj + (size_t)j * P, w->nw, w->qb, w->hv, &ns);
@@ -84,7 +84,8 @@ static bool implicit_grad(const Nnet *n, const MetaInner *in, MetaWork *w, const
   if (w->subset) meta_fill(w, n, w->sb, d, t->s, t->ns);
   double rr = adapted_dot(n, in, r, r);
   for (int i = 0; i < in->cg_steps && rr > 0; i++) {
-    double L = nnet_hvp(n, w->cur, w->nw, w->sb, p, hp, NULL, &ns);
+    double L = i == 0 ? nnet_hvp(n, w->cur, w->nw, w->sb, p, hp, NULL, &ns) /* then held */
+                      : nnet_hvp_held(n, w->cur, w->nw, w->sb, p, hp, &ns);
     if (!isfinite(L) || !meta_finite(P, hp)) return false;
     double pap = adapted_dot(n, in, p, p) + adapted_dot(n, in, p, hp) / lambda;
     if (!(pap > 0)) {

@@ -200,13 +200,16 @@ MetaWork *meta_work_new(const Nnet *n, const MetaInner *in) {
   MetaWork *w = xcalloc(1, sizeof(*w));
   int P = nnet_num_params(n), k = in->steps > 0 ? in->steps : 1;
   w->P = P;
+  w->steps = k;
   w->nw = nnet_work_new(n);
   w->sb = nnet_batch_new();
   w->qb = nnet_batch_new();
-  if (in->algo == META_MAML)
+  if (in->algo == META_MAML) {
     w->traj = xmalloc(sizeof(float) * (size_t)P * (size_t)k);
-  if ((in->algo == META_FOMAML || in->algo == META_MULTITASK) && in->lr_mode != META_LR_NONE)
-    w->sgrad = xmalloc(sizeof(float) * (size_t)P * (size_t)k);
+    w->step_nw = xmalloc(sizeof(NnetWork *) * (size_t)k);
+    for (int j = 0; j < k; j++) w->step_nw[j] = nnet_work_new(n);
+  }
+  if (meta_inner_num_learned(in) > 0) w->sgrad = xmalloc(sizeof(float) * (size_t)P * (size_t)k);
   w->cur = xmalloc(sizeof(float) * (size_t)P);
   w->g = xmalloc(sizeof(float) * (size_t)P);
   w->v = xmalloc(sizeof(float) * (size_t)P);
@@ -215,9 +218,16 @@ MetaWork *meta_work_new(const Nnet *n, const MetaInner *in) {
   return w;
 }
 
+void meta_work_set_num_threads(MetaWork *w, int threads) {
+  nnet_work_set_num_threads(w->nw, threads);
+  for (int j = 0; w->step_nw && j < w->steps; j++) nnet_work_set_num_threads(w->step_nw[j], threads);
+}
+
 void meta_work_free(MetaWork *w) {
   if (!w) return;
   nnet_work_free(w->nw);
+  for (int j = 0; w->step_nw && j < w->steps; j++) nnet_work_free(w->step_nw[j]);
+  free(w->step_nw);
   nnet_batch_free(w->sb);
   nnet_batch_free(w->qb);
   free(w->traj);
@@ -318,7 +328,8 @@ bool meta_inner_adapt(const Nnet *n, const MetaInner *in, MetaWork *w, const Nne
   for (int j = 0; j < in->steps; j++) {
     meta_fill_support(n, in, w, d, t, j, j == 0);
     if (w->keep_traj && w->traj) memcpy(w->traj + (size_t)j * P, theta_out, sizeof(float) * (size_t)P);
-    double L = nnet_loss_grad(n, theta_out, w->nw, w->sb, w->gs, &ns);
+    NnetWork *nw = w->keep_traj && w->step_nw ? w->step_nw[j] : w->nw;
+    double L = nnet_loss_grad(n, theta_out, nw, w->sb, w->gs, &ns);
     if (j == 0) st->support_first = L, st->support_frames = ns.frames;
     st->frames += ns.frames;
     if (!isfinite(L) || !meta_finite(P, w->gs)) return st->ok = false;

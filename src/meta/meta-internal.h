@@ -5,13 +5,15 @@
 #include "meta/meta.h"
 
 struct MetaWork {
-  int P;
+  int P, steps;
   NnetWork *nw;
   NnetBatch *sb, *qb;     /* support (of the current inner step) and query batches */
-  bool keep_traj;         /* while adapting for a meta-gradient: store theta_j in traj and
-                             the support gradients in sgrad, where this algorithm has them */
+  bool keep_traj;         /* while adapting for a meta-gradient: store theta_j in traj, the
+                             support gradients in sgrad and the forward passes in step_nw,
+                             where this algorithm has them */
   float *traj;            /* k x P: theta_0 .. theta_{k-1}, only for maml */
-  float *sgrad;           /* k x P: grad L_S(theta_j), only when FOMAML or multitask learns rates */
+  NnetWork **step_nw;     /* k: inner step j's forward pass, held for its H v (maml only) */
+  float *sgrad;           /* k x P: grad L_S(theta_j), only when the inner rates are learned */
   float *cur, *g, *v, *hv, *gs; /* P each */
   int *order, ocap;       /* support utterances in inner-batch order, then a selection */
   bool subset;            /* inner steps use subsets of the support set */
@@ -22,6 +24,8 @@ struct MetaWork {
 };
 
 int meta_rate_index(const MetaInner *in, int l, int j);
+/* Threads for the per-utterance parts of one task's computations (nnet_work_set_num_threads). */
+void meta_work_set_num_threads(MetaWork *w, int threads);
 /* y += s D_j x over the adapted layers (D_j: the rates of inner step j, meta.h). */
 void meta_rate_axpy(const Nnet *n, const MetaInner *in, int j, float s, const float *x, float *y);
 void meta_fill(MetaWork *w, const Nnet *n, NnetBatch *b, const NnetData *d, const int *idx, int cnt);

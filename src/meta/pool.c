@@ -44,7 +44,7 @@ MetaPool *meta_pool_new(const Nnet *n, const MetaInner *in, int threads, bool ta
   p->work = xmalloc(sizeof(MetaWork *) * (size_t)nw);
   for (int i = 0; i < nw; i++) p->work[i] = meta_work_new(n, in);
   /* One task at a time: its CTC runs on all threads too. */
-  if (!p->parallel) nnet_work_set_num_threads(p->work[0]->nw, p->threads);
+  if (!p->parallel) meta_work_set_num_threads(p->work[0], p->threads);
   return p;
 }
 

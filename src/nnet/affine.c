@@ -63,8 +63,10 @@ static void affine_forward(const NnetLayer *l, const float *w, NnetSeq in, NnetS
 static void affine_backward(const NnetLayer *l, const float *w, NnetSeq in, NnetSeq out, Mat x, Mat y,
                             Mat dy, Mat dx, float *dw, float *work) {
   (void)in; (void)out; (void)y; (void)work;
-  mat_gemm(true, false, 1.0f, dy, x, 1.0f, weight(l, dw));
-  mat_add_col_sums(dw + (size_t)l->out_dim * l->in_dim, 1.0f, dy);
+  if (dw) {
+    mat_gemm(true, false, 1.0f, dy, x, 1.0f, weight(l, dw));
+    mat_add_col_sums(dw + (size_t)l->out_dim * l->in_dim, 1.0f, dy);
+  }
   if (dx.data) mat_gemm(false, false, 1.0f, dy, weight(l, w), 0.0f, dx);
 }
 
@@ -72,7 +74,7 @@ static void affine_rforward(const NnetLayer *l, const float *w, const float *v, 
                             Mat x, Mat rx, Mat y, Mat ry, float *work) {
   (void)y;
   affine_forward(l, v, in, out, x, ry, work); /* x V^T + vb */
-  mat_gemm(false, true, 1.0f, rx, weight(l, w), 1.0f, ry);
+  if (rx.data) mat_gemm(false, true, 1.0f, rx, weight(l, w), 1.0f, ry);
 }
 
 static void affine_rbackward(const NnetLayer *l, const float *w, const float *v, NnetSeq in, NnetSeq out,
@@ -81,7 +83,7 @@ static void affine_rbackward(const NnetLayer *l, const float *w, const float *v,
   (void)in; (void)out; (void)y; (void)ry; (void)work;
   Mat rdW = weight(l, rdw);
   mat_gemm(true, false, 1.0f, rdy, x, 1.0f, rdW);
-  mat_gemm(true, false, 1.0f, dy, rx, 1.0f, rdW);
+  if (rx.data) mat_gemm(true, false, 1.0f, dy, rx, 1.0f, rdW);
   mat_add_col_sums(rdw + (size_t)l->out_dim * l->in_dim, 1.0f, rdy);
   if (rdx.data) {
     mat_gemm(false, false, 1.0f, rdy, weight(l, w), 0.0f, rdx);

@@ -3,8 +3,8 @@
  * Levels: level 0 is the input (the batch's features), level i+1 the output of layer
  * i. act[i] holds level i for the whole batch (T_i*B rows, time-major); g[0..1] are
  * ping-pong buffers for dL/d(level) during backward, rg[0..1] for their R{}-tangents,
- * ract[i] the forward tangents R{level i} (ract[0] = 0: features do not depend on
- * the parameters). Everything lives in two blocks per NnetWork (main, and R for H v),
+ * ract[i] the forward tangents R{level i}, above the first layer with parameters (below
+ * it they are zero: nothing there depends on the parameters). Everything lives in two blocks per NnetWork (main, and R for H v),
  * grown to the largest batch seen and carved up again for each batch.
  *
  * Compact levels: a frame-wise layer (layer.h) of a batch with padding runs on the
@@ -38,9 +38,8 @@ struct NnetWork {
   Mat *act, *ract, g[2], rg[2];
   Mat *in, *rin;      /* L: layer i's input and its tangent in the layer's layout */
   float **lwork;
-  float *main_buf, *r_buf, *dw_scratch;
+  float *main_buf, *r_buf;
   size_t main_cap, r_cap;
-  int dw_cap;
   int threads;
   double *ctc_work;   /* threads x ctc_stride doubles */
   size_t ctc_cap, ctc_stride;
@@ -76,12 +75,12 @@ void nnet_work_free(NnetWork *w) {
   if (!w) return;
   free(w->T); free(w->lens); free(w->seq); free(w->act); free(w->ract); free(w->lwork);
   free(w->compact); free(w->valid); free(w->offs); free(w->in); free(w->rin);
-  free(w->main_buf); free(w->r_buf); free(w->dw_scratch); free(w->ctc_work); free(w->utt_loss);
+  free(w->main_buf); free(w->r_buf); free(w->ctc_work); free(w->utt_loss);
   free(w);
 }
 
 size_t nnet_work_bytes(const NnetWork *w) {
-  return sizeof(float) * (w->main_cap + w->r_cap + (size_t)w->dw_cap) + sizeof(double) * w->ctc_cap;
+  return sizeof(float) * (w->main_cap + w->r_cap) + sizeof(double) * w->ctc_cap;
 }
 
 /* Frames, lengths and layouts at every level for batch b. */
@@ -207,7 +206,7 @@ static void layout(const Nnet *n, NnetWork *w, const NnetBatch *b, bool r) {
     if (l->kind->work_floats) p += aligned(l->kind->work_floats(l, seq_in(w, i).T, seq_in(w, i).B));
   }
   if (!r) return;
-  size_t rneed = 2 * aligned(gmax) + aligned(stored_floats(n, w, 0, false));
+  size_t rneed = 2 * aligned(gmax);
   for (int i = 0; i <= L; i++) rneed += level_need(n, w, i);
   if (rneed > w->r_cap) {
     free(w->r_buf);
@@ -215,9 +214,7 @@ static void layout(const Nnet *n, NnetWork *w, const NnetBatch *b, bool r) {
     w->r_cap = rneed;
   }
   p = w->r_buf;
-  w->ract[0] = level_view(n, w, p, 0, false);
-  mat_zero(w->ract[0]);
-  p += aligned(stored_floats(n, w, 0, false));
+  w->ract[0] = (Mat){0}; /* the features do not depend on the parameters */
   for (int i = 0; i <= L; i++) p = carve_level(n, w, p, i, w->ract, w->rin);
   w->rg[0] = mat_view(p, 0, 0, 0), w->rg[1] = mat_view(p + aligned(gmax), 0, 0, 0);
 }
@@ -246,16 +243,22 @@ static void prepare(const Nnet *n, NnetWork *w, const NnetBatch *b, bool r) {
   }
 }
 
-static void forward(const Nnet *n, const float *params, NnetWork *w, const float *v) {
+/* R{x} of layer i: none below the first layer with parameters (layer.h). */
+static Mat layer_rin(const NnetWork *w, int i) { return i > w->first_param ? w->rin[i] : (Mat){0}; }
+
+/* The forward pass (unless w holds it already: !primal) and, with v, its tangents. */
+static void forward(const Nnet *n, const float *params, NnetWork *w, const float *v, bool primal) {
   for (int i = 0; i < w->L; i++) {
     const NnetLayer *l = &n->layers[i];
     const float *p = params + l->param_offset;
     bool copy = w->in[i].data != w->act[i].data;
-    if (copy) relayout(w, i, w->act[i], w->in[i], w->compact[i]);
-    l->kind->forward(l, p, seq_in(w, i), seq_out(w, i), w->in[i], w->act[i + 1], w->lwork[i]);
-    if (!v) continue;
-    if (copy) relayout(w, i, w->ract[i], w->rin[i], w->compact[i]);
-    l->kind->rforward(l, p, v + l->param_offset, seq_in(w, i), seq_out(w, i), w->in[i], w->rin[i],
+    if (primal) {
+      if (copy) relayout(w, i, w->act[i], w->in[i], w->compact[i]);
+      l->kind->forward(l, p, seq_in(w, i), seq_out(w, i), w->in[i], w->act[i + 1], w->lwork[i]);
+    }
+    if (!v || i < w->first_param) continue;
+    if (copy && i > w->first_param) relayout(w, i, w->ract[i], w->rin[i], w->compact[i]);
+    l->kind->rforward(l, p, v + l->param_offset, seq_in(w, i), seq_out(w, i), w->in[i], layer_rin(w, i),
                       w->act[i + 1], w->ract[i + 1], w->lwork[i]);
   }
 }
@@ -317,7 +320,8 @@ static double ctc_all(const Nnet *n, NnetWork *w, const NnetBatch *b, bool grad,
 }
 
 /* Backward (and with v, R-backward) through every layer from the last, down to the
- * first with parameters (no gradient needs the input gradients below it). */
+ * first with parameters (no gradient needs the input gradients below it); grad NULL:
+ * the tangents alone. */
 static void backward(const Nnet *n, const float *params, NnetWork *w, float *grad, const float *v, float *hv) {
   int cur = 0;
   for (int i = w->L - 1; i >= w->first_param; i--) {
@@ -325,11 +329,11 @@ static void backward(const Nnet *n, const float *params, NnetWork *w, float *gra
     const float *p = params + l->param_offset;
     bool c = w->compact[i], need_dx = i > w->first_param;
     Mat dy = gbuf(n, w, w->g, cur, i + 1, c), dx = need_dx ? gbuf(n, w, w->g, 1 - cur, i, c) : (Mat){0};
-    l->kind->backward(l, p, seq_in(w, i), seq_out(w, i), w->in[i], w->act[i + 1], dy, dx, grad + l->param_offset,
-                      w->lwork[i]);
+    l->kind->backward(l, p, seq_in(w, i), seq_out(w, i), w->in[i], w->act[i + 1], dy, dx,
+                      grad ? grad + l->param_offset : NULL, w->lwork[i]);
     Mat rdx = v && need_dx ? gbuf(n, w, w->rg, 1 - cur, i, c) : (Mat){0};
     if (v)
-      l->kind->rbackward(l, p, v + l->param_offset, seq_in(w, i), seq_out(w, i), w->in[i], w->rin[i],
+      l->kind->rbackward(l, p, v + l->param_offset, seq_in(w, i), seq_out(w, i), w->in[i], layer_rin(w, i),
                          w->act[i + 1], w->ract[i + 1], dy, gbuf(n, w, w->rg, cur, i + 1, c), rdx,
                          hv + l->param_offset, w->lwork[i]);
     if (need_dx && c != level_compact(w, i)) { /* into the layout of the layer below */
@@ -339,15 +343,6 @@ static void backward(const Nnet *n, const float *params, NnetWork *w, float *gra
       cur = 1 - cur;
     }
   }
-}
-
-static float *dw_scratch(const Nnet *n, NnetWork *w) {
-  if (n->num_params > w->dw_cap) {
-    free(w->dw_scratch);
-    w->dw_scratch = xmalloc(sizeof(float) * (size_t)(n->num_params > 0 ? n->num_params : 1));
-    w->dw_cap = n->num_params;
-  }
-  return w->dw_scratch;
 }
 
 static double finish(const NnetBatch *b, double sum, NnetStats *st) {
@@ -361,28 +356,38 @@ double nnet_loss_grad(const Nnet *n, const float *params, NnetWork *w, const Nne
   if (grad_out) memset(grad_out, 0, sizeof(float) * (size_t)n->num_params);
   if (b->B == 0) return finish(b, 0, st);
   prepare(n, w, b, false);
-  forward(n, params, w, NULL);
+  forward(n, params, w, NULL, true);
   double sum = ctc_all(n, w, b, grad_out != NULL, false, (float)(1.0 / normaliser(b)));
   if (grad_out) backward(n, params, w, grad_out, NULL, NULL);
   return finish(b, sum, st);
 }
 
-double nnet_hvp(const Nnet *n, const float *params, NnetWork *w, const NnetBatch *b, const float *v, float *hv_out,
-                float *grad_out, NnetStats *st) {
-  float *grad = grad_out ? grad_out : dw_scratch(n, w);
-  memset(grad, 0, sizeof(float) * (size_t)n->num_params);
+/* H v, with the forward pass computed here (primal) or held in w from the last one. */
+static double hvp(const Nnet *n, const float *params, NnetWork *w, const NnetBatch *b, const float *v,
+                  float *hv_out, float *grad_out, bool primal, NnetStats *st) {
+  if (grad_out) memset(grad_out, 0, sizeof(float) * (size_t)n->num_params);
   memset(hv_out, 0, sizeof(float) * (size_t)n->num_params);
   if (b->B == 0) return finish(b, 0, st);
-  prepare(n, w, b, true);
-  forward(n, params, w, v);
+  prepare(n, w, b, true); /* the same batch is carved the same way: a held pass stays put */
+  forward(n, params, w, v, primal);
   double sum = ctc_all(n, w, b, true, true, (float)(1.0 / normaliser(b)));
-  backward(n, params, w, grad, v, hv_out);
+  backward(n, params, w, grad_out, v, hv_out);
   return finish(b, sum, st);
+}
+
+double nnet_hvp(const Nnet *n, const float *params, NnetWork *w, const NnetBatch *b, const float *v, float *hv_out,
+                float *grad_out, NnetStats *st) {
+  return hvp(n, params, w, b, v, hv_out, grad_out, true, st);
+}
+
+double nnet_hvp_held(const Nnet *n, const float *params, NnetWork *w, const NnetBatch *b, const float *v,
+                     float *hv_out, NnetStats *st) {
+  return hvp(n, params, w, b, v, hv_out, NULL, false, st);
 }
 
 Mat nnet_forward(const Nnet *n, const float *params, NnetWork *w, const NnetBatch *b, const int **out_len) {
   prepare(n, w, b, false);
-  forward(n, params, w, NULL);
+  forward(n, params, w, NULL, true);
   if (out_len) *out_len = w->seq[w->L].len;
   if (!level_compact(w, w->L)) return w->act[w->L];
   Mat y = gbuf(n, w, w->g, 0, w->L, false);

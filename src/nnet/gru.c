@@ -168,14 +168,14 @@ static void backward_dir(const NnetLayer *l, const float *w, int dir, NnetSeq in
                          float *dw, float *work) {
   int H = l->ia[0], T = in.T, B = in.B;
   Bufs k = bufs(l, T, B, dir, work);
-  RnnWeights p = nnet_rnn_weights(l, w, GATES, dir), dp = nnet_rnn_weights(l, dw, GATES, dir);
+  RnnWeights p = nnet_rnn_weights(l, w, GATES, dir);
   Mat DGX = mat_view(k.DGX, T * B, 3 * H, 3 * H), DHH = mat_view(k.DHH, T * B, 3 * H, 3 * H);
   Mat DH = mat_view(k.DH, T * B, H, H), h = mat_cols(y, dir * H, H);
   MatPacked W = mat_pack(false, p.Whh, k.WP);
   Step step = {k, H, T, B, in.len, h, {0}};
   mat_copy(DH, mat_cols(dy, dir * H, H));
   nnet_rnn_pass(&(RnnPass){T, B, H, dir, true, W, DHH, DH, backward_rows, &step});
-  nnet_rnn_weight_grads(T, B, dir, DGX, DHH, x, h, true, dp);
+  if (dw) nnet_rnn_weight_grads(T, B, dir, DGX, DHH, x, h, true, nnet_rnn_weights(l, dw, GATES, dir));
 }
 
 static void gru_backward(const NnetLayer *l, const float *w, NnetSeq in, NnetSeq out, Mat x, Mat y,

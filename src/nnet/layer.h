@@ -37,7 +37,10 @@
  *
  * Gradients ACCUMULATE: dw and rdw are zeroed by the caller, layers add (+=) into them.
  * dx and rdx are OVERWRITTEN; they are NULL (.data == NULL) for the first layer, whose
- * input gradient nobody needs: skip that work. */
+ * input gradient nobody needs: skip that work. dw is NULL when only H v is wanted (the
+ * tangents still need dy and what backward stores in work): skip the parameter gradient.
+ * rx is NULL for the first layer with parameters: its input does not depend on them, so
+ * R{x} = 0 and every product with it is skipped. */
 #ifndef NNET_LAYER_H
 #define NNET_LAYER_H
 

@@ -11,6 +11,7 @@
  * Work (N = T*B rows): n (N x D), 1/s (N), R{n} (N x D), a (N), 2 rows of D. */
 #include <math.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "nnet/layer.h"
 
@@ -98,11 +99,9 @@ static void ln_backward(const NnetLayer *l, const float *w, NnetSeq in, NnetSeq 
   LnWork s = split(l, x.rows, work);
   for (int r = 0; r < x.rows; r++) {
     const float *dyr = mat_row(dy, r), *n = s.n + (size_t)r * D;
-    for (int k = 0; k < D; k++) {
-      dw[D + k] += dyr[k];
-      dw[k] += dyr[k] * n[k];
-      s.t1[k] = w[k] * dyr[k];
-    }
+    for (int k = 0; k < D; k++) s.t1[k] = w[k] * dyr[k];
+    if (dw)
+      for (int k = 0; k < D; k++) dw[D + k] += dyr[k], dw[k] += dyr[k] * n[k];
     if (dx.data) jacobian(s.t1, n, s.inv_s[r], D, mat_row(dx, r));
   }
 }
@@ -113,10 +112,15 @@ static void ln_rforward(const NnetLayer *l, const float *w, const float *v, Nnet
   int D = l->in_dim;
   LnWork s = split(l, x.rows, work);
   for (int r = 0; r < x.rows; r++) {
-    const float *rxr = mat_row(rx, r), *n = s.n + (size_t)r * D;
+    const float *n = s.n + (size_t)r * D;
     float *rn = s.rn + (size_t)r * D, *ryr = mat_row(ry, r);
-    s.a[r] = (float)mean2(n, rxr, D);
-    jacobian(rxr, n, s.inv_s[r], D, rn);
+    if (rx.data) {
+      s.a[r] = (float)mean2(n, mat_row(rx, r), D);
+      jacobian(mat_row(rx, r), n, s.inv_s[r], D, rn);
+    } else { /* R{x} = 0 */
+      s.a[r] = 0;
+      memset(rn, 0, sizeof(float) * (size_t)D);
+    }
     for (int k = 0; k < D; k++) ryr[k] = v[k] * n[k] + w[k] * rn[k] + v[D + k];
   }
 }

@@ -76,7 +76,7 @@ static void lhuc_backward(const NnetLayer *l, const float *w, NnetSeq in, NnetSe
                           Mat dy, Mat dx, float *dw, float *work) {
   (void)in; (void)out; (void)y;
   const float *a = scales(l, w, work), *a1 = a + l->in_dim;
-  add_col_dots(dy, x, a1, dw, (double *)work);
+  if (dw) add_col_dots(dy, x, a1, dw, (double *)work);
   if (dx.data) scale_rows(dy, a, (Mat){0}, NULL, dx);
 }
 
@@ -86,7 +86,8 @@ static void lhuc_rforward(const NnetLayer *l, const float *w, const float *v, Nn
   int D = l->in_dim;
   float *a = scales(l, w, work), *a1v = a + D;
   for (int k = 0; k < D; k++) a1v[k] *= v[k]; /* a' v in place of a' */
-  scale_rows(rx, a, x, a1v, ry);
+  if (rx.data) scale_rows(rx, a, x, a1v, ry);
+  else scale_rows(x, a1v, (Mat){0}, NULL, ry); /* R{x} = 0 */
 }
 
 static void lhuc_rbackward(const NnetLayer *l, const float *w, const float *v, NnetSeq in, NnetSeq out,
@@ -97,7 +98,7 @@ static void lhuc_rbackward(const NnetLayer *l, const float *w, const float *v, N
   float *a = scales(l, w, work), *a1 = a + D, *a2v = a1 + D;
   for (int k = 0; k < D; k++) a2v[k] *= v[k];
   add_col_dots(rdy, x, a1, rdw, (double *)work);
-  add_col_dots(dy, rx, a1, rdw, (double *)work);
+  if (rx.data) add_col_dots(dy, rx, a1, rdw, (double *)work);
   add_col_dots(dy, x, a2v, rdw, (double *)work);
   if (!rdx.data) return;
   for (int k = 0; k < D; k++) a1[k] *= v[k];

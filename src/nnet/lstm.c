@@ -162,18 +162,18 @@ static void backward_rows(const void *arg, RnnFrames f, int b0, int b1) {
   }
 }
 
-/* Backward of one direction: fills DA, DC, DH; adds this direction's dW. */
+/* Backward of one direction: fills DA, DC, DH; adds this direction's dW (when dw). */
 static void backward_dir(const NnetLayer *l, const float *w, int dir, NnetSeq in, Mat x, Mat y, Mat dy,
                          float *dw, float *work) {
   int H = l->ia[0], T = in.T, B = in.B;
   Bufs k = bufs(l, T, B, dir, work);
-  RnnWeights p = nnet_rnn_weights(l, w, GATES, dir), dp = nnet_rnn_weights(l, dw, GATES, dir);
+  RnnWeights p = nnet_rnn_weights(l, w, GATES, dir);
   Mat DA = mat_view(k.DA, T * B, 4 * H, 4 * H), DH = mat_view(k.DH, T * B, H, H);
   Mat h = mat_cols(y, dir * H, H);
   Step step = {k, H, T, B, in.len, h};
   mat_copy(DH, mat_cols(dy, dir * H, H));
   nnet_rnn_pass(&(RnnPass){T, B, H, dir, true, mat_pack(false, p.Whh, k.WP), DA, DH, backward_rows, &step});
-  nnet_rnn_weight_grads(T, B, dir, DA, DA, x, h, true, dp);
+  if (dw) nnet_rnn_weight_grads(T, B, dir, DA, DA, x, h, true, nnet_rnn_weights(l, dw, GATES, dir));
 }
 
 static void lstm_backward(const NnetLayer *l, const float *w, NnetSeq in, NnetSeq out, Mat x, Mat y,

@@ -170,6 +170,12 @@ double nnet_loss_grad(const Nnet *n, const float *params, NnetWork *w, const Nne
  * grad_out (may be NULL) receives the gradient, computed on the way. Returns L. */
 double nnet_hvp(const Nnet *n, const float *params, NnetWork *w, const NnetBatch *b,
                 const float *v, float *hv_out, float *grad_out, NnetStats *st);
+/* nnet_hvp without the gradient and without the forward pass, which w still holds: the
+ * last call on w was nnet_loss_grad or nnet_hvp at these params on a batch of the same
+ * utterances (MAML's Hessian-vector products at the inner steps' parameters reuse the
+ * inner steps' forward passes this way). */
+double nnet_hvp_held(const Nnet *n, const float *params, NnetWork *w, const NnetBatch *b,
+                     const float *v, float *hv_out, NnetStats *st);
 
 /* Log-probabilities (output frames x output_dim, log-softmax) of one utterance; a new
  * matrix the caller releases (mat_release). Uses scratch kept inside n: one thread per
