@@ -4,8 +4,9 @@
  * i. act[i] holds level i for the whole batch (T_i*B rows, time-major); g[0..1] are
  * ping-pong buffers for dL/d(level) during backward, rg[0..1] for their R{}-tangents,
  * ract[i] the forward tangents R{level i}, above the first layer with parameters (below
- * it they are zero: nothing there depends on the parameters). Everything lives in two blocks per NnetWork (main, and R for H v),
- * grown to the largest batch seen and carved up again for each batch.
+ * it they are zero: nothing there depends on the parameters). Everything lives in two
+ * blocks per NnetWork (main, and R for H v), grown to the largest batch seen and carved
+ * up again for each batch.
  *
  * Compact levels: a frame-wise layer (layer.h) of a batch with padding runs on the
  * valid frames alone, utterance after utterance (utterance b's frame t at row
