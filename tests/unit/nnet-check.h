@@ -10,6 +10,8 @@
  *               dx zero at padded input frames;
  *   R-forward:  ry against (y(theta+eps v, x+eps rx) - y(theta-eps v, x-eps rx)) / 2eps;
  *   R-backward: rdw, rdx against the same difference of (dw, dx), with dy moved by eps rdy.
+ *   For a kind with parameters, the short cuts of layer.h: backward with dw NULL gives
+ *   the same dx and then the same tangents; rx NULL gives those of rx = 0.
  * Padded input frames hold random values: outputs at valid frames must not depend on them. */
 #ifndef TESTS_NNET_CHECK_H
 #define TESTS_NNET_CHECK_H
@@ -195,6 +197,40 @@ static void nc_check_r(NcLayer *c) {
   free(wp); free(rp); free(yd); free(dxd); free(dwd); mat_release(&xp); mat_release(&rdy);
 }
 
+static bool nc_same(const float *a, const float *b, size_t n) { return memcmp(a, b, sizeof(float) * n) == 0; }
+
+/* The tangents (ry, rdx, rdw) for rx, after a backward pass with or without dw. */
+static void nc_tangents(NcLayer *c, Mat rx, bool with_dw, Mat rdy) {
+  c->kind->forward(&c->l, c->w, c->in, c->out, c->x, c->y, c->work);
+  c->kind->backward(&c->l, c->w, c->in, c->out, c->x, c->y, c->dy, c->dx, with_dw ? c->dw : NULL, c->work);
+  memset(c->rdw, 0, sizeof(float) * (c->P + 1));
+  c->kind->rforward(&c->l, c->w, c->v, c->in, c->out, c->x, rx, c->y, c->ry, c->work);
+  c->kind->rbackward(&c->l, c->w, c->v, c->in, c->out, c->x, rx, c->y, c->ry, c->dy, rdy, c->rdx, c->rdw, c->work);
+}
+
+/* layer.h's dw NULL and rx NULL against the full computation */
+static void nc_check_short_cuts(NcLayer *c) {
+  if (c->P == 0) return;
+  Mat zero = mat_alloc(c->rx.rows, c->rx.cols), rdy = mat_alloc(c->dy.rows, c->dy.cols);
+  Mat dx = mat_alloc(c->dx.rows, c->dx.cols), ry = mat_alloc(c->ry.rows, c->ry.cols);
+  Mat rdx = mat_alloc(c->rdx.rows, c->rdx.cols);
+  float *rdw = malloc(sizeof(float) * (c->P + 1));
+  nc_mask(c, c->dy, c->r);
+  nc_mask(c, rdy, c->rr);
+  nc_tangents(c, zero, true, rdy);
+  mat_copy(dx, c->dx), mat_copy(ry, c->ry), mat_copy(rdx, c->rdx);
+  memcpy(rdw, c->rdw, sizeof(float) * c->P);
+  nc_tangents(c, zero, false, rdy);
+  CHECK(nc_same(dx.data, c->dx.data, c->nin) && nc_same(ry.data, c->ry.data, c->nout));
+  CHECK(nc_same(rdx.data, c->rdx.data, c->nin) && nc_same(rdw, c->rdw, c->P));
+  nc_tangents(c, (Mat){0}, true, rdy);
+  for (size_t i = 0; i < c->nout; i++) CHECK_NEAR(c->ry.data[i], ry.data[i], 1e-6 * (1 + fabs(ry.data[i])));
+  for (size_t i = 0; i < c->nin; i++) CHECK_NEAR(c->rdx.data[i], rdx.data[i], 1e-6 * (1 + fabs(rdx.data[i])));
+  for (size_t i = 0; i < c->P; i++) CHECK_NEAR(c->rdw[i], rdw[i], 1e-6 * (1 + fabs(rdw[i])));
+  mat_release(&zero), mat_release(&rdy), mat_release(&dx), mat_release(&ry), mat_release(&rdx);
+  free(rdw);
+}
+
 static int nnet_check_layer(const char *kind_name, const char *settings, int in_dim, int T, int B, const int *lens,
                             uint64_t seed) {
   int before = testing_failed_checks;
@@ -205,6 +241,7 @@ static int nnet_check_layer(const char *kind_name, const char *settings, int in_
   }
   nc_check_backward(&c);
   nc_check_r(&c);
+  nc_check_short_cuts(&c);
   nc_free(&c);
   if (testing_failed_checks != before) fprintf(stderr, "  (layer %s %s)\n", kind_name, settings);
   return testing_failed_checks - before;

@@ -19,6 +19,11 @@ static void test_subsample(void) {
 static void test_layer_norm(void) { nnet_check_layer("layer-norm", "", 5, 5, 3, lens, 11); }
 static void test_lhuc(void) { nnet_check_layer("lhuc", "", 4, 5, 3, lens, 13); }
 static void test_log_softmax(void) { nnet_check_layer("log-softmax", "", 4, 5, 3, lens, 12); }
+/* (test-rnn checks the recurrent kinds against PyTorch; here their short cuts too) */
+static void test_recurrent(void) {
+  nnet_check_layer("lstm", "dim=3 bidirectional=true", 4, 5, 3, lens, 14);
+  nnet_check_layer("gru", "dim=3 bidirectional=true", 4, 5, 3, lens, 15);
+}
 
 static void test_subsample_frames(void) {
   NnetLayer l;
@@ -57,6 +62,7 @@ int main(void) {
   RUN(test_layer_norm);
   RUN(test_lhuc);
   RUN(test_log_softmax);
+  RUN(test_recurrent);
   RUN(test_subsample_frames);
   RUN(test_bad_settings);
   return test_summary();

@@ -147,6 +147,13 @@ static void test_hvp_fd_and_symmetry(void) {
   CHECK(bad == 0);
   CHECK(sqrt(num / den) < 1e-2);
   nnet_hvp(n, nnet_params(n), w, b, u, hu, NULL, NULL);
+  /* On the forward pass w holds, after a gradient or another H v: the same bits. */
+  for (int s = 0; s < 2; s++) {
+    if (s) nnet_hvp(n, nnet_params(n), w, b, u, gp, NULL, NULL);
+    else nnet_loss_grad(n, nnet_params(n), w, b, g2, NULL);
+    CHECK(nnet_hvp_held(n, nnet_params(n), w, b, v, gm, NULL) == L1);
+    CHECK(memcmp(hv, gm, sizeof(float) * P) == 0);
+  }
   double uhv = 0, vhu = 0, norm = 0;
   for (int i = 0; i < P; i++) uhv += (double)u[i] * hv[i], vhu += (double)v[i] * hu[i], norm += fabs(u[i] * hv[i]);
   CHECK_NEAR(uhv, vhu, 1e-5 * norm); /* H is symmetric: exact R-op keeps that to float precision */
