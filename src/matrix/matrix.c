@@ -106,12 +106,12 @@ static void sgemm(bool ta, bool tb, float alpha, Mat a, Mat b, float beta, Mat c
  * products (sched_yield) against the team's workers, which run the elementwise work and
  * the recurrent steps in between. Each element of C must be summed over k by the same
  * kernel in the same order as on one thread, so that the bits are one thread's:
- *  - rows only: C's rows are the columns of OpenBLAS's column-major product, which it
- *    tiles from the first in steps of the kernel's width (4, 6, 8 or 16 by CPU; 6 on
- *    AMD Zen), so blocks start at multiples of 48. Its rows it cuts into blocks whose
- *    sizes depend on how many there are, and a kernel's result for an element depends
- *    on where it falls in a tile of such a block: a cut between columns of C changes bits.
- *  - no block under 2^21 multiply-adds: OpenBLAS has a separate kernel for small
+ *  - Blocks of rows only. C's rows are the columns of OpenBLAS's column-major product,
+ *    which it tiles from the first in steps of its kernel's width (4, 6, 8 or 16 by CPU;
+ *    6 on AMD Zen), and an element's bits depend on its place in a tile: so blocks start
+ *    at multiples of 48. C's columns, OpenBLAS's rows, it cuts into panels whose sizes
+ *    depend on how many rows there are: a cut between columns of C changes bits.
+ *  - No block under 2^21 multiply-adds: OpenBLAS has a separate kernel for small
  *    products on some CPUs. */
 typedef struct {
   bool ta, tb;
