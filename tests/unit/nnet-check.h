@@ -199,10 +199,17 @@ static void nc_check_r(NcLayer *c) {
 
 static bool nc_same(const float *a, const float *b, size_t n) { return memcmp(a, b, sizeof(float) * n) == 0; }
 
-/* The tangents (ry, rdx, rdw) for rx, after a backward pass with or without dw. */
+/* NaN everywhere: what a pass leaves unwritten cannot pass for a result. */
+static void nc_spoil(Mat m) { memset(m.data, 0xff, sizeof(float) * (size_t)m.rows * (size_t)m.cols); }
+
+/* The tangents (ry, rdx, rdw) for rx, after a backward pass with dw or, last, without. */
 static void nc_tangents(NcLayer *c, Mat rx, bool with_dw, Mat rdy) {
-  c->kind->forward(&c->l, c->w, c->in, c->out, c->x, c->y, c->work);
-  c->kind->backward(&c->l, c->w, c->in, c->out, c->x, c->y, c->dy, c->dx, with_dw ? c->dw : NULL, c->work);
+  nc_grad(c, c->w, c->x, c->r);
+  if (!with_dw) {
+    nc_spoil(c->dx);
+    c->kind->backward(&c->l, c->w, c->in, c->out, c->x, c->y, c->dy, c->dx, NULL, c->work);
+  }
+  nc_spoil(c->ry), nc_spoil(c->rdx);
   memset(c->rdw, 0, sizeof(float) * (c->P + 1));
   c->kind->rforward(&c->l, c->w, c->v, c->in, c->out, c->x, rx, c->y, c->ry, c->work);
   c->kind->rbackward(&c->l, c->w, c->v, c->in, c->out, c->x, rx, c->y, c->ry, c->dy, rdy, c->rdx, c->rdw, c->work);
@@ -215,7 +222,6 @@ static void nc_check_short_cuts(NcLayer *c) {
   Mat dx = mat_alloc(c->dx.rows, c->dx.cols), ry = mat_alloc(c->ry.rows, c->ry.cols);
   Mat rdx = mat_alloc(c->rdx.rows, c->rdx.cols);
   float *rdw = malloc(sizeof(float) * (c->P + 1));
-  nc_mask(c, c->dy, c->r);
   nc_mask(c, rdy, c->rr);
   nc_tangents(c, zero, true, rdy);
   mat_copy(dx, c->dx), mat_copy(ry, c->ry), mat_copy(rdx, c->rdx);
