@@ -11,14 +11,14 @@
 
 extern const NnetLayerKind nnet_affine_kind, nnet_relu_kind, nnet_tanh_kind, nnet_sigmoid_kind,
     nnet_splice_kind, nnet_subsample_kind, nnet_layernorm_kind, nnet_logsoftmax_kind,
-    nnet_lhuc_kind;
+    nnet_lhuc_kind, nnet_adapter_kind;
 /* Recurrent layers (lstm.c, gru.c; bidirectional=true is a setting of each). */
 extern const NnetLayerKind nnet_lstm_kind, nnet_gru_kind;
 
 static const NnetLayerKind *const kinds[] = {
     &nnet_affine_kind, &nnet_relu_kind, &nnet_tanh_kind, &nnet_sigmoid_kind,
     &nnet_splice_kind, &nnet_subsample_kind, &nnet_layernorm_kind, &nnet_logsoftmax_kind,
-    &nnet_lhuc_kind, &nnet_lstm_kind, &nnet_gru_kind,
+    &nnet_lhuc_kind, &nnet_adapter_kind, &nnet_lstm_kind, &nnet_gru_kind,
 };
 #define NUM_KINDS ((int)(sizeof(kinds) / sizeof(kinds[0])))
 

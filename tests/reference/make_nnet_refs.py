@@ -4,7 +4,8 @@ computed in float64 with PyTorch autograd (the C tests read the files this write
 
     /usr/bin/python3 tests/reference/make_nnet_refs.py     # rewrites tests/reference/nnet-*.{mdl,ref}
 
-Networks: dnn (every feed-forward kind) and lhuc (LHUC scales after hidden layers).
+Networks: dnn (every feed-forward kind), lhuc (LHUC scales after hidden layers) and
+adapter (bottleneck adapters after hidden layers).
 
 For each network in NETWORKS: fixed parameters (float32 values, so the C side reads the
 very same numbers), a padded batch of utterances with labels, and
@@ -72,6 +73,14 @@ def lhuc(in_dim, s):
     return [(in_dim,)], (lambda x, p: x * 2 * torch.sigmoid(p[0])), in_dim
 
 
+def adapter(in_dim, s):
+    d = int(s["dim"])
+
+    def fwd(x, p):
+        return x + F.linear(torch.relu(F.linear(x, p[0], p[1])), p[2], p[3])
+    return [(d, in_dim), (d,), (in_dim, d), (in_dim,)], fwd, in_dim
+
+
 def elementwise(fn):
     return lambda in_dim, s: ([], (lambda x, p: fn(x)), in_dim)
 
@@ -82,6 +91,7 @@ LAYERS = {
     "affine": affine,
     "layer-norm": layer_norm,
     "lhuc": lhuc,
+    "adapter": adapter,
     "relu": elementwise(torch.relu),
     "tanh": elementwise(torch.tanh),
     "sigmoid": elementwise(torch.sigmoid),
@@ -179,6 +189,12 @@ NETWORKS = {
         "splice context=-1:1", "affine dim=7", "relu", "lhuc", "subsample factor=2",
         "affine dim=5", "tanh", "lhuc", "affine", "log-softmax"],
         lengths=[9, 6, 4], labels=[[1, 3, 3], [2, 1], [3]]),
+    # bottleneck adapters (src/nnet/adapter.c) after hidden layers, one the first layer
+    # with parameters (no input tangent) and one after a frame-rate change
+    "adapter": dict(in_dim=3, out_dim=4, config=[
+        "adapter dim=2", "splice context=-1:1", "affine dim=6", "relu", "adapter dim=3",
+        "subsample factor=2", "affine dim=5", "tanh", "adapter dim=2", "affine", "log-softmax"],
+        lengths=[9, 7, 4], labels=[[1, 3, 2], [2, 2], [3]]),
 }
 
 

@@ -18,6 +18,10 @@ static void test_subsample(void) {
 }
 static void test_layer_norm(void) { nnet_check_layer("layer-norm", "", 5, 5, 3, lens, 11); }
 static void test_lhuc(void) { nnet_check_layer("lhuc", "", 4, 5, 3, lens, 13); }
+static void test_adapter(void) {
+  nnet_check_layer("adapter", "dim=3", 4, 5, 3, lens, 16);
+  nnet_check_layer("adapter", "dim=6", 2, 5, 3, lens, 17); /* wider than its input */
+}
 static void test_log_softmax(void) { nnet_check_layer("log-softmax", "", 4, 5, 3, lens, 12); }
 /* (test-rnn checks the recurrent kinds against PyTorch; here their short cuts too) */
 static void test_recurrent(void) {
@@ -47,6 +51,9 @@ static void test_bad_settings(void) {
   CHECK(!nnet_layer_configure(&l, nnet_layer_kind_find("layer-norm"), 4, "eps=-1", 0, err, sizeof(err)));
   CHECK(!nnet_layer_configure(&l, nnet_layer_kind_find("affine"), 4, "dim", 0, err, sizeof(err)));
   CHECK(!nnet_layer_configure(&l, nnet_layer_kind_find("lhuc"), 4, "dim=4", 0, err, sizeof(err)));
+  CHECK(!nnet_layer_configure(&l, nnet_layer_kind_find("adapter"), 4, "", 0, err, sizeof(err)));
+  CHECK(strstr(err, "adapter needs dim=") != NULL);
+  CHECK(!nnet_layer_configure(&l, nnet_layer_kind_find("adapter"), 4, "dim=0", 0, err, sizeof(err)));
   CHECK(nnet_layer_kind_find("no-such-layer") == NULL);
 }
 
@@ -61,6 +68,7 @@ int main(void) {
   RUN(test_subsample);
   RUN(test_layer_norm);
   RUN(test_lhuc);
+  RUN(test_adapter);
   RUN(test_log_softmax);
   RUN(test_recurrent);
   RUN(test_subsample_frames);

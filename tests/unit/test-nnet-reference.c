@@ -68,9 +68,11 @@ static void check_network(const char *name) {
 
 static void test_dnn_vs_pytorch(void) { check_network("dnn"); }
 static void test_lhuc_vs_pytorch(void) { check_network("lhuc"); }
+static void test_adapter_vs_pytorch(void) { check_network("adapter"); }
 
 int main(void) {
   RUN(test_dnn_vs_pytorch);
   RUN(test_lhuc_vs_pytorch);
+  RUN(test_adapter_vs_pytorch);
   return test_summary();
 }
