@@ -255,6 +255,12 @@ check "recipe: maml-lhuc.conf meta-trains a dnn_lhuc.conf model for its LHUC lay
    meta-train --config=$R/meta/maml-lhuc.conf --iterations=2 --meta-batch=2 dl.mdl $T episodes.txt dl1.mdl &&
    nnet-info dl1.mdl | grep -qx 'extra meta-adapt-layers dim=13 \[ 0 0 0 0 1 0 0 1 0 0 1 0 0 \]' &&
    nnet-info dl1.mdl | grep -q 'extra meta-inner-lr dim=13 \[ 50 '"
+check "recipe: maml-adapter.conf meta-trains a dnn_adapter.conf model for its adapters 4, 7, 10" bash -c \
+  "nnet-init --input-dim=4 --output-dim=4 $R/dnn_adapter.conf da.mdl &&
+   meta-train --config=$R/meta/maml-adapter.conf --iterations=2 --meta-batch=2 da.mdl $T episodes.txt da1.mdl &&
+   nnet-info da1.mdl | grep -qx 'extra meta-adapt-layers dim=13 \[ 0 0 0 0 1 0 0 1 0 0 1 0 0 \]' &&
+   fast-adapt --steps=2 da1.mdl $T da2.mdl && params_of da1.mdl > a1 && params_of da2.mdl > a2 &&
+   diff a1 a2 | grep '^[<>]' | awk '{ print \$2 }' | sort -nu | tr '\n' ' ' | grep -qx '5 8 11 '"
 check "recipe: maml-msl.conf runs" bash -c \
   "meta-train --config=$R/meta/maml-msl.conf --iterations=2 --meta-batch=2 init.mdl $T episodes.txt ms.mdl"
 check "recipe: imaml.conf runs" bash -c \
