@@ -77,19 +77,22 @@ static bool header_line(const char *line, const char *name, int lineno, int *dim
   return false;
 }
 
-Nnet *nnet_new_from_string(const char *text, const char *name, int input_dim, int output_dim, uint64_t seed) {
+/* The layers of a config's text, the first taking in_dim (0: the config's input-dim=);
+ * affine without dim= gets output_dim (0: the config's output-dim=). dims[] returns the
+ * config's own input-dim= and output-dim= (0 when absent). */
+static NnetLayer *parse_layers(const char *text, const char *name, int in_dim, int output_dim, int dims[2],
+                               int *num_out) {
   char *buf = xstrdup(text);
-  int dims[2] = {0, 0}, cap = 8, num = 0, lineno = 0;
+  int cap = 8, num = 0, lineno = 0;
+  dims[0] = dims[1] = 0;
   NnetLayer *layers = xmalloc(sizeof(NnetLayer) * (size_t)cap);
   for (int pass = 0; pass < 2; pass++) {
     strcpy(buf, text);
     lineno = 0;
-    int in_dim = 0;
     if (pass == 1) {
-      if (input_dim > 0) dims[0] = input_dim;
-      if (output_dim > 0) dims[1] = output_dim;
-      if (dims[0] <= 0) ERROR("%s: no input dim (give input-dim=N in the config or as an option)", name);
-      in_dim = dims[0];
+      if (in_dim <= 0) in_dim = dims[0];
+      if (output_dim <= 0) output_dim = dims[1];
+      if (in_dim <= 0) ERROR("%s: no input dim (give input-dim=N in the config or as an option)", name);
     }
     for (char *save = NULL, *raw = strtok_r(buf, "\n", &save); raw; raw = strtok_r(NULL, "\n", &save)) {
       lineno++;
@@ -103,25 +106,67 @@ Nnet *nnet_new_from_string(const char *text, const char *name, int input_dim, in
       if (!kind) ERROR("%s line %d: unknown layer '%s' (known: %s)", name, lineno, line, nnet_layer_kind_names());
       if (num == cap) layers = xrealloc(layers, sizeof(NnetLayer) * (size_t)(cap *= 2));
       char err[256];
-      if (!nnet_layer_configure(&layers[num], kind, in_dim, sp, dims[1], err, sizeof(err)))
+      if (!nnet_layer_configure(&layers[num], kind, in_dim, sp, output_dim, err, sizeof(err)))
         ERROR("%s line %d: %s", name, lineno, err);
       in_dim = layers[num++].out_dim;
     }
   }
   free(buf);
-  Nnet *n = nnet_from_layers(dims[0], layers, num);
+  *num_out = num;
+  return layers;
+}
+
+/* Initial parameters of layers first..first+count-1, layer first+i drawing from the
+ * seed's stream i alone (so each layer's draw is independent of the others). */
+static void init_layers(Nnet *n, int first, int count, uint64_t seed) {
+  Rng root;
+  rng_seed(&root, seed);
+  for (int i = 0; i < count; i++) {
+    const NnetLayer *l = &n->layers[first + i];
+    Rng r = rng_split(&root, (uint64_t)i);
+    if (l->kind->init) l->kind->init(l, n->params + l->param_offset, &r);
+  }
+}
+
+Nnet *nnet_new_from_string(const char *text, const char *name, int input_dim, int output_dim, uint64_t seed) {
+  int dims[2], num;
+  NnetLayer *layers = parse_layers(text, name, input_dim, output_dim, dims, &num);
+  Nnet *n = nnet_from_layers(input_dim > 0 ? input_dim : dims[0], layers, num);
   free(layers);
   char err[256];
   if (!nnet_check(n, err, sizeof(err))) ERROR("%s: %s", name, err);
-  if (dims[1] > 0 && n->output_dim != dims[1])
-    ERROR("%s: the network's output dim is %d but the output dim asked for is %d", name, n->output_dim, dims[1]);
-  Rng root;
-  rng_seed(&root, seed);
-  for (int i = 0; i < n->num_layers; i++) {
-    const NnetLayer *l = &n->layers[i];
-    Rng r = rng_split(&root, (uint64_t)i); /* each layer's draw independent of the others */
-    if (l->kind->init) l->kind->init(l, n->params + l->param_offset, &r);
+  int want = output_dim > 0 ? output_dim : dims[1];
+  if (want > 0 && n->output_dim != want)
+    ERROR("%s: the network's output dim is %d but the output dim asked for is %d", name, n->output_dim, want);
+  init_layers(n, 0, num, seed);
+  return n;
+}
+
+Nnet *nnet_insert(const Nnet *src, int at, const char *text, const char *name, uint64_t seed) {
+  int L = src->num_layers, dims[2], num;
+  if (at < 0 || at > L - 1) ERROR("%s: cannot insert at %d: the model has layers 0..%d", name, at, L - 1);
+  int dim = src->layers[at].in_dim;
+  NnetLayer *part = parse_layers(text, name, dim, src->output_dim, dims, &num);
+  if (dims[0] || dims[1]) ERROR("%s: input-dim= and output-dim= belong to a whole network, not to inserted layers", name);
+  if (num == 0) ERROR("%s: no layers to insert", name);
+  if (part[num - 1].out_dim != dim)
+    ERROR("%s: the inserted layers end with dim %d, but layer %d (%s) takes dim %d", name, part[num - 1].out_dim, at,
+          src->layers[at].kind->name, dim);
+  NnetLayer *all = xmalloc(sizeof(NnetLayer) * (size_t)(L + num));
+  memcpy(all, src->layers, sizeof(NnetLayer) * (size_t)at);
+  memcpy(all + at, part, sizeof(NnetLayer) * (size_t)num);
+  memcpy(all + at + num, src->layers + at, sizeof(NnetLayer) * (size_t)(L - at));
+  Nnet *n = nnet_from_layers(src->input_dim, all, L + num);
+  free(all);
+  free(part);
+  for (int i = 0; i < L; i++) {
+    const NnetLayer *from = &src->layers[i], *to = &n->layers[i < at ? i : i + num];
+    memcpy(n->params + to->param_offset, src->params + from->param_offset, sizeof(float) * (size_t)from->num_params);
   }
+  init_layers(n, at, num, seed);
+  char err[256];
+  if (!nnet_check(n, err, sizeof(err))) ERROR("%s: %s", name, err);
+  if (src->source) n->source = xstrdup(src->source);
   return n;
 }
 

@@ -53,6 +53,12 @@ Nnet *nnet_new_from_config(const char *config_path, int input_dim, int output_di
 /* Same, from the text of a config (name used in messages). */
 Nnet *nnet_new_from_string(const char *text, const char *name, int input_dim, int output_dim,
                            uint64_t seed);
+/* A copy of n with the layers of a config's text (no input-dim=/output-dim= lines)
+ * inserted before layer `at` (0 <= at < nnet_num_layers(n)): they take that layer's input
+ * dim and must end with it. Their parameters are initialised from seed as
+ * nnet_new_from_string's; every other parameter is n's. The copy has no extras (a stored
+ * inner loop names the old layers). ERROR naming `name` on a bad config or dims. */
+Nnet *nnet_insert(const Nnet *n, int at, const char *text, const char *name, uint64_t seed);
 Nnet *nnet_copy(const Nnet *n);
 void nnet_free(Nnet *n);
 

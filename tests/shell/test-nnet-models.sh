@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# nnet-init, nnet-info, nnet-copy, nnet-average: model files, formats and failures.
+# nnet-init, nnet-info, nnet-copy, nnet-insert, nnet-average: model files, formats and failures.
 source "$(dirname "$0")/lib.sh"
 conf=$TOPDIR/conf
 
@@ -58,6 +58,43 @@ check "lhuc: a layer of one parameter per unit, initialised to 0" bash -c '
 check "lhuc: text -> binary round trip is exact" bash -c 'nnet-copy --binary=false l.mdl lt.mdl && nnet-copy lt.mdl lb.mdl && cmp lb.mdl l.mdl'
 check_fails "lhuc: takes no settings" "unknown setting 'dim' for layer lhuc" \
   bash -c 'printf "input-dim=5\nlhuc dim=5\naffine\nlog-softmax\n" > bad5.conf && nnet-init --output-dim=4 bad5.conf x.mdl'
+
+# Adapters: a residual bottleneck, the identity at initialisation (up projection zero).
+printf 'input-dim=5\naffine dim=8\nrelu\nadapter dim=3\naffine\nlog-softmax\n' > adapter.conf
+check "adapter: 2DI + D + I parameters, the up projection zero" bash -c '
+  nnet-init --output-dim=5 adapter.conf ad.mdl && nnet-info ad.mdl | grep -q "^layer 2: adapter dim=3 in-dim=8 out-dim=8 params=59 offset=48 " &&
+  nnet-copy --binary=false ad.mdl - | awk "/<Layer> adapter/ { p = 1; next } p && /\]/ { print; exit } p" | tr " " "\n" |
+    grep -v "^\$" | tail -n 33 | sort -u | tr -d "\n" | grep -qx "0]"'
+check_fails "adapter: needs dim=" "adapter needs dim=" \
+  bash -c 'printf "input-dim=5\nadapter\naffine\nlog-softmax\n" > bad6.conf && nnet-init --output-dim=4 bad6.conf x.mdl'
+
+# nnet-insert: new layers into a trained model; identity adapters leave its outputs as they were.
+awk 'BEGIN { srand(3); for (u = 1; u <= 3; u++) { printf "u%d  [\n", u;
+  for (f = 0; f < 9; f++) { for (c = 0; c < 5; c++) printf " %.3f", rand() - 0.5; printf (f == 8 ? " ]\n" : "\n") } } }' > ins-feats.txt
+echo 'adapter dim=4' > ins.conf
+check "nnet-insert: an identity adapter keeps every output bit" bash -c '
+  nnet-insert --insert-at=3 a.mdl ins.conf i.mdl && nnet-info i.mdl | grep -q "^layer 3: adapter dim=4 in-dim=8 out-dim=8" &&
+  decode --write-posteriors a.mdl ark:ins-feats.txt ark:pa.ark && decode --write-posteriors i.mdl ark:ins-feats.txt ark:pi.ark &&
+  cmp pa.ark pi.ark'
+check "nnet-insert: the default place is before the output affine layer" bash -c '
+  nnet-insert a.mdl ins.conf d.mdl && nnet-info d.mdl | grep -q "^layer 4: adapter dim=4 in-dim=16 out-dim=16"'
+check "nnet-insert: several layers, the others keep their parameters; same seed, same model" bash -c '
+  printf "affine dim=6\nrelu\naffine dim=8\n" > two.conf && nnet-insert --insert-at=2 --seed=5 a.mdl two.conf j.mdl &&
+  nnet-insert --insert-at=2 --seed=5 a.mdl two.conf j2.mdl && cmp j.mdl j2.mdl &&
+  trained() { nnet-copy --binary=false $1 - | awk "/<InDim> (15 <OutDim> 8|16 <OutDim> 5) / { p = 1 } p { print } /\]/ { p = 0 }"; } &&
+  trained a.mdl > o1 && trained j.mdl > o2 && [ $(wc -l < o1) -gt 20 ] && cmp o1 o2 && [ "$(nnet-info j.mdl | grep -c "^layer")" = 9 ]'
+printf 'u1 1 2\nu2 2\nu3 3 1\n' > ins-labels.txt
+echo 'e0 t support u1 query u2' > ins-episodes.txt
+check "nnet-insert drops the stored inner loop" bash -c '
+  meta-train --learn-inner-lr=per-layer --iterations=1 --meta-batch=1 a.mdl ark:ins-feats.txt ark:ins-labels.txt \
+    ins-episodes.txt m.mdl && nnet-info m.mdl | grep -q "^extra meta-inner-lr" &&
+  nnet-insert m.mdl ins.conf mi.mdl 2> mi.log && grep -q "Dropped the extra meta-inner-lr" mi.log && ! nnet-info mi.mdl | grep -q "^extra"'
+check_fails "nnet-insert: dims that do not fit" "the inserted layers end with dim 6, but layer 3 (subsample) takes dim 8" \
+  bash -c 'echo "affine dim=6" > wide.conf && nnet-insert --insert-at=3 a.mdl wide.conf x.mdl'
+check_fails "nnet-insert: a place outside the model" "insert-at=9" nnet-insert --insert-at=9 a.mdl ins.conf x.mdl
+check_fails "nnet-insert: a network's dims in the config" "input-dim= and output-dim= belong to a whole network" \
+  nnet-insert a.mdl tiny.conf x.mdl
+check "nnet-insert: no model left behind on failure" test ! -e x.mdl
 
 check "average of a model with itself is the model" bash -c 'nnet-average a.mdl a.mdl avg.mdl && cmp avg.mdl a.mdl'
 check "--weights=1:0 selects the first model" bash -c 'nnet-average --weights=1:0 a.mdl b.mdl w.mdl && cmp w.mdl a.mdl'

@@ -39,6 +39,7 @@ full_disk feat-to-dim feat-to-dim $F /dev/full
 full_disk nnet-init nnet-init --input-dim=4 --output-dim=4 dnn.conf /dev/full
 full_disk nnet-copy nnet-copy --binary=false m.mdl /dev/full
 full_disk nnet-average nnet-average m.mdl m.mdl /dev/full
+full_disk nnet-insert bash -c "echo 'adapter dim=2' > ad.conf && nnet-insert --insert-at=1 m.mdl ad.conf /dev/full"
 full_disk nnet-info bash -c "nnet-info m.mdl > /dev/full"
 full_disk nnet-train nnet-train --num-epochs=1 m.mdl $F $L /dev/full
 full_disk "nnet-train (checkpoint)" nnet-train --num-epochs=1 --checkpoint=/dev/full m.mdl $F $L nt.mdl
