@@ -76,8 +76,9 @@ check "nnet-insert: an identity adapter keeps every output bit" bash -c '
   nnet-insert --insert-at=3 a.mdl ins.conf i.mdl && nnet-info i.mdl | grep -q "^layer 3: adapter dim=4 in-dim=8 out-dim=8" &&
   decode --write-posteriors a.mdl ark:ins-feats.txt ark:pa.ark && decode --write-posteriors i.mdl ark:ins-feats.txt ark:pi.ark &&
   cmp pa.ark pi.ark'
-check "nnet-insert: the default place is before the output affine layer" bash -c '
-  nnet-insert a.mdl ins.conf d.mdl && nnet-info d.mdl | grep -q "^layer 4: adapter dim=4 in-dim=16 out-dim=16"'
+check "nnet-insert: the default place is before the output affine layer; --binary=false" bash -c '
+  nnet-insert --binary=false a.mdl ins.conf d.mdl && head -c 6 d.mdl | grep -q "<Nnet>" &&
+  nnet-info d.mdl | grep -q "^layer 4: adapter dim=4 in-dim=16 out-dim=16"'
 check "nnet-insert: several layers, the others keep their parameters; same seed, same model" bash -c '
   printf "affine dim=6\nrelu\naffine dim=8\n" > two.conf && nnet-insert --insert-at=2 --seed=5 a.mdl two.conf j.mdl &&
   nnet-insert --insert-at=2 --seed=5 a.mdl two.conf j2.mdl && cmp j.mdl j2.mdl &&
