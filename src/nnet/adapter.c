@@ -23,7 +23,7 @@
 /* The four parameter blocks of a slice w (parameters, gradients or a direction). */
 typedef struct {
   Mat down, up;
-  const float *down_b, *up_b;
+  float *down_b, *up_b;
 } Parts;
 
 static Parts parts(const NnetLayer *l, const float *w) {
@@ -66,22 +66,23 @@ static Mat block(const NnetLayer *l, float *work, int n, int k) {
   return mat_view(work + (size_t)k * n * D, n, D, D);
 }
 
-/* m = c, then m += ones * b^T when b */
-static void set_rows(Mat m, Mat c, const float *b) {
-  for (int r = 0; r < m.rows; r++) {
-    float *o = mat_row(m, r);
-    const float *s = c.data ? mat_row(c, r) : NULL;
-    for (int k = 0; k < m.cols; k++) o[k] = (s ? s[k] : 0) + (b ? b[k] : 0);
-  }
-}
+/* The ReLU inside: the relu kind's passes (split among the matrix team, branch-free),
+ * in place. relu ignores the layer, parameters, sequences and work it is given. */
+extern const NnetLayerKind nnet_relu_kind;
+
+/* h = relu(h) */
+static void relu(Mat h) { nnet_relu_kind.forward(NULL, NULL, (NnetSeq){0}, (NnetSeq){0}, h, h, NULL); }
 
 /* m = m * [h > 0] */
 static void mask_rows(Mat m, Mat h) {
-  for (int r = 0; r < m.rows; r++) {
-    float *o = mat_row(m, r);
-    const float *s = mat_row(h, r);
-    for (int k = 0; k < m.cols; k++) o[k] = s[k] > 0 ? o[k] : 0;
-  }
+  nnet_relu_kind.backward(NULL, NULL, (NnetSeq){0}, (NnetSeq){0}, h, h, m, m, NULL, NULL);
+}
+
+/* m = c (0 when c is NULL), then m += ones * b^T */
+static void set_rows(Mat m, Mat c, const float *b) {
+  if (c.data) mat_copy(m, c);
+  else mat_zero(m);
+  mat_add_row_vec(m, b);
 }
 
 static void adapter_forward(const NnetLayer *l, const float *w, NnetSeq in, NnetSeq out, Mat x, Mat y,
@@ -91,7 +92,7 @@ static void adapter_forward(const NnetLayer *l, const float *w, NnetSeq in, Nnet
   Mat h = block(l, work, x.rows, 0);
   set_rows(h, (Mat){0}, p.down_b);
   mat_gemm(false, true, 1.0f, x, p.down, 1.0f, h);
-  mask_rows(h, h);
+  relu(h);
   set_rows(y, x, p.up_b);
   mat_gemm(false, true, 1.0f, h, p.up, 1.0f, y);
 }
@@ -106,9 +107,9 @@ static void adapter_backward(const NnetLayer *l, const float *w, NnetSeq in, Nne
   if (dw) {
     Parts g = parts(l, dw);
     mat_gemm(true, false, 1.0f, dy, h, 1.0f, g.up);
-    mat_add_col_sums((float *)g.up_b, 1.0f, dy);
+    mat_add_col_sums(g.up_b, 1.0f, dy);
     mat_gemm(true, false, 1.0f, dz, x, 1.0f, g.down);
-    mat_add_col_sums((float *)g.down_b, 1.0f, dz);
+    mat_add_col_sums(g.down_b, 1.0f, dz);
   }
   if (!dx.data) return;
   mat_copy(dx, dy);
@@ -142,10 +143,10 @@ static void adapter_rbackward(const NnetLayer *l, const float *w, const float *v
   mask_rows(rdz, h);
   mat_gemm(true, false, 1.0f, rdy, h, 1.0f, g.up);
   mat_gemm(true, false, 1.0f, dy, rh, 1.0f, g.up);
-  mat_add_col_sums((float *)g.up_b, 1.0f, rdy);
+  mat_add_col_sums(g.up_b, 1.0f, rdy);
   mat_gemm(true, false, 1.0f, rdz, x, 1.0f, g.down);
   if (rx.data) mat_gemm(true, false, 1.0f, dz, rx, 1.0f, g.down);
-  mat_add_col_sums((float *)g.down_b, 1.0f, rdz);
+  mat_add_col_sums(g.down_b, 1.0f, rdz);
   if (!rdx.data) return;
   mat_copy(rdx, rdy);
   mat_gemm(false, false, 1.0f, rdz, p.down, 1.0f, rdx);
