@@ -79,9 +79,10 @@ check "nnet-insert: an identity adapter keeps every output bit" bash -c '
 check "nnet-insert: the default place is before the output affine layer; --binary=false" bash -c '
   nnet-insert --binary=false a.mdl ins.conf d.mdl && head -c 6 d.mdl | grep -q "<Nnet>" &&
   nnet-info d.mdl | grep -q "^layer 4: adapter dim=4 in-dim=16 out-dim=16"'
-check "nnet-insert: several layers, the others keep their parameters; same seed, same model" bash -c '
+check "nnet-insert: several layers, the others keep their parameters; same seed, same model; other seed, other" bash -c '
   printf "affine dim=6\nrelu\naffine dim=8\n" > two.conf && nnet-insert --insert-at=2 --seed=5 a.mdl two.conf j.mdl &&
   nnet-insert --insert-at=2 --seed=5 a.mdl two.conf j2.mdl && cmp j.mdl j2.mdl &&
+  nnet-insert --insert-at=2 --seed=6 a.mdl two.conf j3.mdl && ! cmp -s j.mdl j3.mdl &&
   trained() { nnet-copy --binary=false $1 - | awk "/<InDim> (15 <OutDim> 8|16 <OutDim> 5) / { p = 1 } p { print } /\]/ { p = 0 }"; } &&
   trained a.mdl > o1 && trained j.mdl > o2 && [ $(wc -l < o1) -gt 20 ] && cmp o1 o2 && [ "$(nnet-info j.mdl | grep -c "^layer")" = 9 ]'
 printf 'u1 1 2\nu2 2\nu3 3 1\n' > ins-labels.txt
