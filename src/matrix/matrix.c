@@ -8,6 +8,7 @@
 
 #include "base/log.h"
 #include "base/util.h"
+#include "matrix/blas-kernels.h"
 #include "matrix/team.h"
 
 Mat mat_alloc(int rows, int cols) {
@@ -89,7 +90,11 @@ float mat_max_abs_diff(Mat a, Mat b) {
  * on some CPUs (below), and a dot product into partial sums; by default it takes every
  * core, so results would depend on the machine. It runs on one thread, from the first
  * product or sum on, in every program (elementwise calls keep their bits anyway). */
-static void openblas_one_thread(void) { openblas_set_num_threads(1); }
+static void openblas_one_thread(void) {
+  openblas_set_num_threads(1);
+  const char *forced = getenv("OPENBLAS_CORETYPE");
+  VLOG(1, "OpenBLAS kernels: %s%s%s", blas_kernels(), forced ? ", OPENBLAS_CORETYPE=" : "", forced ? forced : "");
+}
 static void blas_init(void) {
   static pthread_once_t once = PTHREAD_ONCE_INIT;
   pthread_once(&once, openblas_one_thread);
