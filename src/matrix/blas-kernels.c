@@ -42,9 +42,15 @@ __attribute__((constructor)) static void choose_blas_kernels(int argc, char **ar
   if (getenv("OPENBLAS_CORETYPE") || !argv || !argv[0]) return;
   const char *kernels = better_kernels();
   if (!kernels) return;
-  setenv("OPENBLAS_CORETYPE", kernels, 1);
-  execv("/proc/self/exe", argv);
-  unsetenv("OPENBLAS_CORETYPE");
+  /* The file's own path rather than /proc/self/exe, which would rename the process "exe". */
+  char self[4096];
+  ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+  if (n > 0) {
+    self[n] = '\0';
+    setenv("OPENBLAS_CORETYPE", kernels, 1);
+    execv(self, argv);
+    unsetenv("OPENBLAS_CORETYPE");
+  }
   WARN("OpenBLAS runs its %s kernels on this CPU, and the program could not restart itself with "
        "faster ones: set OPENBLAS_CORETYPE=%s in the environment for its products to run several "
        "times faster", openblas_get_corename(), kernels);

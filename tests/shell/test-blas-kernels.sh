@@ -23,9 +23,20 @@ input_read_once() {
     env -u OPENBLAS_CORETYPE decode --write-posteriors a.mdl ark:- ark,t:- < feats.txt > out.txt &&
     [ "$(grep -c '\[' out.txt)" = 3 ] && cmp ref.txt out.txt
 }
+# The process keeps its name (for ps, top, pgrep) when it restarts itself: it waits on a
+# fifo for its input, restarted (OPENBLAS_CORETYPE in its environment) or not.
+keeps_its_name() {
+  mkfifo in.fifo
+  env -u OPENBLAS_CORETYPE decode --write-posteriors a.mdl ark:in.fifo ark:/dev/null &
+  local pid=$! i
+  for i in $(seq 20); do grep -qa OPENBLAS_CORETYPE= /proc/$pid/environ && break; sleep 0.1; done
+  local name; name=$(cat /proc/$pid/comm)
+  cat feats.txt > in.fifo; wait $pid; echo "name: $name"; [ "$name" = decode ]
+}
 
 if grep -qw avx2 /proc/cpuinfo && grep -qw fma /proc/cpuinfo; then
   check "a CPU with AVX2 and FMA gets OpenBLAS kernels that use them" avx2_kernels
 fi
 check "OPENBLAS_CORETYPE set by the user is kept" user_kernels_kept
+check "a program that chooses its kernels keeps its name" keeps_its_name
 check "a program that chooses its kernels reads standard input once, with every argument" input_read_once
