@@ -51,6 +51,7 @@ __attribute__((constructor)) static void choose_blas_kernels(int argc, char **ar
     execv(self, argv);
     unsetenv("OPENBLAS_CORETYPE");
   }
+  log_set_program(argv[0]); /* before main, which would set it */
   WARN("OpenBLAS runs its %s kernels on this CPU, and the program could not restart itself with "
        "faster ones: set OPENBLAS_CORETYPE=%s in the environment for its products to run several "
        "times faster", openblas_get_corename(), kernels);
