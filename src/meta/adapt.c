@@ -234,7 +234,7 @@ static int adapt_loop(const MetaAdaptOpts *o, Nnet *n, const MetaInner *in, cons
   for (int j = 0; j < max_steps; j++) {
     if (w->subset) {
       const int *idx;
-      int cnt = meta_step_utts(in, w, &task, j, &idx);
+      int cnt = meta_step_utts(in, w, j, &idx);
       meta_shards_fill(tr, d, idx, cnt);
     }
     double L = meta_shards_loss_grad(tr, theta, w->gs);

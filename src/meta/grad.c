@@ -30,12 +30,12 @@ static void rate_grad_step(const Nnet *n, const MetaInner *in, int j, const floa
 /* g <- (I - H_j D_j) g for j = k-1..0 (H_j symmetric, D_j diagonal), at the stored
  * theta_j on the forward pass that inner step j left in w->step_nw[j]; with the multi-step
  * loss, then g += w_j grad L_Q(theta_j) for j >= 1 (w->qb holds the query set). */
-static bool maml_backward(const Nnet *n, const MetaInner *in, MetaWork *w, const NnetData *d,
-                          const MetaTask *t, float *g, float *rate_grad) {
+static bool maml_backward(const Nnet *n, const MetaInner *in, MetaWork *w, const NnetData *d, float *g,
+                          float *rate_grad) {
   int P = w->P;
   NnetStats ns;
   for (int j = in->steps - 1; j >= 0; j--) {
-    meta_fill_support(n, in, w, d, t, j, false);
+    meta_fill_support(n, in, w, d, j, false);
     memset(w->v, 0, sizeof(float) * (size_t)P);
     meta_rate_axpy(n, in, j, 1.0f, g, w->v);
     double L = nnet_hvp_held(n, w->traj + (size_t)j * P, w->step_nw[j], w->sb, w->v, w->hv, &ns);
@@ -161,13 +161,16 @@ bool meta_task_grad(const Nnet *n, const MetaInner *in, MetaWork *w, const NnetD
   if (in->algo == META_MULTITASK && !learn) return multitask_grad(n, w, d, t, theta, grad, st);
 
   w->keep_traj = true;
+  w->with_query = in->with_query;
   bool ok = meta_inner_adapt(n, in, w, d, t, seed, theta, w->cur, st);
-  w->keep_traj = false;
+  w->keep_traj = w->with_query = false;
   if (!ok) return false;
   if (in->algo == META_REPTILE) {
-    /* Reptile's meta-gradient: theta - theta_k. */
+    /* Reptile's meta-gradient: theta - theta_k. With the query set in the inner loop, its
+     * loss after adapting is a training loss: reported as the loss before, as multitask's. */
     for (int p = 0; p < P; p++) grad[p] = theta[p] - w->cur[p];
-    if (t->nq > 0) st->query_after = nnet_loss_grad(n, w->cur, w->nw, w->qb, NULL, &ns);
+    if (in->with_query) st->query_after = st->query_before;
+    else if (t->nq > 0) st->query_after = nnet_loss_grad(n, w->cur, w->nw, w->qb, NULL, &ns);
     return st->ok = meta_finite(P, grad);
   }
   if (t->nq == 0) return st->ok = false;
@@ -187,7 +190,7 @@ bool meta_task_grad(const Nnet *n, const MetaInner *in, MetaWork *w, const NnetD
   }
   if (in->algo == META_IMAML) return st->ok = implicit_grad(n, in, w, d, t, grad);
   if (in->step_weights) vec_scale(P, in->step_weights[in->steps - 1], grad);
-  ok = maml_backward(n, in, w, d, t, grad, learn ? rate_grad : NULL);
+  ok = maml_backward(n, in, w, d, grad, learn ? rate_grad : NULL);
   return st->ok = ok && (!learn || meta_finite(meta_inner_num_rates(in), rate_grad));
 }
 

@@ -260,39 +260,44 @@ void meta_fill(MetaWork *w, const Nnet *n, NnetBatch *b, const NnetData *d, cons
   nnet_batch_fill(b, n, cnt, w->fbuf, w->lbuf, w->kbuf);
 }
 
-/* The support order of a task for this seed (used when inner-batch < support size). */
+/* The inner loop's utterances of a task for this seed: the support set, shuffled when
+ * inner-batch < its size; with w->with_query the support set then the query set, in the
+ * episode's order, so that a batch of the support set's size is one set or the other. */
 void meta_support_order(const MetaInner *in, MetaWork *w, const MetaTask *t, uint64_t seed) {
-  if (t->ns > w->ocap) {
-    w->ocap = t->ns;
-    w->order = xrealloc(w->order, sizeof(int) * (size_t)t->ns * 2);
+  int m = t->ns + (w->with_query ? t->nq : 0);
+  if (m > w->ocap) {
+    w->ocap = m;
+    w->order = xrealloc(w->order, sizeof(int) * (size_t)m * 2);
   }
   memcpy(w->order, t->s, sizeof(int) * (size_t)t->ns);
-  w->subset = in->batch > 0 && in->batch < t->ns;
-  if (w->subset) {
+  if (w->with_query) memcpy(w->order + t->ns, t->q, sizeof(int) * (size_t)t->nq);
+  w->ninner = m;
+  w->subset = in->batch > 0 && in->batch < m;
+  if (w->subset && !w->with_query) {
     Rng r;
     rng_seed(&r, seed);
-    rng_shuffle_int(&r, w->order, t->ns);
+    rng_shuffle_int(&r, w->order, m);
   }
 }
 
-int meta_step_utts(const MetaInner *in, MetaWork *w, const MetaTask *t, int j, const int **idx) {
+int meta_step_utts(const MetaInner *in, MetaWork *w, int j, const int **idx) {
   if (!w->subset) {
     *idx = w->order;
-    return t->ns;
+    return w->ninner;
   }
-  int b = in->batch, *sel = w->order + t->ns;
-  for (int i = 0; i < b; i++) sel[i] = w->order[((long)j * b + i) % t->ns];
+  int b = in->batch, *sel = w->order + w->ninner;
+  for (int i = 0; i < b; i++) sel[i] = w->order[((long)j * b + i) % w->ninner];
   *idx = sel;
   return b;
 }
 
 /* Fills w->sb with the support utterances of inner step j (no-op after the first fill
  * when every step uses the whole support set). */
-void meta_fill_support(const Nnet *n, const MetaInner *in, MetaWork *w, const NnetData *d,
-                       const MetaTask *t, int j, bool first) {
+void meta_fill_support(const Nnet *n, const MetaInner *in, MetaWork *w, const NnetData *d, int j,
+                       bool first) {
   if (!w->subset && !first) return;
   const int *idx;
-  int cnt = meta_step_utts(in, w, t, j, &idx);
+  int cnt = meta_step_utts(in, w, j, &idx);
   meta_fill(w, n, w->sb, d, idx, cnt);
 }
 
@@ -326,7 +331,7 @@ bool meta_inner_adapt(const Nnet *n, const MetaInner *in, MetaWork *w, const Nne
   meta_support_order(in, w, t, seed);
   memcpy(theta_out, theta, sizeof(float) * (size_t)P);
   for (int j = 0; j < in->steps; j++) {
-    meta_fill_support(n, in, w, d, t, j, j == 0);
+    meta_fill_support(n, in, w, d, j, j == 0);
     if (w->keep_traj && w->traj) memcpy(w->traj + (size_t)j * P, theta_out, sizeof(float) * (size_t)P);
     NnetWork *nw = w->keep_traj && w->step_nw ? w->step_nw[j] : w->nw;
     double L = nnet_loss_grad(n, theta_out, nw, w->sb, w->gs, &ns);

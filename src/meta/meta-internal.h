@@ -15,8 +15,10 @@ struct MetaWork {
   NnetWork **step_nw;     /* k: inner step j's forward pass, held for its H v (maml only) */
   float *sgrad;           /* k x P: grad L_S(theta_j), only when the inner rates are learned */
   float *cur, *g, *v, *hv, *gs; /* P each */
-  int *order, ocap;       /* support utterances in inner-batch order, then a selection */
-  bool subset;            /* inner steps use subsets of the support set */
+  int *order, ocap;       /* the inner loop's utterances in inner-batch order, then a selection */
+  int ninner;             /* how many: the support set's, or with with_query also the query set's */
+  bool with_query;        /* while adapting for a reptile meta-gradient with in->with_query */
+  bool subset;            /* inner steps use subsets of those utterances */
   Mat *fbuf;
   IntVec *lbuf;
   const char **kbuf;
@@ -30,8 +32,8 @@ void meta_work_set_num_threads(MetaWork *w, int threads);
 void meta_rate_axpy(const Nnet *n, const MetaInner *in, int j, float s, const float *x, float *y);
 void meta_fill(MetaWork *w, const Nnet *n, NnetBatch *b, const NnetData *d, const int *idx, int cnt);
 void meta_support_order(const MetaInner *in, MetaWork *w, const MetaTask *t, uint64_t seed);
-void meta_fill_support(const Nnet *n, const MetaInner *in, MetaWork *w, const NnetData *d,
-                       const MetaTask *t, int j, bool first);
+void meta_fill_support(const Nnet *n, const MetaInner *in, MetaWork *w, const NnetData *d, int j,
+                       bool first);
 /* theta -= D_j (g + lambda (theta - anchor)), the proximal part only when
  * in->prox_lambda > 0 (anchor: the parameters the inner loop started from). */
 void meta_inner_step(const Nnet *n, const MetaInner *in, int j, const float *g,
@@ -54,7 +56,7 @@ void meta_shards_fill(MetaShards *m, const NnetData *d, const int *idx, int cnt)
 /* L at theta; grad (may be NULL) receives dL/dtheta. */
 double meta_shards_loss_grad(MetaShards *m, const float *theta, float *grad);
 /* The utterances of inner step j (after meta_support_order): count, indices in *idx. */
-int meta_step_utts(const MetaInner *in, MetaWork *w, const MetaTask *t, int j, const int **idx);
+int meta_step_utts(const MetaInner *in, MetaWork *w, int j, const int **idx);
 
 /* The inner loop meta-train's options describe (meta-train and meta-combine). */
 MetaInner *meta_train_inner(const MetaTrainOpts *o, const Nnet *n);

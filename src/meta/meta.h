@@ -17,7 +17,10 @@
  * sum_j w_j L_Q(theta_j), j = 1..k: g starts at w_k grad L_Q(theta_k), and after each
  * g <- g - H_j (D_j g) with j >= 1 adds w_j grad L_Q(theta_j).
  * FOMAML: g = grad L_Q(theta_k) (and g_{j+1} = that g in the rate gradient).
- * Reptile: g = theta - theta_k. Multitask: g = grad L_{S+Q}(theta); with learned rates, the
+ * Reptile: g = theta - theta_k; with the query set after the support set in its inner
+ * loop (Reptile over all of a task's utterances, Nichol et al.'s inner loop), two steps
+ * of the two sets give g = r (grad L_S(theta) + grad L_Q(theta - r grad L_S(theta))):
+ * multitask's gradients, the second taken after a step on the first. Multitask: g = grad L_{S+Q}(theta); with learned rates, the
  * rates get FOMAML's rate gradient (the look-ahead theta_k is used for nothing else).
  * iMAML (Rajeswaran et al., NeurIPS 2019): the inner loss has a proximal term,
  *     theta_{j+1} = theta_j - D_j (grad L_S(theta_j) + lambda (theta_j - theta)),
@@ -124,6 +127,8 @@ typedef struct {
   float prox_lambda;     /* > 0: the inner steps descend L_S + (lambda/2)|phi - theta|^2
                             over the adapted layers (imaml; fast-adapt --prox-lambda) */
   int cg_steps;          /* imaml: conjugate-gradient iterations */
+  bool with_query;       /* reptile: the meta-gradient's inner steps take the support set,
+                            then the query set (meta-train --inner-set=support+query) */
 } MetaInner;
 
 /* Rates initialised to `lr` for every layer or parameter (kr = k for per-layer-step, else 1); all
@@ -172,7 +177,9 @@ typedef struct {
 /* k inner steps from theta into theta_out (P floats, not theta) on the task's support
  * set, with the proximal term toward theta when in->prox_lambda > 0; with inner-batch
  * b < support size, step j uses the utterances [j*b, j*b+b) (cyclic) of the support set
- * shuffled by `seed`. Returns false on a non-finite loss or gradient. */
+ * shuffled by `seed`. (meta_task_grad with in->with_query steps through the support set
+ * and then the query set, in the episode's order, unshuffled.) Returns false on a
+ * non-finite loss or gradient. */
 bool meta_inner_adapt(const Nnet *n, const MetaInner *in, MetaWork *w, const NnetData *d,
                       const MetaTask *t, uint64_t seed, const float *theta, float *theta_out,
                       MetaTaskStats *st);
@@ -224,6 +231,7 @@ typedef struct {
   const char *algo;             /* maml|fomaml|reptile|multitask|imaml */
   int inner_steps, inner_batch;
   float inner_lr;
+  const char *inner_set;        /* support|support+query (reptile) */
   const char *learn_inner_lr;   /* none|per-layer|per-layer-step|per-parameter */
   const char *adapt_layers;     /* all|last|i,j,... */
   bool multi_step_loss;         /* maml: the query loss after every inner step, weighted */

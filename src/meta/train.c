@@ -16,7 +16,7 @@
 #include "meta/parallel.h"
 
 MetaTrainOpts meta_train_opts_default(void) {
-  MetaTrainOpts o = {.algo = "maml", .inner_steps = 1, .inner_batch = 0, .inner_lr = 0.1f,
+  MetaTrainOpts o = {.algo = "maml", .inner_steps = 1, .inner_batch = 0, .inner_lr = 0.1f, .inner_set = "support",
                          .learn_inner_lr = "none", .adapt_layers = "all",
                          .multi_step_loss = false, .msl_anneal_iters = 100,
                          .imaml_lambda = META_IMAML_LAMBDA, .imaml_cg_steps = META_IMAML_CG_STEPS,
@@ -39,6 +39,14 @@ void meta_train_opts_register(MetaTrainOpts *o, Options *po) {
   opts_int(po, "inner-steps", &o->inner_steps, "Inner gradient steps on a task's support set");
   opts_float(po, "inner-lr", &o->inner_lr, "Inner learning rate (initial value when learned)");
   opts_int(po, "inner-batch", &o->inner_batch, "Support utterances per inner step (0: all)");
+  opts_choice(po, "inner-set", &o->inner_set, "support|support+query",
+              "Utterances of the inner loop: the support set, or (reptile only) the support set "
+              "and then the query set, in the episode's order, --inner-batch at a time (0: all of "
+              "both). Reptile over all of a task's utterances: with 2 steps and --inner-batch "
+              "equal to the support size, the update is multitask's two gradients, the query's "
+              "taken after a step on the support set, at multitask's cost. The query loss after "
+              "adaptation is then a training loss; progress lines show the loss before in its "
+              "place, and validation still adapts on the support set alone");
   opts_choice(po, "learn-inner-lr", &o->learn_inner_lr, "none|per-layer|per-layer-step|per-parameter",
               "Meta-learn the inner rates (maml, fomaml, multitask): one per layer, per layer and "
               "inner step (MAML++), or per parameter (Meta-SGD), each starting at --inner-lr; stored "
@@ -252,6 +260,7 @@ MetaInner *meta_train_inner(const MetaTrainOpts *o, const Nnet *n) {
     ERROR("unknown --learn-inner-lr=%s", o->learn_inner_lr);
   MetaInner *in = meta_inner_new(n, algo, o->inner_steps, o->inner_batch, o->inner_lr, mode);
   if (o->multi_step_loss) in->step_weights = xmalloc(sizeof(float) * (size_t)o->inner_steps);
+  in->with_query = !strcmp(o->inner_set, "support+query");
   if (algo == META_IMAML) {
     in->prox_lambda = o->imaml_lambda;
     in->cg_steps = o->imaml_cg_steps;
@@ -277,6 +286,9 @@ static void check_opts(const MetaTrainOpts *o) {
     ERROR("--algo=multitask --learn-inner-lr=%s needs --inner-batch=0 (its pooled gradient reuses "
           "the first inner step's gradient on the whole support set; got %d)", o->learn_inner_lr,
           o->inner_batch);
+  if (!strcmp(o->inner_set, "support+query") && algo != META_REPTILE)
+    ERROR("--inner-set=support+query needs --algo=reptile (got %s: its meta-objective is the "
+          "query loss after the inner loop, which must not see the query set)", o->algo);
   if (o->multi_step_loss && algo != META_MAML)
     ERROR("--multi-step-loss needs --algo=maml (got %s)", o->algo);
   if (o->msl_anneal_iters < 0) ERROR("--msl-anneal-iters must be >= 0 (got %d)", o->msl_anneal_iters);

@@ -37,6 +37,13 @@ for opt in --inner-steps=1 --inner-lr=0.3 --inner-batch=1 --outer-lr=0.01 --oute
   check "meta-train $opt has an effect" \
     bash -c "$MT $opt init.mdl $T episodes.txt o.mdl && ! cmp -s maml.mdl o.mdl"
 done
+# Reptile over both sets of an episode: the query set joins its inner loop.
+check "reptile --inner-set=support+query has an effect" bash -c \
+  "$MT --algo=reptile --inner-set=support+query --inner-batch=2 init.mdl $T episodes.txt rsq.mdl && ! cmp -s reptile.mdl rsq.mdl"
+check_fails "--inner-set=support+query needs reptile" "ERROR.*--inner-set=support+query needs --algo=reptile (got maml" \
+  $MT --inner-set=support+query init.mdl $T episodes.txt x.mdl
+check_fails "--inner-set takes support or support+query" "inner-set" \
+  $MT --algo=reptile --inner-set=query init.mdl $T episodes.txt x.mdl
 S="$MT --outer-optimizer=sgd --outer-lr=0.1"
 check "--outer-momentum and --outer-nesterov have an effect" bash -c \
   "$S init.mdl $T episodes.txt sgd.mdl && $S --outer-momentum=0.9 init.mdl $T episodes.txt mom.mdl &&

@@ -186,6 +186,58 @@ static void test_fomaml_reptile_by_hand(void) {
   ref_model_free(n, d, &t);
 }
 
+/* Reptile with the query set in its inner loop (--inner-set=support+query) against steps
+ * composed by hand: in batches of the support set's size the steps take the support set,
+ * the query set, the support set again; with --inner-batch=0 both sets at every step.
+ * Validation still adapts on the support set alone. */
+static void test_reptile_with_query_by_hand(void) {
+  Nnet *n;
+  NnetData *d;
+  MetaTask t;
+  ref_model("meta_dnn.txt", &n, &d, &t);
+  int P = nnet_num_params(n);
+  float *theta = nnet_params(n), *g = xmalloc(sizeof(float) * P), *cur = xmalloc(sizeof(float) * P);
+  float *got = xmalloc(sizeof(float) * P);
+  NnetBatch *b[3] = {nnet_batch_new(), nnet_batch_new(), nnet_batch_new()}; /* S, Q, S+Q */
+  NnetWork *nw = nnet_work_new(n);
+  Mat f[8];
+  IntVec l[8];
+  for (int i = 0; i < d->n; i++) f[i] = d->feats[i], l[i] = d->labels[i];
+  nnet_batch_fill(b[0], n, t.ns, f, l, NULL);
+  nnet_batch_fill(b[1], n, t.nq, f + t.ns, l + t.ns, NULL);
+  nnet_batch_fill(b[2], n, t.ns + t.nq, f, l, NULL);
+  CHECK(t.ns == t.nq); /* so that a batch of the support set's size is one set */
+  const int batches[2] = {t.ns, 0}, steps[2] = {3, 2}, sets[2][3] = {{0, 1, 0}, {2, 2, 2}};
+  NnetStats st;
+  for (int c = 0; c < 2; c++) {
+    memcpy(cur, theta, sizeof(float) * P);
+    for (int j = 0; j < steps[c]; j++) {
+      nnet_loss_grad(n, cur, nw, b[sets[c][j]], g, &st);
+      vec_axpy(P, -0.3f, g, cur);
+    }
+    MetaInner *in = meta_inner_new(n, META_REPTILE, steps[c], batches[c], 0.3f, META_LR_NONE);
+    MetaWork *w = meta_work_new(n, in);
+    MetaTaskStats ts;
+    in->with_query = true;
+    CHECK(meta_task_grad(n, in, w, d, &t, 7, theta, got, NULL, &ts));
+    for (int p = 0; p < P; p++) cur[p] = theta[p] - cur[p];
+    double e = rel_err_f(got, cur, P);
+    printf("  --inner-batch=%d, %d steps: rel. error %.2e against the hand-composed update\n", batches[c],
+           steps[c], e);
+    CHECK(e < 1e-6);
+    CHECK(ts.query_after == ts.query_before);
+    double with_query = meta_task_eval(n, in, w, d, &t, 7, theta, &ts);
+    in->with_query = false;
+    CHECK(meta_task_eval(n, in, w, d, &t, 7, theta, &ts) == with_query);
+    meta_work_free(w);
+    meta_inner_free(in);
+  }
+  for (int i = 0; i < 3; i++) nnet_batch_free(b[i]);
+  nnet_work_free(nw);
+  free(g), free(cur), free(got);
+  ref_model_free(n, d, &t);
+}
+
 /* With --inner-batch=1 each inner step sees one support utterance (a seeded order); the
  * MAML meta-gradient must then be the derivative of theta -> L_Q(theta_k) for those
  * same subsets: checked by central differences along two directions. */
@@ -304,6 +356,7 @@ int main(void) {
   RUN(test_maml_lhuc_vs_pytorch);
   RUN(test_msl_weights_vs_reference);
   RUN(test_fomaml_reptile_by_hand);
+  RUN(test_reptile_with_query_by_hand);
   RUN(test_inner_batch_finite_difference);
   RUN(test_fast_adapt_frozen_cache);
   RUN(test_fast_adapt_threads_by_hand);
