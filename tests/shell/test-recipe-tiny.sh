@@ -13,7 +13,7 @@ copy_recipe
 cd top/egs/multilang/s5 || exit 1
 cp RESULTS RESULTS.committed
 
-inits="multitask maml reptile"
+inits="multitask maml reptile-sq"
 check "run.sh --tiny true runs every stage" bash -c './run.sh --tiny true --nj 2 2> run.log'
 E=exp_tiny D=data_tiny
 check "a tiny run leaves the committed RESULTS, data/ and exp/ alone" bash -c \
@@ -69,8 +69,8 @@ check "$E/RESULTS: a cell is the mean over seeds x draws" bash -c "
   m=\$(cat $E/adapt/maml/s[12]/ca/4_[12]/wer | awk '/^%WER/ { s += \$2; n++ } END { if (n == 4) printf \"%.1f\", s / n }')
   awk -v m=\$m '\$1 == \"ca\" && \$2 == \"maml\" && \$9 == m { ok = 1 } END { exit !ok }' $E/RESULTS"
 check "$E/RESULTS: the zero-shot cell is the mean over seeds of the unadapted models" bash -c "
-  m=\$(cat $E/adapt/reptile/s[12]/sk/0/wer | awk '/^%WER/ { s += \$2; n++ } END { if (n == 2) printf \"%.1f\", s / n }')
-  awk -v m=\$m '\$1 == \"sk\" && \$2 == \"reptile\" && \$3 == m { ok = 1 } END { exit !ok }' $E/RESULTS"
+  m=\$(cat $E/adapt/reptile-sq/s[12]/sk/0/wer | awk '/^%WER/ { s += \$2; n++ } END { if (n == 2) printf \"%.1f\", s / n }')
+  awk -v m=\$m '\$1 == \"sk\" && \$2 == \"reptile-sq\" && \$3 == m { ok = 1 } END { exit !ok }' $E/RESULTS"
 check "$E/RESULTS: dev languages apart, targets, steps, compute, exact commands, stage times" bash -c "
   grep -q '^# Dev languages (af)' $E/RESULTS && grep -Eq '^af +maml ' $E/RESULTS &&
   ! sed -n '1,/^# Dev languages/p' $E/RESULTS | grep -Eq '^af ' &&
@@ -124,6 +124,10 @@ check "--adapt-dir: another adaptation setup on the same models, results and plo
      --plot-dir $E/plots_1step --results RESULTS.1step &&
    grep -q -- 'fast-adapt --steps=1 --batch=0' RESULTS.1step && ls $E/adapt_1step/maml/s2/*/4_2/wer &&
    [ -s $E/plots_1step/error_rate.png ] && ! cmp -s $E/RESULTS RESULTS.1step"
+check "an initialisation added to a run's adaptation directory adapts beside the cells already there" bash -c \
+  "cp -r $E/adapt $E/adapt_added &&
+   ./run.sh --tiny true --stage 6 --stop-stage 7 --inits 'maml reptile' --train-seeds 1 --adapt-dir $E/adapt_added &&
+   ls $E/adapt_added/reptile/s1/ca/2_1/wer && cmp $E/adapt/maml/s1/ca/2_1/wer $E/adapt_added/maml/s1/ca/2_1/wer"
 check "local/tune_dev.sh: each rate and model on the dev language only, and the best rate" bash -c \
   "local/tune_dev.sh --targets af --inits multitask --variants 'reptile:--inner-steps=2' --lrs '0.02 0.05' \
      --shots 2 --draws 1 --train-seeds 1 --test-recs 0 --support 2 --query 2 --train-budget 200 \

@@ -10,7 +10,7 @@
 # scored is skipped) and .settings (a rerun with other settings stops).
 cmd=run.pl
 nj=2                  # jobs at a time
-inits="multitask maml reptile"
+inits="multitask maml reptile-sq"
 train_seeds="1 2 3"
 targets=              # held-out targets: data/<target>/{adapt,test}
 shots="5 10 20 100"
@@ -61,7 +61,10 @@ for i in $inits; do for ts in $train_seeds; do for l in $targets; do
 done; done; done > $adapt_dir/jobs
 njobs=$(wc -l < $adapt_dir/jobs)
 cells=$(( njobs * (1 + $(echo $shots | wc -w) * draws) ))
-done_cells() { find $adapt_dir -name wer -path "*/s*" 2>/dev/null | wc -l; }
+done_cells() { # of this run's jobs (the directory may hold other initialisations' cells)
+  local i ts l
+  while read -r i ts l; do [ ! -d $adapt_dir/$i/s$ts/$l ] || find $adapt_dir/$i/s$ts/$l -name wer; done < $adapt_dir/jobs | wc -l
+}
 before=$(done_cells) start=$SECONDS
 adapt_status() {
   local d=$(done_cells) el=$((SECONDS - start)) eta=?
