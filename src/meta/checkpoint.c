@@ -38,12 +38,13 @@ void meta_checkpoint_write(const char *path, const MetaTrainOpts *o, const MetaT
   char buf[64];
   output_write(out, "\0B", 2);
   kio_write_token(out, true, "<MetaCheckpoint>");
-  put_int(out, "<Version>", 1);
+  put_int(out, "<Version>", 2);
   put_tok(out, "<Algo>", o->algo);
   put_int(out, "<InnerSteps>", o->inner_steps);
   put_int(out, "<MetaBatch>", o->meta_batch);
   put_int(out, "<Seed>", o->seed);
   put_tok(out, "<LearnInnerLr>", o->learn_inner_lr);
+  put_tok(out, "<InnerSet>", o->inner_set);
   put_int(out, "<NumMeta>", P + R);
   put_int(out, "<Iteration>", st->iter);
   kio_write_token(out, true, "<Rng>");
@@ -105,12 +106,17 @@ void meta_checkpoint_read(const char *path, const MetaTrainOpts *o, MetaTrainSta
   int v;
   if (!kio_read_binary_marker(in) || !kio_expect_token(in, "<MetaCheckpoint>"))
     ERROR("%s is not a meta-train checkpoint", path);
-  same_int(in, path, "<Version>", 1, "version");
+  int version;
+  get_int(in, path, "<Version>", &version);
+  if (version != 1 && version != 2) ERROR("checkpoint %s: version %d, expected 1 or 2", path, version);
   same_tok(in, path, "<Algo>", o->algo, "--algo");
   same_int(in, path, "<InnerSteps>", o->inner_steps, "--inner-steps");
   same_int(in, path, "<MetaBatch>", o->meta_batch, "--meta-batch");
   same_int(in, path, "<Seed>", o->seed, "--seed");
   same_tok(in, path, "<LearnInnerLr>", o->learn_inner_lr, "--learn-inner-lr");
+  if (version >= 2) same_tok(in, path, "<InnerSet>", o->inner_set, "--inner-set");
+  else if (strcmp(o->inner_set, "support") != 0) /* version 1 came before --inner-set */
+    ERROR("checkpoint %s was made with --inner-set=support, this run has %s: cannot resume", path, o->inner_set);
   same_int(in, path, "<NumMeta>", P + R, "meta-parameters");
   get_int(in, path, "<Iteration>", &st->iter);
   if (!kio_expect_token(in, "<Rng>")) ERROR("checkpoint %s: expected <Rng>", path);

@@ -185,6 +185,9 @@ check_fails "resume refuses another --imaml-lambda" "made with --imaml-lambda=2,
   $MT --algo=imaml --iterations=3 --resume --checkpoint=i.ckpt --imaml-lambda=3 init.mdl $T episodes.txt x.mdl
 check "resume with the same settings goes on" \
   $MT --algo=imaml --iterations=3 --resume --checkpoint=i.ckpt init.mdl $T episodes.txt x.mdl
+$MT --algo=reptile --iterations=2 --checkpoint-every=1 --checkpoint=q.ckpt init.mdl $T episodes.txt q.mdl 2>/dev/null
+check_fails "resume refuses another --inner-set" "q.ckpt was made with --inner-set=support, this run has support+query: cannot resume" \
+  $MT --algo=reptile --iterations=3 --resume --checkpoint=q.ckpt --inner-set=support+query init.mdl $T episodes.txt x.mdl
 K="$MT --algo=fomaml --outer-optimizer=adam --iterations=3000"
 $K init.mdl $T episodes.txt k_full.mdl 2>/dev/null
 $K --checkpoint-every=1 --checkpoint=k.ckpt init.mdl $T episodes.txt k.mdl 2>/dev/null & pid=$!
