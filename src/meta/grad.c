@@ -120,16 +120,12 @@ static bool implicit_grad(const Nnet *n, const MetaInner *in, MetaWork *w, const
 }
 
 /* Multitask: the gradient of the pooled support + query loss at theta. */
-static bool multitask_grad(const Nnet *n, MetaWork *w, const NnetData *d, const MetaTask *t,
-                           const float *theta, float *grad, MetaTaskStats *st) {
-  int m = t->ns + t->nq;
-  if (m > w->ocap) {
-    w->ocap = m;
-    w->order = xrealloc(w->order, sizeof(int) * (size_t)m * 2);
-  }
-  memcpy(w->order, t->s, sizeof(int) * (size_t)t->ns);
-  memcpy(w->order + t->ns, t->q, sizeof(int) * (size_t)t->nq);
-  meta_fill(w, n, w->sb, d, w->order, m);
+static bool multitask_grad(const Nnet *n, const MetaInner *in, MetaWork *w, const NnetData *d,
+                           const MetaTask *t, const float *theta, float *grad, MetaTaskStats *st) {
+  w->with_query = true; /* the support set then the query set, unshuffled */
+  meta_support_order(in, w, t, 0);
+  w->with_query = false;
+  meta_fill(w, n, w->sb, d, w->order, w->ninner);
   NnetStats ns;
   double L = nnet_loss_grad(n, theta, w->nw, w->sb, grad, &ns);
   st->support_first = L;
@@ -158,7 +154,7 @@ bool meta_task_grad(const Nnet *n, const MetaInner *in, MetaWork *w, const NnetD
     st->query_before = nnet_loss_grad(n, theta, w->nw, w->qb, mt_rates ? w->g : NULL, &ns);
     query_frames = ns.frames;
   }
-  if (in->algo == META_MULTITASK && !learn) return multitask_grad(n, w, d, t, theta, grad, st);
+  if (in->algo == META_MULTITASK && !learn) return multitask_grad(n, in, w, d, t, theta, grad, st);
 
   w->keep_traj = true;
   w->with_query = in->with_query;
