@@ -27,6 +27,23 @@ static void rate_grad_step(const Nnet *n, const MetaInner *in, int j, const floa
   }
 }
 
+/* Reptile's rates minimise the mean over inner steps j >= 1 of L_j(theta_j), the loss of
+ * step j's batch before that step: each batch's loss after the steps on those before it.
+ * To first order theta_j = theta_0 - sum_{i<j} r_i grad L_i(theta_i), so dL_j/dr_i =
+ * -g_j g_i with g_i = grad L_i(theta_i) (exact for two steps: g_0 does not depend on the
+ * rates); rate i's term takes the sum of the g_j after it, kept in w->v. */
+static void reptile_rate_grad(const Nnet *n, const MetaInner *in, MetaWork *w, float *rate_grad) {
+  int P = w->P, k = in->steps;
+  float *later = w->v;
+  memset(later, 0, sizeof(float) * (size_t)P);
+  for (int i = k - 1; i >= 0; i--) {
+    const float *g = w->sgrad + (size_t)i * P;
+    if (i < k - 1) rate_grad_step(n, in, i, later, g, rate_grad);
+    vec_axpy(P, 1.0f, g, later);
+  }
+  vec_scale(meta_inner_num_rates(in), 1.0f / (float)(k - 1), rate_grad);
+}
+
 /* g <- (I - H_j D_j) g for j = k-1..0 (H_j symmetric, D_j diagonal), at the stored
  * theta_j on the forward pass that inner step j left in w->step_nw[j]; with the multi-step
  * loss, then g += w_j grad L_Q(theta_j) for j >= 1 (w->qb holds the query set). */
@@ -165,9 +182,10 @@ bool meta_task_grad(const Nnet *n, const MetaInner *in, MetaWork *w, const NnetD
     /* Reptile's meta-gradient: theta - theta_k. With the query set in the inner loop, its
      * loss after adapting is a training loss: reported as the loss before, as multitask's. */
     for (int p = 0; p < P; p++) grad[p] = theta[p] - w->cur[p];
+    if (learn) reptile_rate_grad(n, in, w, rate_grad);
     if (in->with_query) st->query_after = st->query_before;
     else if (t->nq > 0) st->query_after = nnet_loss_grad(n, w->cur, w->nw, w->qb, NULL, &ns);
-    return st->ok = meta_finite(P, grad);
+    return st->ok = meta_finite(P, grad) && (!learn || meta_finite(meta_inner_num_rates(in), rate_grad));
   }
   if (t->nq == 0) return st->ok = false;
   st->query_after = nnet_loss_grad(n, w->cur, w->nw, w->qb, grad, &ns);

@@ -72,7 +72,8 @@ int meta_inner_num_rates(const MetaInner *in) {
 
 int meta_inner_num_learned(const MetaInner *in) {
   bool learn = in->lr_mode != META_LR_NONE &&
-               (in->algo == META_MAML || in->algo == META_FOMAML || in->algo == META_MULTITASK);
+               (in->algo == META_MAML || in->algo == META_FOMAML || in->algo == META_MULTITASK ||
+                in->algo == META_REPTILE);
   return learn ? meta_inner_num_rates(in) : 0;
 }
 

@@ -139,7 +139,7 @@ MetaInner *meta_inner_new(const Nnet *n, MetaAlgo algo, int steps, int batch, fl
 void meta_inner_free(MetaInner *in);
 int meta_inner_num_rates(const MetaInner *in); /* L * kr, or P per parameter */
 /* Meta-parameters besides theta: the rates when they are learned (maml, fomaml,
- * multitask), else 0. */
+ * multitask, reptile), else 0. */
 int meta_inner_num_learned(const MetaInner *in);
 /* --adapt-layers: "all", "last" (the last layer with parameters), or a comma-separated
  * list of layer indices (0-based, as nnet-info numbers them). ERROR on a bad list or a

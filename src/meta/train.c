@@ -48,10 +48,12 @@ void meta_train_opts_register(MetaTrainOpts *o, Options *po) {
               "adaptation is then a training loss; progress lines show the loss before in its "
               "place, and validation still adapts on the support set alone");
   opts_choice(po, "learn-inner-lr", &o->learn_inner_lr, "none|per-layer|per-layer-step|per-parameter",
-              "Meta-learn the inner rates (maml, fomaml, multitask): one per layer, per layer and "
-              "inner step (MAML++), or per parameter (Meta-SGD), each starting at --inner-lr; stored "
-              "in the model for fast-adapt. With multitask, theta is trained as multitask trains it "
-              "and only the rates are meta-learned, through FOMAML's rate gradient");
+              "Meta-learn the inner rates (maml, fomaml, multitask, reptile): one per layer, per "
+              "layer and inner step (MAML++), or per parameter (Meta-SGD), each starting at "
+              "--inner-lr; stored in the model for fast-adapt. With multitask, theta is trained as "
+              "multitask trains it and only the rates are meta-learned, through FOMAML's rate "
+              "gradient. With reptile, the rates minimise the mean loss of each inner step's batch "
+              "before its step (after the steps on the batches before it), to first order");
   opts_string(po, "adapt-layers", &o->adapt_layers,
               "Layers changed in the inner loop: all, last, or indices like 3,5 (stored in the model)");
   opts_bool(po, "multi-step-loss", &o->multi_step_loss,
@@ -279,9 +281,13 @@ static void check_opts(const MetaTrainOpts *o) {
   if (o->meta_batch < 1 || o->iterations < 0 || o->inner_batch < 0 || o->max_bad_steps < 1)
     ERROR("--meta-batch and --max-bad-steps must be >= 1, --iterations and --inner-batch >= 0");
   meta_parallel_opts_check(o);
-  if (mode != META_LR_NONE && algo != META_MAML && algo != META_FOMAML && algo != META_MULTITASK)
-    ERROR("--learn-inner-lr=%s needs --algo=maml, fomaml or multitask (%s has no meta-gradient for "
-          "rates)", o->learn_inner_lr, o->algo);
+  if (mode != META_LR_NONE && algo == META_IMAML)
+    ERROR("--learn-inner-lr=%s needs --algo=maml, fomaml, multitask or reptile (imaml's implicit "
+          "meta-gradient does not depend on the inner path, so has none for rates)",
+          o->learn_inner_lr);
+  if (mode != META_LR_NONE && algo == META_REPTILE && o->inner_steps < 2)
+    ERROR("--algo=reptile --learn-inner-lr=%s needs --inner-steps >= 2 (its rates are learned from "
+          "the loss of each step after the first; got %d)", o->learn_inner_lr, o->inner_steps);
   if (mode != META_LR_NONE && algo == META_MULTITASK && o->inner_batch > 0)
     ERROR("--algo=multitask --learn-inner-lr=%s needs --inner-batch=0 (its pooled gradient reuses "
           "the first inner step's gradient on the whole support set; got %d)", o->learn_inner_lr,

@@ -74,8 +74,8 @@ check "--learn-inner-lr=per-layer-step stores 2 rates per layer" bash -c \
    nnet-info lr.mdl | grep -q 'meta-inner-lr dim=8' && nnet-info lr.mdl | grep -q 'meta-adapt-layers dim=4'"
 check "--learn-inner-lr=per-layer stores 1 rate per layer" bash -c \
   "$MT --learn-inner-lr=per-layer init.mdl $T episodes.txt lr1.mdl && nnet-info lr1.mdl | grep -q 'meta-inner-lr dim=4'"
-check_fails "learned rates need maml, fomaml or multitask" "needs --algo=maml, fomaml or multitask" \
-  $MT --algo=reptile --learn-inner-lr=per-layer init.mdl $T episodes.txt x.mdl
+check_fails "reptile learns rates from 2 or more inner steps" "needs --inner-steps >= 2" \
+  $MT --algo=reptile --inner-steps=1 --learn-inner-lr=per-layer init.mdl $T episodes.txt x.mdl
 check "fast-adapt uses the learned rates" bash -c \
   "fast-adapt --steps=3 lr.mdl $T ad.mdl 2>&1 | grep -q 'the learned rates (2 per layer) (meta-train)'"
 check "fast-adapt --lr overrides them" bash -c "fast-adapt --steps=3 --lr=0.2 lr.mdl $T ad2.mdl 2>&1 | grep -q 'instead of'"
@@ -94,6 +94,10 @@ check "--learn-inner-lr=per-parameter stores one learned rate per parameter" bas
    grep -q '76 parameters + 76 learned rates' msgd.log && nnet-info msgd.mdl > msgd.info &&
    grep -q 'meta-inner-lr-param dim=76' msgd.info && ! grep -q 'meta-inner-lr \|meta-inner-rate' msgd.info &&
    rates_moved msgd.mdl 0.3"
+check "reptile learns rates over the support and query sets" bash -c \
+  "$MT --algo=reptile --inner-set=support+query --inner-steps=4 --inner-batch=1 --learn-inner-lr=per-parameter \
+     --inner-lr=0.3 init.mdl $T episodes.txt rsq.mdl 2> rsq.log &&
+   grep -q '76 parameters + 76 learned rates' rsq.log && rates_moved rsq.mdl 0.3"
 check "fast-adapt uses the per-parameter rates, frozen layers cached or not" bash -c \
   "fast-adapt --steps=3 msgd.mdl $T msa.mdl 2>&1 | grep -q 'the learned rates (one per parameter) (meta-train)' &&
    fast-adapt --steps=3 --adapt-layers=last msgd.mdl $T msc.mdl 2>&1 | grep -q 'are frozen' &&
@@ -310,7 +314,7 @@ check_fails "--imaml-lambda must be positive" "ERROR.*--imaml-lambda must be > 0
 check_fails "--imaml-cg-steps must be at least 1" "ERROR.*--imaml-cg-steps must be >= 1 (got 0)" \
   $MT --algo=imaml --imaml-cg-steps=0 init.mdl $T episodes.txt x.mdl
 check_fails "imaml has no meta-gradient for learned rates" \
-  "ERROR.*--learn-inner-lr=per-layer needs --algo=maml, fomaml or multitask (imaml has no meta-gradient for rates)" \
+  "ERROR.*--learn-inner-lr=per-layer needs --algo=maml, fomaml, multitask or reptile (imaml's implicit" \
   $MT --algo=imaml --learn-inner-lr=per-layer init.mdl $T episodes.txt x.mdl
 check_fails "fast-adapt --prox-lambda must not be negative" "ERROR.*--prox-lambda must be >= 0" \
   fast-adapt --prox-lambda=-2 init.mdl $T x.mdl

@@ -238,6 +238,80 @@ static void test_reptile_with_query_by_hand(void) {
   ref_model_free(n, d, &t);
 }
 
+/* Reptile's learned rates (meta-train --algo=reptile --learn-inner-lr): the rate gradient
+ * of the mean loss of each inner step's batch before its step.
+ * - Two steps, the support set then the query set, one rate per layer: the loss is the
+ *   query loss after one step on the support set, whose derivative in the rates is exact:
+ *   checked by central differences through meta_task_eval's one-step adaptation.
+ * - Three steps on the support set, one rate per parameter: against the first-order
+ *   formula composed by hand, -(g_1 g_0 + g_2 (g_0 + g_1)) / 2. */
+static void test_reptile_rates(void) {
+  Nnet *n;
+  NnetData *d;
+  MetaTask t;
+  ref_model("meta_dnn.txt", &n, &d, &t);
+  int P = nnet_num_params(n);
+  float *theta = nnet_params(n), *grad = xmalloc(sizeof(float) * P);
+  MetaTaskStats st;
+
+  MetaInner *in = meta_inner_new(n, META_REPTILE, 2, t.ns, 0.3f, META_LR_PER_LAYER);
+  MetaInner *one = meta_inner_new(n, META_REPTILE, 1, 0, 0.3f, META_LR_PER_LAYER);
+  in->with_query = true;
+  int R = meta_inner_num_rates(in);
+  for (int i = 0; i < R; i++) in->rates[i] = one->rates[i] = 0.2f + 0.1f * (float)i;
+  float *rg = xmalloc(sizeof(float) * (size_t)R);
+  MetaWork *w = meta_work_new(n, in);
+  CHECK(meta_task_grad(n, in, w, d, &t, 7, theta, grad, rg, &st));
+  for (int i = 0; i < R; i++) {
+    const float eps = 1e-2f, r = one->rates[i];
+    double f[2];
+    for (int s = 0; s < 2; s++) {
+      one->rates[i] = r + (s ? -eps : eps);
+      f[s] = meta_task_eval(n, one, w, d, &t, 7, theta, &st);
+    }
+    one->rates[i] = r;
+    double fd = (f[0] - f[1]) / (2 * eps);
+    printf("  rate of layer %d: gradient %.6f, central difference %.6f\n", i, rg[i], fd);
+    CHECK_NEAR(fd, rg[i], 1e-3 + 1e-2 * fabs(fd));
+  }
+  meta_work_free(w);
+  meta_inner_free(in);
+  meta_inner_free(one);
+  free(rg);
+
+  in = meta_inner_new(n, META_REPTILE, 3, 0, 0.1f, META_LR_PER_PARAM);
+  R = meta_inner_num_rates(in);
+  for (int i = 0; i < R; i++) in->rates[i] = 0.05f + 0.1f * (float)(i % 3);
+  rg = xmalloc(sizeof(float) * (size_t)R);
+  float *g = xmalloc(sizeof(float) * P * 3), *cur = xmalloc(sizeof(float) * P), *want = xmalloc(sizeof(float) * P);
+  NnetBatch *sb = nnet_batch_new();
+  NnetWork *nw = nnet_work_new(n);
+  nnet_batch_fill(sb, n, t.ns, d->feats, d->labels, NULL);
+  NnetStats ns;
+  memcpy(cur, theta, sizeof(float) * P);
+  for (int j = 0; j < 3; j++) {
+    nnet_loss_grad(n, cur, nw, sb, g + (size_t)j * P, &ns);
+    for (int p = 0; p < P; p++) cur[p] -= in->rates[p] * g[(size_t)j * P + p];
+  }
+  for (int p = 0; p < P; p++) want[p] = -(g[P + p] * g[p] + g[2 * P + p] * (g[p] + g[P + p])) / 2;
+  w = meta_work_new(n, in);
+  CHECK(meta_task_grad(n, in, w, d, &t, 7, theta, grad, rg, &st));
+  double e = rel_err_f(rg, want, P);
+  for (int p = 0; p < P; p++) cur[p] = theta[p] - cur[p];
+  double eg = rel_err_f(grad, cur, P);
+  printf("  3 steps, a rate per parameter: rate gradient rel. error %.2e, update %.2e against "
+         "the hand-composed ones\n", e, eg);
+  CHECK(R == P);
+  CHECK(e < 1e-5);
+  CHECK(eg < 1e-6);
+  meta_work_free(w);
+  meta_inner_free(in);
+  nnet_batch_free(sb);
+  nnet_work_free(nw);
+  free(rg), free(g), free(cur), free(want), free(grad);
+  ref_model_free(n, d, &t);
+}
+
 /* With --inner-batch=1 each inner step sees one support utterance (a seeded order); the
  * MAML meta-gradient must then be the derivative of theta -> L_Q(theta_k) for those
  * same subsets: checked by central differences along two directions. */
@@ -357,6 +431,7 @@ int main(void) {
   RUN(test_msl_weights_vs_reference);
   RUN(test_fomaml_reptile_by_hand);
   RUN(test_reptile_with_query_by_hand);
+  RUN(test_reptile_rates);
   RUN(test_inner_batch_finite_difference);
   RUN(test_fast_adapt_frozen_cache);
   RUN(test_fast_adapt_threads_by_hand);
