@@ -71,9 +71,8 @@ int meta_inner_num_rates(const MetaInner *in) {
 }
 
 int meta_inner_num_learned(const MetaInner *in) {
-  bool learn = in->lr_mode != META_LR_NONE &&
-               (in->algo == META_MAML || in->algo == META_FOMAML || in->algo == META_MULTITASK ||
-                in->algo == META_REPTILE);
+  /* imaml's implicit meta-gradient does not depend on the inner path: no rate gradient. */
+  bool learn = in->lr_mode != META_LR_NONE && in->algo != META_IMAML;
   return learn ? meta_inner_num_rates(in) : 0;
 }
 
