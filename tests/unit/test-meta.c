@@ -239,21 +239,17 @@ static void test_reptile_with_query_by_hand(void) {
 }
 
 /* Reptile's learned rates (meta-train --algo=reptile --learn-inner-lr): the rate gradient
- * of the mean loss of each inner step's batch before its step.
- * - Two steps, the support set then the query set, one rate per layer: the loss is the
- *   query loss after one step on the support set, whose derivative in the rates is exact:
- *   checked by central differences through meta_task_eval's one-step adaptation.
- * - Three steps on the support set, one rate per parameter: against the first-order
- *   formula composed by hand, -(g_1 g_0 + g_2 (g_0 + g_1)) / 2. */
-static void test_reptile_rates(void) {
+ * of the mean loss of each inner step's batch before its step. With two steps, the support
+ * set then the query set, that loss is the query loss after one step on the support set,
+ * whose derivative in the rates is exact: checked, one rate per layer, by central
+ * differences through meta_task_eval's one-step adaptation. */
+static void test_reptile_rates_finite_difference(void) {
   Nnet *n;
   NnetData *d;
   MetaTask t;
   ref_model("meta_dnn.txt", &n, &d, &t);
-  int P = nnet_num_params(n);
-  float *theta = nnet_params(n), *grad = xmalloc(sizeof(float) * P);
+  float *theta = nnet_params(n), *grad = xmalloc(sizeof(float) * nnet_num_params(n));
   MetaTaskStats st;
-
   MetaInner *in = meta_inner_new(n, META_REPTILE, 2, t.ns, 0.3f, META_LR_PER_LAYER);
   MetaInner *one = meta_inner_new(n, META_REPTILE, 1, 0, 0.3f, META_LR_PER_LAYER);
   in->with_query = true;
@@ -277,12 +273,25 @@ static void test_reptile_rates(void) {
   meta_work_free(w);
   meta_inner_free(in);
   meta_inner_free(one);
-  free(rg);
+  free(rg), free(grad);
+  ref_model_free(n, d, &t);
+}
 
-  in = meta_inner_new(n, META_REPTILE, 3, 0, 0.1f, META_LR_PER_PARAM);
-  R = meta_inner_num_rates(in);
+/* The same with three steps on the support set, one rate per parameter: against the
+ * first-order formula composed by hand, -(g_1 g_0 + g_2 (g_0 + g_1)) / 2; the update is
+ * Reptile's. */
+static void test_reptile_rates_by_hand(void) {
+  Nnet *n;
+  NnetData *d;
+  MetaTask t;
+  ref_model("meta_dnn.txt", &n, &d, &t);
+  int P = nnet_num_params(n);
+  float *theta = nnet_params(n), *grad = xmalloc(sizeof(float) * P);
+  MetaTaskStats st;
+  MetaInner *in = meta_inner_new(n, META_REPTILE, 3, 0, 0.1f, META_LR_PER_PARAM);
+  int R = meta_inner_num_rates(in);
   for (int i = 0; i < R; i++) in->rates[i] = 0.05f + 0.1f * (float)(i % 3);
-  rg = xmalloc(sizeof(float) * (size_t)R);
+  float *rg = xmalloc(sizeof(float) * (size_t)R);
   float *g = xmalloc(sizeof(float) * P * 3), *cur = xmalloc(sizeof(float) * P), *want = xmalloc(sizeof(float) * P);
   NnetBatch *sb = nnet_batch_new();
   NnetWork *nw = nnet_work_new(n);
@@ -294,7 +303,7 @@ static void test_reptile_rates(void) {
     for (int p = 0; p < P; p++) cur[p] -= in->rates[p] * g[(size_t)j * P + p];
   }
   for (int p = 0; p < P; p++) want[p] = -(g[P + p] * g[p] + g[2 * P + p] * (g[p] + g[P + p])) / 2;
-  w = meta_work_new(n, in);
+  MetaWork *w = meta_work_new(n, in);
   CHECK(meta_task_grad(n, in, w, d, &t, 7, theta, grad, rg, &st));
   double e = rel_err_f(rg, want, P);
   for (int p = 0; p < P; p++) cur[p] = theta[p] - cur[p];
@@ -431,7 +440,8 @@ int main(void) {
   RUN(test_msl_weights_vs_reference);
   RUN(test_fomaml_reptile_by_hand);
   RUN(test_reptile_with_query_by_hand);
-  RUN(test_reptile_rates);
+  RUN(test_reptile_rates_finite_difference);
+  RUN(test_reptile_rates_by_hand);
   RUN(test_inner_batch_finite_difference);
   RUN(test_fast_adapt_frozen_cache);
   RUN(test_fast_adapt_threads_by_hand);
