@@ -219,7 +219,7 @@ static int adapt_loop(const MetaAdaptOpts *o, Nnet *n, const MetaInner *in, cons
   }
   int max_steps = adapt_steps(o, in, N - nh);
   MetaTask task = {.id = "adapt", .task = "adapt", .ns = N - nh, .s = all};
-  meta_support_order(in, w, &task, rng_next(&rng));
+  meta_support_order(in, w, &task, rng_next(&rng), false);
   float *theta = nnet_params(n), *best = xmalloc(sizeof(float) * (size_t)P);
   memcpy(best, theta, sizeof(float) * (size_t)P);
   float *anchor = NULL; /* phi_0 of the proximal term */

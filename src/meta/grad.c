@@ -139,9 +139,7 @@ static bool implicit_grad(const Nnet *n, const MetaInner *in, MetaWork *w, const
 /* Multitask: the gradient of the pooled support + query loss at theta. */
 static bool multitask_grad(const Nnet *n, const MetaInner *in, MetaWork *w, const NnetData *d,
                            const MetaTask *t, const float *theta, float *grad, MetaTaskStats *st) {
-  w->with_query = true; /* the support set then the query set, unshuffled */
-  meta_support_order(in, w, t, 0);
-  w->with_query = false;
+  meta_support_order(in, w, t, 0, true); /* the support set then the query set, unshuffled */
   meta_fill(w, n, w->sb, d, w->order, w->ninner);
   NnetStats ns;
   double L = nnet_loss_grad(n, theta, w->nw, w->sb, grad, &ns);

@@ -261,19 +261,20 @@ void meta_fill(MetaWork *w, const Nnet *n, NnetBatch *b, const NnetData *d, cons
 }
 
 /* The inner loop's utterances of a task for this seed: the support set, shuffled when
- * inner-batch < its size; with w->with_query the support set then the query set, in the
+ * inner-batch < its size; with_query: the support set then the query set, in the
  * episode's order, so that a batch of the support set's size is one set or the other. */
-void meta_support_order(const MetaInner *in, MetaWork *w, const MetaTask *t, uint64_t seed) {
-  int m = t->ns + (w->with_query ? t->nq : 0);
+void meta_support_order(const MetaInner *in, MetaWork *w, const MetaTask *t, uint64_t seed,
+                        bool with_query) {
+  int m = t->ns + (with_query ? t->nq : 0);
   if (m > w->ocap) {
     w->ocap = m;
     w->order = xrealloc(w->order, sizeof(int) * (size_t)m * 2);
   }
   memcpy(w->order, t->s, sizeof(int) * (size_t)t->ns);
-  if (w->with_query) memcpy(w->order + t->ns, t->q, sizeof(int) * (size_t)t->nq);
+  if (with_query) memcpy(w->order + t->ns, t->q, sizeof(int) * (size_t)t->nq);
   w->ninner = m;
   w->subset = in->batch > 0 && in->batch < m;
-  if (w->subset && !w->with_query) {
+  if (w->subset && !with_query) {
     Rng r;
     rng_seed(&r, seed);
     rng_shuffle_int(&r, w->order, m);
@@ -328,7 +329,7 @@ bool meta_inner_adapt(const Nnet *n, const MetaInner *in, MetaWork *w, const Nne
                       MetaTaskStats *st) {
   int P = w->P;
   NnetStats ns;
-  meta_support_order(in, w, t, seed);
+  meta_support_order(in, w, t, seed, w->with_query);
   memcpy(theta_out, theta, sizeof(float) * (size_t)P);
   for (int j = 0; j < in->steps; j++) {
     meta_fill_support(n, in, w, d, j, j == 0);

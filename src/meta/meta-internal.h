@@ -31,7 +31,8 @@ void meta_work_set_num_threads(MetaWork *w, int threads);
 /* y += s D_j x over the adapted layers (D_j: the rates of inner step j, meta.h). */
 void meta_rate_axpy(const Nnet *n, const MetaInner *in, int j, float s, const float *x, float *y);
 void meta_fill(MetaWork *w, const Nnet *n, NnetBatch *b, const NnetData *d, const int *idx, int cnt);
-void meta_support_order(const MetaInner *in, MetaWork *w, const MetaTask *t, uint64_t seed);
+void meta_support_order(const MetaInner *in, MetaWork *w, const MetaTask *t, uint64_t seed,
+                        bool with_query);
 void meta_fill_support(const Nnet *n, const MetaInner *in, MetaWork *w, const NnetData *d, int j,
                        bool first);
 /* theta -= D_j (g + lambda (theta - anchor)), the proximal part only when
