@@ -13,8 +13,8 @@ copy_recipe
 cd top/egs/multilang/s5 || exit 1
 cp RESULTS RESULTS.committed
 
-inits="multitask maml reptile-sq"
-check "run.sh --tiny true runs every stage" bash -c './run.sh --tiny true --nj 2 2> run.log'
+inits="multitask maml reptile-sq" # the defaults (multitask reptile-sq) and MAML
+check "run.sh --tiny true runs every stage" bash -c "./run.sh --tiny true --nj 2 --inits '$inits' 2> run.log"
 E=exp_tiny D=data_tiny
 check "a tiny run leaves the committed RESULTS, data/ and exp/ alone" bash -c \
   "cmp RESULTS RESULTS.committed && [ ! -e data ] && [ ! -e exp ] && [ -s $E/RESULTS ]"
@@ -93,7 +93,7 @@ check "plots: the test languages, N=0 plotted, seeds x draws in the error bars" 
    [ \$(grep -c \"; set yrange \[[0-9.-]*:[0-9.]*\]\" $E/plots/error_rate.gp) = 2 ]"
 check "plots: a zero-shot point far above the adapted ones is marked at the top, with its value" bash -c \
   "cp -r $E/adapt $E/adapt_far && for f in $E/adapt_far/maml/s*/ca/0/wer; do echo '%WER 500.00 [ 5 / 1, 0 ins, 0 del, 5 sub ]' > \$f; done &&
-   local/plot.sh --targets 'ca sk' --adapt-dir $E/adapt_far $E $E/plots_far &&
+   local/plot.sh --inits '$inits' --targets 'ca sk' --adapt-dir $E/adapt_far $E $E/plots_far &&
    grep -q ' maml 500\$' $E/plots_far/data/ca.clipped.dat && [ ! -s $E/plots_far/data/sk.clipped.dat ] &&
    top=\$(sed -n \"s/.*set title 'ca'; set yrange \\[[^:]*:\\([0-9.]*\\)\\].*/\\1/p\" $E/plots_far/error_rate.gp) &&
    awk -v t=\$top 'BEGIN { exit !(t > 0 && t < 500) }'"
@@ -103,7 +103,7 @@ check "training curves parsed for every trained initialisation" bash -c \
 # Run again: everything is done, nothing is recomputed, the stage times are kept.
 before=$(ls -l --time-style=+%s.%N $E/adapt/maml/s1/*/2_1/wer $E/maml/s1/final.mdl $D/train/feats_cmvn.scp)
 cp $E/stage_times stage_times.first
-check "a second run succeeds" ./run.sh --tiny true --nj 2
+check "a second run succeeds" ./run.sh --tiny true --nj 2 --inits "$inits"
 check "a second run skips work already done" bash -c \
   "[ \"\$(ls -l --time-style=+%s.%N $E/adapt/maml/s1/*/2_1/wer $E/maml/s1/final.mdl $D/train/feats_cmvn.scp)\" = '$before' ]"
 check "a second run keeps the times of the stages it had nothing to do in" bash -c \
@@ -120,7 +120,7 @@ check_fails "adaptation cells of a model that was trained again since stop the s
    ./run.sh --tiny true --stage 7 --stop-stage 7 --inits maml --adapt-dir $E/adapt_old && exit 0
    cat $E/adapt_old/log/adapt.*.log; exit 1"
 check "--adapt-dir: another adaptation setup on the same models, results and plots apart" bash -c \
-  "./run.sh --tiny true --stage 7 --adapt-conf conf/adapt_1step.conf --adapt-dir $E/adapt_1step \
+  "./run.sh --tiny true --stage 7 --inits '$inits' --adapt-conf conf/adapt_1step.conf --adapt-dir $E/adapt_1step \
      --plot-dir $E/plots_1step --results RESULTS.1step &&
    grep -q -- 'fast-adapt --steps=1 --batch=0' RESULTS.1step && ls $E/adapt_1step/maml/s2/*/4_2/wer &&
    [ -s $E/plots_1step/error_rate.png ] && ! cmp -s $E/RESULTS RESULTS.1step"
