@@ -172,9 +172,8 @@ bool meta_task_grad(const Nnet *n, const MetaInner *in, MetaWork *w, const NnetD
   if (in->algo == META_MULTITASK && !learn) return multitask_grad(n, in, w, d, t, theta, grad, st);
 
   w->keep_traj = true;
-  w->with_query = in->with_query;
-  bool ok = meta_inner_adapt(n, in, w, d, t, seed, theta, w->cur, st);
-  w->keep_traj = w->with_query = false;
+  bool ok = meta_inner_adapt(n, in, w, d, t, seed, in->with_query, theta, w->cur, st);
+  w->keep_traj = false;
   if (!ok) return false;
   if (in->algo == META_REPTILE) {
     /* Reptile's meta-gradient: theta - theta_k. With the query set in the inner loop, its
@@ -214,7 +213,7 @@ double meta_task_eval(const Nnet *n, const MetaInner *in, MetaWork *w, const Nne
   meta_fill(w, n, w->qb, d, t->q, t->nq);
   st->query_before = nnet_loss_grad(n, theta, w->nw, w->qb, NULL, &ns);
   /* Every algorithm is judged the same way: adapt on the support set, loss on the query. */
-  if (!meta_inner_adapt(n, in, w, d, t, seed, theta, w->cur, st)) return NAN;
+  if (!meta_inner_adapt(n, in, w, d, t, seed, false, theta, w->cur, st)) return NAN;
   st->query_after = nnet_loss_grad(n, w->cur, w->nw, w->qb, NULL, &ns);
   st->ok = isfinite(st->query_after);
   return st->ok ? st->query_after : NAN;

@@ -325,11 +325,11 @@ void meta_inner_step(const Nnet *n, const MetaInner *in, int j, const float *g,
 bool meta_finite(int n, const float *x) { return isfinite(vec_norm2(n, x)); }
 
 bool meta_inner_adapt(const Nnet *n, const MetaInner *in, MetaWork *w, const NnetData *d,
-                      const MetaTask *t, uint64_t seed, const float *theta, float *theta_out,
-                      MetaTaskStats *st) {
+                      const MetaTask *t, uint64_t seed, bool with_query, const float *theta,
+                      float *theta_out, MetaTaskStats *st) {
   int P = w->P;
   NnetStats ns;
-  meta_support_order(in, w, t, seed, w->with_query);
+  meta_support_order(in, w, t, seed, with_query);
   memcpy(theta_out, theta, sizeof(float) * (size_t)P);
   for (int j = 0; j < in->steps; j++) {
     meta_fill_support(n, in, w, d, j, j == 0);

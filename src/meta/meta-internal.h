@@ -16,8 +16,7 @@ struct MetaWork {
   float *sgrad;           /* k x P: grad L_S(theta_j), only when the inner rates are learned */
   float *cur, *g, *v, *hv, *gs; /* P each */
   int *order, ocap;       /* the inner loop's utterances in inner-batch order, then a selection */
-  int ninner;             /* how many: the support set's, or with with_query also the query set's */
-  bool with_query;        /* while adapting for a reptile meta-gradient with in->with_query */
+  int ninner;             /* how many: the support set's, or with the query set's too */
   bool subset;            /* inner steps use subsets of those utterances */
   Mat *fbuf;
   IntVec *lbuf;

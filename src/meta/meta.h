@@ -177,12 +177,12 @@ typedef struct {
 /* k inner steps from theta into theta_out (P floats, not theta) on the task's support
  * set, with the proximal term toward theta when in->prox_lambda > 0; with inner-batch
  * b < support size, step j uses the utterances [j*b, j*b+b) (cyclic) of the support set
- * shuffled by `seed`. (meta_task_grad with in->with_query steps through the support set
- * and then the query set, in the episode's order, unshuffled.) Returns false on a
- * non-finite loss or gradient. */
+ * shuffled by `seed`. With with_query (meta_task_grad's with in->with_query) the steps go
+ * through the support set and then the query set, in the episode's order, unshuffled.
+ * Returns false on a non-finite loss or gradient. */
 bool meta_inner_adapt(const Nnet *n, const MetaInner *in, MetaWork *w, const NnetData *d,
-                      const MetaTask *t, uint64_t seed, const float *theta, float *theta_out,
-                      MetaTaskStats *st);
+                      const MetaTask *t, uint64_t seed, bool with_query, const float *theta,
+                      float *theta_out, MetaTaskStats *st);
 /* The task's meta-gradient at (theta, in->rates) for in->algo: grad (P floats) and, when
  * rates are learned, rate_grad (meta_inner_num_learned floats); both overwritten.
  * Returns false (st->ok false) on a non-finite value. */
