@@ -110,6 +110,14 @@ check "a second run keeps the times of the stages it had nothing to do in" bash 
   "for s in 1 2 3 4 5 6 7; do [ \"\$(grep \"^\$s \" $E/stage_times)\" = \"\$(grep \"^\$s \" stage_times.first)\" ] || exit 1; done"
 check "--stage/--stop-stage run only the chosen stages" bash -c \
   "rm $E/stage_times && ./run.sh --tiny true --stage 8 --stop-stage 8 && [ \"\$(cut -d' ' -f1 $E/stage_times)\" = 8 ]"
+check "without --inits, a run's initialisations are multitask and reptile-sq" bash -c \
+  "./run.sh --tiny true --stage 9 --results RESULTS.defaults &&
+   grep -Eq '^mean +multitask ' RESULTS.defaults && grep -Eq '^mean +reptile-sq ' RESULTS.defaults &&
+   ! grep -Eq '^mean +maml ' RESULTS.defaults"
+check "conf/meta/reptile-sq-mb2.conf trains: meta-batches of 2" bash -c \
+  "meta-train --config=conf/meta/reptile-sq-mb2.conf --iterations=2 --seed=1 $E/pretrain/s1/final.mdl \
+     scp:$D/train/feats_cmvn.scp scp:$D/train/labels_phone.scp $E/tasks/episodes.lang.txt mb2.mdl 2> mb2.log &&
+   [ -s mb2.mdl ] && grep -q 'meta-batch 2' mb2.log"
 check_fails "a rerun with other episode settings stops instead of mixing them" \
   "$E/tasks was made with other settings" ./run.sh --tiny true --stage 4 --stop-stage 4 --seed 5
 check_fails "a full-size run on the tiny corpus stops instead of reusing it" \
