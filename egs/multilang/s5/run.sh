@@ -66,7 +66,7 @@ dev_langs="af bg"     # held-out languages where settings are chosen
 test_langs="ca is sk uk"  # held-out languages that are reported
 noise_types=          # noisy copies' conditions [white pink babble; noise axis: white]
 prep_opts=            # more options for local/prepare_data.sh, e.g. "--train-utts 400"
-inits="multitask reptile-sq"   # conf/meta/<init>.conf each; also reptile-sq-mb2, maml, scratch, reptile, fomaml, maml-lslr,
+inits="multitask reptile-sq-mb2"   # conf/meta/<init>.conf each; also reptile-sq, maml, scratch, reptile, fomaml, maml-lslr,
                       # meta-sgd, multitask-rates
 task_key=             # what a meta-training task is: lang, dialect, spk, cond, lang,cond ...
                       # [the axis's: lang, dialect, spk, cond, lang]

@@ -10,7 +10,7 @@
 # scored is skipped) and .settings (a rerun with other settings stops).
 cmd=run.pl
 nj=2                  # jobs at a time
-inits="multitask reptile-sq"
+inits="multitask reptile-sq-mb2"
 train_seeds="1 2 3"
 targets=              # held-out targets: data/<target>/{adapt,test}
 shots="5 10 20 100"

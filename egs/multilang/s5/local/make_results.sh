@@ -8,7 +8,7 @@
 # the adaptation steps each cell took; the dev targets' table (where settings are chosen); each initialisation's compute; the exact setup; the time
 # of each stage and the commands. Fails naming the first missing cell.
 unit=phone
-inits="multitask reptile-sq"
+inits="multitask reptile-sq-mb2"
 shots="5 10 20 100"
 draws=2
 train_seeds="1 2 3"

@@ -10,7 +10,7 @@
 #                   ("Iteration i/n: query loss B before, A after adaptation ...")
 # The numbers plotted are left next to them as <out-dir>/data/*.dat.
 unit=phone
-inits="multitask reptile-sq"
+inits="multitask reptile-sq-mb2"
 targets=              # the targets plotted (languages ...) [every one under <adapt-dir>]
 adapt_dir=            # the adaptation results [<exp>/adapt]
 help_message="Usage: local/plot.sh [--unit phone|char] [--inits '<names>'] [--targets '<targets>'] [--adapt-dir DIR] <exp> <out-dir>

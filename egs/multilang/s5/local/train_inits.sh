@@ -12,7 +12,7 @@
 # meta-train options added, in <models>/<init><opts> (local/tune_dev.sh trains its variants
 # here, from the run's own start and with its budget).
 cmd=run.pl            # how a training job runs (cmd.sh's $train_cmd)
-inits="multitask reptile-sq"
+inits="multitask reptile-sq-mb2"
 train_seeds="1 2 3"
 pretrain_iters=500
 train_budget=30000

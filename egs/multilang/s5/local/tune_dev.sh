@@ -12,7 +12,7 @@
 # (local/adapt_all.sh, into <dir>/lr<rate>), so the dev cells of a tuning and of the run
 # agree. Every result stays in <dir>; rerunning skips cells already scored.
 targets="af bg"       # dev targets (never the test ones)
-inits="multitask reptile-sq"
+inits="multitask reptile-sq-mb2"
 variants=             # <init>:<meta-train option>[,<option>...] ...
 lrs=0.05
 shots="5 10 20"
