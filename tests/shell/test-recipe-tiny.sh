@@ -115,7 +115,11 @@ check "without --inits, a run's initialisations are multitask and reptile-sq-mb2
    grep -Eq '^mean +multitask ' RESULTS.defaults && grep -Eq '^mean +reptile-sq-mb2 ' RESULTS.defaults &&
    ! grep -Eq '^mean +(maml|reptile-sq) ' RESULTS.defaults"
 check "reptile-sq-mb2 trains with meta-batches of 2 (conf/meta/reptile-sq-mb2.conf)" \
-  grep -q 'meta-batch 2' $E/reptile-sq-mb2/s1/log/train.log
+  grep -q 'meta-batch 2,' $E/reptile-sq-mb2/s1/log/train.log
+check "conf/meta/reptile-sq-mb1.conf trains with meta-batches of 1" bash -c \
+  "meta-train --config=conf/meta/reptile-sq-mb1.conf --iterations=2 --seed=1 $E/pretrain/s1/final.mdl \
+     scp:$D/train/feats_cmvn.scp scp:$D/train/labels_phone.scp $E/tasks/episodes.lang.txt mb1.mdl 2> mb1.log &&
+   [ -s mb1.mdl ] && grep -q 'meta-batch 1,' mb1.log"
 check_fails "a rerun with other episode settings stops instead of mixing them" \
   "$E/tasks was made with other settings" ./run.sh --tiny true --stage 4 --stop-stage 4 --seed 5
 check_fails "a full-size run on the tiny corpus stops instead of reusing it" \
